@@ -1,0 +1,21 @@
+// Compiles each WebAssembly kernel module with AssemblyScript: build/<name>.wasm (release, SIMD) and
+// build/<name>.scalar.wasm (no SIMD: the same source, for hosts without SIMD and for comparison).
+// Each module lists the extra compiler flags it needs (memory layout, shared memory) here.
+import { execFileSync } from "node:child_process";
+import { mkdirSync } from "node:fs";
+
+const MODULES = {
+  probe: ["--initialMemory", "1"],
+};
+
+const targets = process.argv.includes("--debug") ? ["debug"] : ["release", "scalar"];
+mkdirSync("build", { recursive: true });
+for (const [name, flags] of Object.entries(MODULES)) {
+  for (const target of targets) {
+    const suffix = target === "release" ? "" : `.${target}`;
+    const out = `build/${name}${suffix}.wasm`;
+    execFileSync("npx", ["asc", `assembly/${name}.ts`, "--target", target, "-o", out, ...flags], {
+      stdio: "inherit",
+    });
+  }
+}

@@ -1,0 +1,22 @@
+#!/usr/bin/env node
+import { Command } from "commander";
+import { isKestrelError } from "../errors/index.js";
+import { registerDoctor } from "./doctor.js";
+
+/** The `kestrel` command. Each subcommand lives in its own module and registers itself here. */
+const program = new Command("kestrel")
+  .description("Kestrel ANPR back end: read plates, check hot-lists, store reads, serve tiered access")
+  .showHelpAfterError();
+
+registerDoctor(program);
+
+program.parseAsync(process.argv).catch((err: unknown) => {
+  if (isKestrelError(err)) {
+    process.stderr.write(`${JSON.stringify({ error: err.toJSON() })}\n`);
+  } else {
+    process.stderr.write(
+      `${JSON.stringify({ error: { code: "KESTREL_E_INTERNAL", message: String(err) } })}\n`,
+    );
+  }
+  process.exitCode = 1;
+});

@@ -1,0 +1,2 @@
+export * from "./hotlist.js";
+export * from "./read.js";
