@@ -4,6 +4,7 @@ import { isKestrelError } from "../errors/index.js";
 import { registerAudit } from "./audit.js";
 import { registerDoctor } from "./doctor.js";
 import { registerStore } from "./store.js";
+import { registerHotlist } from "./hotlist.js";
 
 /** The `kestrel` command. Each subcommand lives in its own module and registers itself here. */
 const program = new Command("kestrel")
@@ -13,6 +14,7 @@ const program = new Command("kestrel")
 registerDoctor(program);
 registerAudit(program);
 registerStore(program);
+registerHotlist(program);
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   if (isKestrelError(err)) {
