@@ -3,8 +3,9 @@ import { Command } from "commander";
 import { isKestrelError } from "../errors/index.js";
 import { registerAudit } from "./audit.js";
 import { registerDoctor } from "./doctor.js";
-import { registerStore } from "./store.js";
 import { registerHotlist } from "./hotlist.js";
+import { registerStore } from "./store.js";
+import { registerSynth } from "./synth.js";
 
 /** The `kestrel` command. Each subcommand lives in its own module and registers itself here. */
 const program = new Command("kestrel")
@@ -15,6 +16,7 @@ registerDoctor(program);
 registerAudit(program);
 registerStore(program);
 registerHotlist(program);
+registerSynth(program);
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   if (isKestrelError(err)) {
