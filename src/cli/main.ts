@@ -1,7 +1,9 @@
 #!/usr/bin/env node
 import { Command } from "commander";
 import { isKestrelError } from "../errors/index.js";
+import { registerAudit } from "./audit.js";
 import { registerDoctor } from "./doctor.js";
+import { registerStore } from "./store.js";
 
 /** The `kestrel` command. Each subcommand lives in its own module and registers itself here. */
 const program = new Command("kestrel")
@@ -9,6 +11,8 @@ const program = new Command("kestrel")
   .showHelpAfterError();
 
 registerDoctor(program);
+registerAudit(program);
+registerStore(program);
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   if (isKestrelError(err)) {

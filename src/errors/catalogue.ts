@@ -29,6 +29,7 @@ export const ERRORS = {
   KESTREL_E_STORE_BACKPRESSURE: "store write queue is full",
   KESTREL_E_STORE_QUERY: "store query is invalid",
   KESTREL_E_AUDIT_BROKEN: "audit chain is broken",
+  KESTREL_E_AUDIT_WRITE: "audit entry could not be written",
   // access and gateway
   KESTREL_E_AUTH_MISSING: "no bearer token presented",
   KESTREL_E_AUTH_INVALID: "token is invalid, forged or expired",
