@@ -2,75 +2,57 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { AccessStore, issueToken, loadOrCreateSecret } from "../src/access/index.js";
+import type { AuditEntry } from "../src/audit/audit-log.js";
 import { KestrelClient } from "../src/client/index.js";
 import { loadConfig } from "../src/config/index.js";
 import type { KestrelConfig, Role } from "../src/config/schema.js";
-import type { Alert } from "../src/domain/hotlist.js";
+import type { Alert, FinalRead } from "../src/domain/index.js";
 import { type Gateway, startGateway } from "../src/gateway/index.js";
-import type {
-  AuditPort,
-  AuditRecord,
-  GatewayRead,
-  ReadQueryPort,
-  ReadQueryRequest,
-} from "../src/gateway/ports.js";
+import { readStorePort } from "../src/gateway/store-port.js";
 import { openEnvironment } from "../src/store/environment.js";
+import { ReadStore } from "../src/store/read-store.js";
 
 /** A fixed instant the tests' clock starts from, so record ages are exact. */
 export const T0 = Date.UTC(2026, 5, 1, 12, 0, 0);
 export const DAY = 86_400_000;
 
-/** In-memory audit log (until the store's audit log is merged). */
-export class MemoryAudit implements AuditPort {
-  readonly records: AuditRecord[] = [];
-  async append(r: AuditRecord): Promise<void> {
-    this.records.push(structuredClone(r));
-  }
-  async read(fromSeq: number, limit: number) {
-    const entries = this.records.slice(fromSeq, fromSeq + limit);
-    const next = fromSeq + entries.length;
-    return next < this.records.length ? { entries, next } : { entries };
-  }
-  async verify() {
-    return { ok: true, entries: this.records.length };
-  }
-}
-
-/** In-memory reads (until the read store is merged): filters as the store's query kinds do. */
-export class MemoryReads implements ReadQueryPort {
-  reads: GatewayRead[] = [];
-  images = new Map<string, Uint8Array>();
-  async query(r: ReadQueryRequest) {
-    const q = r.query;
-    const match = (x: GatewayRead) => {
-      if (x.captureTimeMs < r.fromMs || x.captureTimeMs >= r.toMs) return false;
-      if (q.kind === "plate") return x.plate === q.plate;
-      if (q.kind === "partial") {
-        const re = new RegExp(`^${q.pattern.replace(/\?/g, ".").replace(/\*/g, ".*")}$`);
-        return re.test(x.plate);
-      }
-      if (q.kind === "camera") return x.cameraId === q.cameraId;
-      return true;
-    };
-    const all = this.reads.filter(match).sort((a, b) => a.captureTimeMs - b.captureTimeMs);
-    const start = r.cursor ? Number(r.cursor) : 0;
-    const page = all.slice(start, start + r.limit);
-    const next = start + page.length;
-    return next < all.length ? { reads: page, cursor: String(next) } : { reads: page };
-  }
-  async image(passId: string) {
-    const read = this.reads.find((r) => r.passId === passId);
-    const png = this.images.get(passId);
-    return read && png ? { read, png } : undefined;
-  }
+/** A final read as the tracker would emit it. */
+export function makeRead(
+  passId: string,
+  plate: string,
+  cameraId: string,
+  captureTimeMs: number,
+  patch?: Uint8Array,
+): FinalRead {
+  const read: FinalRead = {
+    kind: "final",
+    passId,
+    cameraId,
+    plate,
+    confidence: 0.93,
+    charConfidences: Array.from(plate, () => 0.93),
+    candidates: [{ plate, confidence: 0.93 }],
+    captureTimeMs,
+    firstCaptureMs: captureTimeMs - 300,
+    lastCaptureMs: captureTimeMs + 300,
+    firstFrame: 1,
+    lastFrame: 20,
+    framesRead: 10,
+    direction: "towards",
+    box: [10, 20, 120, 30],
+    engineVersion: "test",
+  };
+  if (patch) read.patch = patch;
+  return read;
 }
 
 export interface Harness {
   gw: Gateway;
   config: KestrelConfig;
   access: AccessStore;
-  audit: MemoryAudit;
-  store: MemoryReads;
+  store: ReadStore;
+  /** Every audit entry so far, in order. */
+  auditEntries(): AuditEntry[];
   url: string;
   clock: { nowMs: number };
   connect(user: string, how?: "header" | "protocol" | "query"): Promise<KestrelClient>;
@@ -111,15 +93,14 @@ export async function startHarness(
   const access = new AccessStore(env);
   for (const [name, role, trained] of users) access.addUser(name, role, trained, T0);
   const secret = loadOrCreateSecret(join(dir, "token-secret"));
-  const audit = new MemoryAudit();
-  const store = new MemoryReads();
+  const store = ReadStore.open({ ...config.store, root: env });
   const clock = { nowMs: T0 };
   const gw = await startGateway({
     config,
     access,
     secret,
-    audit,
-    store,
+    audit: store.audit,
+    store: readStorePort(store),
     nowMs: () => clock.nowMs,
     accessPollMs: 50,
   });
@@ -130,8 +111,15 @@ export async function startHarness(
     gw,
     config,
     access,
-    audit,
     store,
+    auditEntries: () => {
+      const out: AuditEntry[] = [];
+      for (;;) {
+        const page = store.audit.list({ fromSeq: out.length + 1, limit: 1000 });
+        out.push(...page);
+        if (page.length < 1000) return out;
+      }
+    },
     url,
     clock,
     token,
@@ -139,6 +127,7 @@ export async function startHarness(
       KestrelClient.connect({ url, token: await token(user), tokenIn: how }),
     close: async () => {
       await gw.close();
+      await store.close();
       await env.close();
     },
   };

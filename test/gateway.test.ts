@@ -3,7 +3,7 @@ import { AccessStore } from "../src/access/index.js";
 import { GatewayError, type KestrelClient } from "../src/client/index.js";
 import type { Purpose } from "../src/config/schema.js";
 import type { AlertMessage, GapMessage } from "../src/gateway/protocol.js";
-import { DAY, type Harness, makeAlert, startHarness, T0, until } from "./gateway-harness.js";
+import { DAY, type Harness, makeAlert, makeRead, startHarness, T0, until } from "./gateway-harness.js";
 
 const PURPOSES: Purpose[] = ["priority", "volume", "serious", "major", "counter-terrorism", "other"];
 const EXTENDED = new Set<Purpose>(["priority", "volume", "serious", "major", "counter-terrorism"]);
@@ -85,9 +85,10 @@ describe("tokens on upgrade", () => {
     expect((await refusal(KestrelClient.connect({ url, token: revoked }))).code).toBe(
       "KESTREL_E_AUTH_REVOKED",
     );
-    const refused = h.audit.records
+    const refused = h
+      .auditEntries()
       .filter((r) => r.action === "connect" && r.outcome === "refused")
-      .map((r) => r.code);
+      .map((r) => r.reason);
     expect(refused).toEqual([
       "KESTREL_E_AUTH_MISSING",
       "KESTREL_E_AUTH_INVALID",
@@ -164,12 +165,12 @@ describe("live alerts", () => {
     await ana.ack(alerts[1]!.alertId, "rejected", "misread: 8 for B");
     expect((await refusal(ana.ack(alerts[2]!.alertId, "rejected"))).code).toBe("KESTREL_E_PROTO_FIELD");
     expect((await refusal(con.ack("no-such-alert", "accepted"))).code).toBe("KESTREL_E_PROTO_NOT_FOUND");
-    const acks = h.audit.records.filter((r) => r.action === "alert.ack");
-    expect(acks.map((r) => [r.actor, r.details?.alertId, r.details?.decision, r.details?.reason])).toEqual([
-      ["con", alerts[0]!.alertId, "accepted", ""],
+    const acks = h.auditEntries().filter((r) => r.action === "alert.ack");
+    expect(acks.map((r) => [r.actor, r.params?.alertId, r.params?.decision, r.reason])).toEqual([
+      ["con", alerts[0]!.alertId, "accepted", null],
       ["ana", alerts[1]!.alertId, "rejected", "misread: 8 for B"],
     ]);
-    expect(acks.every((r) => r.atMs === h.clock.nowMs)).toBe(true);
+    expect(acks.every((r) => r.timeMs === h.clock.nowMs)).toBe(true);
     await con.close();
     await ana.close();
   });
@@ -246,28 +247,21 @@ describe("live alerts", () => {
 describe("queries and the access tiers", () => {
   const plate = "AB12CDE";
   const ages: [string, number][] = [];
-  beforeAll(() => {
+  beforeAll(async () => {
     // Reads one second either side of each tier boundary (90, 365, 730 days).
     for (const days of [90, 365, 730]) {
       ages.push([`${days}d-1s`, days * DAY - 1000], [`${days}d+1s`, days * DAY + 1000]);
     }
-    h.store.reads = ages.map(([label, age]) => ({
-      passId: `p-${label}`,
-      cameraId: "cam-1",
-      plate,
-      captureTimeMs: T0 - age,
-      confidence: 0.95,
-      hasImage: true,
-    }));
-    h.store.reads.push({
-      passId: "p-other",
-      cameraId: "cam-2",
-      plate: "XY99ZZZ",
-      captureTimeMs: T0 - 50 * DAY,
-      confidence: 0.9,
-    });
-    for (const r of h.store.reads)
-      h.store.images.set(r.passId, new Uint8Array([0x89, 0x50, 0x4e, 0x47, r.passId.length]));
+    const png = (tag: string) => new Uint8Array([0x89, 0x50, 0x4e, 0x47, ...Buffer.from(tag)]);
+    const reads = ages.map(([label, age]) => makeRead(`p-${label}`, plate, "cam-1", T0 - age, png(label)));
+    reads.push(makeRead("p-other", "XY99ZZZ", "cam-2", T0 - 50 * DAY));
+    reads.push(makeRead("p-in-scope", "CD34EFG", "cam-2", T0 - 150 * DAY));
+    // A convoy: CV22BBB passes camera 3 twenty seconds after CV11AAA, twice recently and once long ago.
+    for (const [i, days] of [10, 11, 250].entries()) {
+      reads.push(makeRead(`cv-a-${i}`, "CV11AAA", "cam-3", T0 - days * DAY));
+      reads.push(makeRead(`cv-b-${i}`, "CV22BBB", "cam-3", T0 - days * DAY + 20_000));
+    }
+    for (const r of reads) await h.store.write(r);
   });
   const window = { fromMs: T0 - 800 * DAY, toMs: T0 + 1000 };
 
@@ -341,7 +335,7 @@ describe("queries and the access tiers", () => {
       purpose: "serious",
       caseRef: "OP-SCOPE",
       justification: "j",
-      scope: { plates: [plate], fromMs: T0 - 200 * DAY, toMs: T0 - 100 * DAY },
+      scope: { plates: [plate, "CD34EFG"], fromMs: T0 - 200 * DAY, toMs: T0 - 100 * DAY },
       expiresAtMs: T0 + DAY,
     });
     const q = { ...window, purpose: "serious" as Purpose, caseRef: "OP-SCOPE", authorisationId: auth.id };
@@ -366,27 +360,12 @@ describe("queries and the access tiers", () => {
     expect((await refusal(ana.query({ kind: "plate", plate }, { ...q, caseRef: "OP-OTHER" }))).code).toBe(
       "KESTREL_E_ACCESS_AUTHORISATION",
     );
-    // Inside scope: the extended read in the scope's window is shown; the one outside it is withheld.
-    const r = await ana.query({ kind: "window" }, q);
-    expect(r.reads.map((x) => x.passId).sort()).toEqual(["p-90d-1s", "p-other"]);
+    // Inside the scope's plates and window: shown. The same plate outside the window: withheld.
+    const r = await ana.query({ kind: "camera", cameraId: "cam-1" }, q);
+    expect(r.reads.map((x) => x.passId)).toEqual(["p-90d-1s"]);
     expect(r.withheld).toContainEqual({ tier: "extended", reason: "outside-authorisation-scope", count: 2 });
-    // An extended read inside the scope's plates and window is shown.
-    h.store.reads.push({
-      passId: "p-in-scope",
-      cameraId: "cam-1",
-      plate,
-      captureTimeMs: T0 - 150 * DAY,
-      confidence: 0.9,
-    });
-    try {
-      const r2 = await ana.query({ kind: "plate", plate }, q);
-      expect(r2.reads.map((x) => [x.passId, x.tier]).sort()).toEqual([
-        ["p-90d-1s", "standard"],
-        ["p-in-scope", "extended"],
-      ]);
-    } finally {
-      h.store.reads.pop();
-    }
+    const inScope = await ana.query({ kind: "plate", plate: "cd34 efg" }, q);
+    expect(inScope.reads.map((x) => [x.passId, x.tier])).toEqual([["p-in-scope", "extended"]]);
     await ana.close();
     await ana2.close();
     await sen.close();
@@ -398,9 +377,9 @@ describe("queries and the access tiers", () => {
     const q = { ...window, purpose: "volume" as Purpose, caseRef: "C-9" };
     expect((await refusal(con.query({ kind: "plate", plate }, q))).code).toBe("KESTREL_E_ACCESS_DENIED");
     expect((await refusal(rookie.query({ kind: "plate", plate }, q))).code).toBe("KESTREL_E_ACCESS_DENIED");
-    const refusals = h.audit.records.filter(
-      (r) => r.action === "query" && r.outcome === "refused" && r.caseRef === "C-9",
-    );
+    const refusals = h
+      .auditEntries()
+      .filter((r) => r.action === "query.plate" && r.outcome === "refused" && r.caseRef === "C-9");
     expect(refusals.map((r) => r.actor)).toEqual(["con", "rookie"]);
     await con.close();
     await rookie.close();
@@ -413,52 +392,84 @@ describe("queries and the access tiers", () => {
     expect(partial.reads.map((r) => r.passId)).toEqual(["p-90d-1s"]);
     const cam = await ana.query({ kind: "camera", cameraId: "cam-2" }, q);
     expect(cam.reads.map((r) => r.plate)).toEqual(["XY99ZZZ"]);
-    const pages = await ana.queryAll({ kind: "window" }, { ...q, limit: 2 });
-    expect(pages.length).toBe(4);
-    expect(pages.flatMap((p) => p.reads.map((r) => r.passId)).sort()).toEqual(["p-90d-1s", "p-other"]);
+    expect(cam.withheld).toEqual([{ tier: "extended", reason: "purpose-not-permitted", count: 1 }]);
+    const win = await ana.query({ kind: "window" }, { ...q, fromMs: T0 - 12 * DAY, toMs: T0 - 9 * DAY });
+    expect(win.reads.map((r) => r.passId).sort()).toEqual(["cv-a-0", "cv-a-1", "cv-b-0", "cv-b-1"]);
+    const pages = await ana.queryAll({ kind: "camera", cameraId: "cam-1" }, { ...q, limit: 2 });
+    expect(pages.length).toBe(3);
+    expect(pages.flatMap((p) => p.reads.map((r) => r.passId))).toEqual(["p-90d-1s"]);
     expect(pages.slice(0, -1).every((p) => p.cursor !== undefined)).toBe(true);
     expect(pages.at(-1)!.cursor).toBeUndefined();
     await ana.close();
   });
 
+  it("finds convoys and withholds the sightings of older passes", async () => {
+    const ana = await h.connect("ana");
+    const r = await ana.query(
+      { kind: "convoy", plate: "CV11AAA", withinSeconds: 60, minOccasions: 2 },
+      { ...window, purpose: "volume", caseRef: "C-13" },
+    );
+    expect(r.reads).toEqual([]);
+    expect(r.convoy!.target.map((t) => t.tier)).toEqual(["standard", "standard"]);
+    expect(r.convoy!.candidates.map((c) => [c.plate, c.occasions, c.sightings.length])).toEqual([
+      ["CV22BBB", 2, 2],
+    ]);
+    expect(
+      r.convoy!.candidates[0]!.sightings.every((x) => x.deltaMs === 20_000 && x.cameraLocation === undefined),
+    ).toBe(true);
+    // The old pass (250 days) and the sighting with it are both withheld: the extended tier needs an authorisation.
+    expect(r.withheld).toEqual([{ tier: "extended", reason: "authorisation-required", count: 2 }]);
+    await ana.close();
+  });
+
   it("shows an image only within the caller's tier and audits the view before sending it", async () => {
     const ana = await h.connect("ana");
-    const img = await ana.image("p-90d-1s", { purpose: "volume", caseRef: "C-11" });
-    expect(Buffer.from(img.dataBase64, "base64")).toEqual(Buffer.from(h.store.images.get("p-90d-1s")!));
+    const ids = Object.fromEntries(
+      h.store
+        .byPlate({ plate, fromMs: window.fromMs, toMs: window.toMs })
+        .items.map((r) => [r.passId, r.readId]),
+    );
+    const img = await ana.image(ids["p-90d-1s"]!, { purpose: "volume", caseRef: "C-11" });
+    expect(Buffer.from(img.dataBase64, "base64")).toEqual(Buffer.from(h.store.image(ids["p-90d-1s"]!)!));
     expect(img.tier).toBe("standard");
-    const old = await refusal(ana.image("p-365d-1s", { purpose: "volume", caseRef: "C-11" }));
+    const old = await refusal(ana.image(ids["p-365d-1s"]!, { purpose: "volume", caseRef: "C-11" }));
     expect(old.code).toBe("KESTREL_E_ACCESS_AUTHORISATION");
-    const views = h.audit.records.filter((r) => r.action === "image.view" && r.caseRef === "C-11");
-    expect(views.map((r) => [r.outcome, r.details?.passId])).toEqual([
-      ["ok", "p-90d-1s"],
-      ["refused", "p-365d-1s"],
+    const views = h.auditEntries().filter((r) => r.action === "image.view" && r.caseRef === "C-11");
+    expect(views.map((r) => [r.outcome, r.readIds])).toEqual([
+      ["ok", [ids["p-90d-1s"]]],
+      ["refused", [ids["p-365d-1s"]]],
     ]);
     await ana.close();
   });
 
   it("writes every query and its result count to the audit log before the result arrives", async () => {
     const ana = await h.connect("ana");
-    const before = h.audit.records.length;
+    const before = h.auditEntries().length;
     const r = await ana.query({ kind: "plate", plate }, { ...window, purpose: "major", caseRef: "C-12" });
     // By the time the reply is here both records are in the log.
-    const mine = h.audit.records.slice(before);
-    expect(mine.map((x) => x.action)).toEqual(["query", "query.result"]);
+    const mine = h.auditEntries().slice(before);
+    expect(mine.map((x) => x.action)).toEqual(["query.plate", "query.result"]);
     expect(mine[0]).toMatchObject({
       actor: "ana",
       role: "analyst",
       purpose: "major",
       caseRef: "C-12",
       outcome: "ok",
+      params: { query: { kind: "plate", plate } },
     });
-    expect(mine[1]!.details).toMatchObject({ queryId: r.queryId, returned: 1, withheld: r.withheld });
+    expect(mine[1]).toMatchObject({ resultCount: 1, outcome: "partial", readIds: [r.reads[0]!.readId] });
+    expect(mine[1]!.params).toMatchObject({ queryId: r.queryId, withheld: r.withheld });
+    expect(h.store.audit.verify().ok).toBe(true);
     await ana.close();
   });
 
   it("lets an auditor read and verify the audit log, and nobody else", async () => {
     const aud = await h.connect("aud");
     const ana = await h.connect("ana");
-    const page = await aud.auditRead(0, 5);
+    const page = await aud.auditRead(1, 5);
     expect(page.entries).toHaveLength(5);
+    expect(page.next).toBe(6);
+    expect((page.entries as { seq: number }[]).map((e) => e.seq)).toEqual([1, 2, 3, 4, 5]);
     expect((await aud.auditVerify()).ok).toBe(true);
     expect((await refusal(ana.auditRead())).code).toBe("KESTREL_E_ACCESS_DENIED");
     const all = await aud.listAuthorisations();

@@ -9,7 +9,7 @@ import { KestrelError } from "../errors/index.js";
 export interface AuthorisationScope {
   /** VRMs the authorisation covers; absent means any plate (then a window is required). */
   plates?: string[];
-  /** Capture-time window the authorisation covers, [fromMs, toMs). */
+  /** Capture-time window the authorisation covers, both ends inclusive (as store queries are). */
   fromMs?: number;
   toMs?: number;
 }
@@ -126,7 +126,7 @@ export function authorisationRefusal(auth: Authorisation, q: QueryFacts, nowMs: 
   const { plates, fromMs, toMs } = auth.scope;
   if (q.plate !== undefined && plates && !plates.includes(q.plate))
     return "plate is outside the authorisation's scope";
-  if (fromMs !== undefined && toMs !== undefined && (q.toMs <= fromMs || q.fromMs >= toMs)) {
+  if (fromMs !== undefined && toMs !== undefined && (q.toMs < fromMs || q.fromMs > toMs)) {
     return "time window is outside the authorisation's scope";
   }
   return undefined;
@@ -136,7 +136,7 @@ export function authorisationRefusal(auth: Authorisation, q: QueryFacts, nowMs: 
 export function authorisationCovers(auth: Authorisation, plate: string, captureTimeMs: number): boolean {
   const { plates, fromMs, toMs } = auth.scope;
   if (plates && !plates.includes(plate)) return false;
-  if (fromMs !== undefined && toMs !== undefined && (captureTimeMs < fromMs || captureTimeMs >= toMs))
+  if (fromMs !== undefined && toMs !== undefined && (captureTimeMs < fromMs || captureTimeMs > toMs))
     return false;
   return true;
 }

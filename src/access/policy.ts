@@ -17,7 +17,9 @@ export type WithheldReason =
   /** The tier needs an authorisation and the query quoted none. */
   | "authorisation-required"
   /** The quoted authorisation does not cover this record's plate or time. */
-  | "outside-authorisation-scope";
+  | "outside-authorisation-scope"
+  /** Convoy sightings: the target read it accompanies was withheld, so the pairing is too. */
+  | "target-withheld";
 
 export type RecordDecision =
   | { visible: true; tier: string }

@@ -246,10 +246,10 @@ export class KestrelClient {
   }
 
   image(
-    passId: string,
+    readId: string,
     options: { purpose: Purpose; caseRef: string; authorisationId?: string },
   ): Promise<ImageMessage> {
-    return this.request<ImageMessage>({ type: "image", passId, ...options });
+    return this.request<ImageMessage>({ type: "image", readId, ...options });
   }
 
   async requestAuthorisation(request: {

@@ -9,19 +9,24 @@ import {
 } from "../access/authorisations.js";
 import { decideRecord, type PolicyContext, WithheldTally } from "../access/policy.js";
 import { type Action, actionNeedsTraining, roleAllows } from "../access/roles.js";
+import type { AuditInput } from "../audit/audit-log.js";
 import type { KestrelConfig, Purpose, Role } from "../config/schema.js";
 import { isKestrelError, KestrelError } from "../errors/index.js";
 import { logger } from "../log/index.js";
 import type { AlertFanout } from "./alerts.js";
 import { gatewayMetrics } from "./metrics.js";
-import type { AuditPort, AuditRecord, ReadQueryPort } from "./ports.js";
+import type { AuditPort, GatewayRef, ReadQueryPort } from "./ports.js";
 import type {
+  AuditEntriesMessage,
+  AuditVerifyMessage,
   ClientMessage,
   ErrorMessage,
   QuerySelector,
   RequestId,
   ResultMessage,
+  WireConvoy,
   WireRead,
+  WireRef,
 } from "./protocol.js";
 import type { Session } from "./session.js";
 import { checkWindow, normalisePattern, normaliseVrm, parseMessage } from "./validate.js";
@@ -115,8 +120,8 @@ export class Handlers {
 
   // ---- helpers
 
-  private base(s: Session, action: string, extra: Partial<AuditRecord> = {}): AuditRecord {
-    return { atMs: this.d.nowMs(), actor: s.user, role: s.role, action, outcome: "ok", ...extra };
+  private base(s: Session, action: string, extra: Partial<AuditInput> = {}): AuditInput {
+    return { timeMs: this.d.nowMs(), actor: s.user, role: s.role, action, outcome: "ok", ...extra };
   }
 
   /** Audits a refusal, then throws it (the caller's catch sends the error reply after the audit landed). */
@@ -124,13 +129,12 @@ export class Handlers {
     s: Session,
     action: string,
     err: KestrelError,
-    extra: Partial<AuditRecord> = {},
+    extra: Partial<AuditInput> = {},
   ): Promise<never> {
     await this.d.audit.append({
       ...this.base(s, action, extra),
       outcome: "refused",
-      code: err.code,
-      details: { ...extra.details, why: err.message },
+      reason: `${err.code}: ${err.message}`,
     });
     throw err;
   }
@@ -139,7 +143,7 @@ export class Handlers {
     s: Session,
     action: Action,
     auditAction: string,
-    extra: Partial<AuditRecord> = {},
+    extra: Partial<AuditInput> = {},
   ): Promise<void> {
     if (!roleAllows(s.role, action)) {
       await this.refuse(
@@ -169,7 +173,7 @@ export class Handlers {
     action: string,
     id: string | undefined,
     facts: QueryFacts,
-    extra: Partial<AuditRecord>,
+    extra: Partial<AuditInput>,
   ): Promise<Authorisation | undefined> {
     if (id === undefined) return undefined;
     const auth = this.d.access.getAuthorisation(id);
@@ -186,11 +190,6 @@ export class Handlers {
     return auth;
   }
 
-  private requireStore(): ReadQueryPort {
-    if (!this.d.store) throw new KestrelError("KESTREL_E_GATEWAY_UNAVAILABLE", "read store not attached");
-    return this.d.store;
-  }
-
   // ---- alerts
 
   private async subscribe(s: Session, msg: Msg<"subscribe">): Promise<void> {
@@ -204,7 +203,7 @@ export class Handlers {
   }
 
   private async ack(s: Session, msg: Msg<"ack">): Promise<void> {
-    const extra = { details: { alertId: msg.alertId } };
+    const extra = { params: { alertId: msg.alertId, decision: msg.decision } };
     await this.permit(s, "alerts.ack", "alert.ack", extra);
     if (msg.decision === "rejected" && !msg.reason?.trim()) {
       throw new KestrelError("KESTREL_E_PROTO_FIELD", "reason: required when rejecting", {
@@ -216,15 +215,16 @@ export class Handlers {
       throw new KestrelError("KESTREL_E_PROTO_NOT_FOUND", "alert unknown or too old to acknowledge");
     await this.d.audit.append(
       this.base(s, "alert.ack", {
-        details: {
+        params: {
           alertId: msg.alertId,
           passId: delivered.passId,
           cameraId: delivered.cameraId,
           list: delivered.list,
           plate: delivered.plate,
+          captureTimeMs: delivered.captureTimeMs,
           decision: msg.decision,
-          reason: msg.reason ?? "",
         },
+        reason: msg.reason ?? null,
       }),
     );
     s.send({ type: "ok", id: msg.id });
@@ -235,23 +235,25 @@ export class Handlers {
   private async query(s: Session, msg: Msg<"query">): Promise<void> {
     const purpose: Purpose = msg.purpose;
     const queryId = randomUUID();
-    const extra: Partial<AuditRecord> = { purpose, caseRef: msg.caseRef, details: { queryId } };
-    if (msg.authorisationId !== undefined) extra.authorisationId = msg.authorisationId;
-    const refused = async (err: KestrelError): Promise<never> => {
-      gatewayMetrics.queries.inc({ purpose, reason: err.code });
-      return this.refuse(s, "query", err, extra);
+    const action = `query.${msg.query.kind}`;
+    const extra: Partial<AuditInput> = {
+      purpose,
+      caseRef: msg.caseRef,
+      authorisationId: msg.authorisationId ?? null,
+      params: { queryId, query: msg.query, fromMs: msg.fromMs, toMs: msg.toMs },
     };
+    const count = (reason: string) => gatewayMetrics.queries.inc({ purpose, reason });
     try {
-      await this.permit(s, "query", "query", extra);
+      await this.permit(s, "query", action, extra);
     } catch (err) {
-      gatewayMetrics.queries.inc({ purpose, reason: (err as KestrelError).code });
+      count((err as KestrelError).code);
       throw err;
     }
     const now = this.d.nowMs();
     const rangeErr = checkWindow(msg.fromMs, msg.toMs, now);
     if (rangeErr) throw rangeErr;
     const selector = normaliseSelector(msg.query);
-    extra.details = {
+    extra.params = {
       queryId,
       query: selector,
       fromMs: msg.fromMs,
@@ -265,26 +267,43 @@ export class Handlers {
       fromMs: msg.fromMs,
       toMs: msg.toMs,
     };
-    if (selector.kind === "plate") facts.plate = selector.plate;
+    if (selector.kind === "plate" || selector.kind === "convoy") facts.plate = selector.plate;
     let auth: Authorisation | undefined;
     try {
-      auth = await this.usableAuthorisation(s, "query", msg.authorisationId, facts, extra);
+      auth = await this.usableAuthorisation(s, action, msg.authorisationId, facts, extra);
     } catch (err) {
-      gatewayMetrics.queries.inc({ purpose, reason: (err as KestrelError).code });
+      count((err as KestrelError).code);
       throw err;
     }
     const store = this.d.store;
-    if (!store) return refused(new KestrelError("KESTREL_E_GATEWAY_UNAVAILABLE", "read store not attached"));
+    if (!store) {
+      count("KESTREL_E_GATEWAY_UNAVAILABLE");
+      throw new KestrelError("KESTREL_E_GATEWAY_UNAVAILABLE", "read store not attached");
+    }
 
     // The query itself is on record before it runs.
-    await this.d.audit.append(this.base(s, "query", extra));
-    const page = await store.query({
-      query: selector,
-      fromMs: msg.fromMs,
-      toMs: msg.toMs,
-      limit: msg.limit ?? 100,
-      ...(msg.cursor !== undefined ? { cursor: msg.cursor } : {}),
-    });
+    await this.d.audit.append(this.base(s, action, extra));
+    let page: Awaited<ReturnType<ReadQueryPort["query"]>>;
+    try {
+      page = await store.query({
+        query: selector,
+        fromMs: msg.fromMs,
+        toMs: msg.toMs,
+        limit: msg.limit ?? 100,
+        ...(msg.cursor !== undefined ? { cursor: msg.cursor } : {}),
+      });
+    } catch (err) {
+      const code = isKestrelError(err) ? err.code : "KESTREL_E_INTERNAL";
+      await this.d.audit.append(
+        this.base(s, "query.result", { ...extra, outcome: "error", reason: code, resultCount: 0 }),
+      );
+      count(code);
+      throw isKestrelError(err) && err.code === "KESTREL_E_STORE_QUERY"
+        ? new KestrelError("KESTREL_E_PROTO_FIELD", "query rejected by the store", {
+            details: { field: "query" },
+          })
+        : err;
+    }
     const ctx: PolicyContext = { nowMs: now, tiers: this.d.config.access.tiers, purpose };
     if (auth) ctx.authorisation = auth;
     const tally = new WithheldTally();
@@ -294,6 +313,7 @@ export class Handlers {
       tally.add(d);
       if (!d.visible) continue;
       const w: WireRead = {
+        readId: r.readId,
         passId: r.passId,
         cameraId: r.cameraId,
         plate: r.plate,
@@ -307,49 +327,100 @@ export class Handlers {
       if (r.hasImage !== undefined) w.hasImage = r.hasImage;
       reads.push(w);
     }
+    let convoy: WireConvoy | undefined;
+    const disclosed = reads.map((r) => r.readId);
+    if (page.convoy && selector.kind === "convoy") {
+      const ref = (r: GatewayRef, plate: string): WireRef | undefined => {
+        const d = decideRecord(plate, r.captureTimeMs, ctx);
+        tally.add(d);
+        if (!d.visible) return undefined;
+        const w: WireRef = {
+          readId: r.readId,
+          cameraId: r.cameraId,
+          captureTimeMs: r.captureTimeMs,
+          tier: d.tier,
+        };
+        const loc = this.location(s, r.cameraId);
+        if (loc !== undefined) w.cameraLocation = loc;
+        disclosed.push(r.readId);
+        return w;
+      };
+      const target = page.convoy.target.map((t) => ref(t, selector.plate)).filter((t) => t !== undefined);
+      const shownTargets = new Set(target.map((t) => t.readId));
+      const candidates: WireConvoy["candidates"] = [];
+      for (const c of page.convoy.candidates) {
+        const sightings: WireConvoy["candidates"][number]["sightings"] = [];
+        for (const sg of c.sightings) {
+          // A sighting is shown only with the target read it accompanies: the pairing is itself a disclosure.
+          if (!shownTargets.has(sg.withReadId)) {
+            const d = decideRecord(c.plate, sg.captureTimeMs, ctx);
+            tally.add(d.visible ? { visible: false, tier: d.tier, reason: "target-withheld" } : d);
+            continue;
+          }
+          const w = ref(sg, c.plate);
+          if (w) sightings.push({ ...w, withReadId: sg.withReadId, deltaMs: sg.deltaMs });
+        }
+        if (sightings.length > 0) {
+          candidates.push({
+            plate: c.plate,
+            occasions: new Set(sightings.map((x) => x.withReadId)).size,
+            sightings,
+          });
+        }
+      }
+      convoy = { target, candidates };
+    }
     const withheld = tally.list();
+    const returned =
+      reads.length +
+      (convoy ? convoy.target.length + convoy.candidates.reduce((a, c) => a + c.sightings.length, 0) : 0);
     // The result count and what was withheld are on record before any result leaves.
     await this.d.audit.append(
       this.base(s, "query.result", {
-        purpose,
-        caseRef: msg.caseRef,
-        ...(auth ? { authorisationId: auth.id } : {}),
-        details: {
+        ...extra,
+        authorisationId: auth?.id ?? null,
+        params: {
           queryId,
-          returned: reads.length,
           returnedByTier: Object.fromEntries(tally.visibleByTier),
           withheld,
-          passIds: reads.map((r) => r.passId),
         },
+        resultCount: returned,
+        outcome: withheld.length > 0 ? "partial" : "ok",
+        reason:
+          withheld.length > 0 ? withheld.map((w) => `${w.count} ${w.tier}: ${w.reason}`).join("; ") : null,
+        readIds: disclosed,
       }),
     );
-    gatewayMetrics.queries.inc({ purpose, reason: "ok" });
+    count("ok");
     for (const [tier, n] of tally.visibleByTier)
       gatewayMetrics.queryRecords.inc({ tier, purpose, reason: "returned" }, n);
     for (const w of withheld)
       gatewayMetrics.queryRecords.inc({ tier: w.tier, purpose, reason: w.reason }, w.count);
     const result: ResultMessage = { type: "result", id: msg.id, queryId, reads, withheld };
+    if (convoy) result.convoy = convoy;
     if (page.cursor !== undefined) result.cursor = page.cursor;
     s.send(result);
   }
 
   private async image(s: Session, msg: Msg<"image">): Promise<void> {
-    const extra: Partial<AuditRecord> = {
+    const extra: Partial<AuditInput> = {
       purpose: msg.purpose,
       caseRef: msg.caseRef,
-      details: { passId: msg.passId },
+      authorisationId: msg.authorisationId ?? null,
+      params: { readId: msg.readId },
+      readIds: [msg.readId],
     };
-    if (msg.authorisationId !== undefined) extra.authorisationId = msg.authorisationId;
     await this.permit(s, "image", "image.view", extra);
-    const store = this.requireStore();
-    const found = await store.image(msg.passId);
-    if (!found)
+    if (!this.d.store) throw new KestrelError("KESTREL_E_GATEWAY_UNAVAILABLE", "read store not attached");
+    const found = await this.d.store.image(msg.readId);
+    if (!found) {
       return this.refuse(
         s,
         "image.view",
-        new KestrelError("KESTREL_E_PROTO_NOT_FOUND", "no image for that pass"),
+        new KestrelError("KESTREL_E_PROTO_NOT_FOUND", "no image for that read"),
         extra,
       );
+    }
     const { read, png } = found;
     const facts: QueryFacts = {
       user: s.user,
@@ -357,7 +428,7 @@ export class Handlers {
       caseRef: msg.caseRef,
       plate: read.plate,
       fromMs: read.captureTimeMs,
-      toMs: read.captureTimeMs + 1,
+      toMs: read.captureTimeMs,
     };
     const auth = await this.usableAuthorisation(s, "image.view", msg.authorisationId, facts, extra);
     const ctx: PolicyContext = {
@@ -372,20 +443,18 @@ export class Handlers {
         d.reason === "authorisation-required" || d.reason === "outside-authorisation-scope"
           ? "KESTREL_E_ACCESS_AUTHORISATION"
           : "KESTREL_E_ACCESS_PURPOSE";
-      return this.refuse(
-        s,
-        "image.view",
-        new KestrelError(code, `${d.tier}: ${d.reason}`, { details: { tier: d.tier, reason: d.reason } }),
-        extra,
-      );
+      const err = new KestrelError(code, `${d.tier}: ${d.reason}`, {
+        details: { tier: d.tier, reason: d.reason },
+      });
+      return this.refuse(s, "image.view", err, extra);
     }
     await this.d.audit.append(
-      this.base(s, "image.view", { ...extra, details: { passId: msg.passId, tier: d.tier } }),
+      this.base(s, "image.view", { ...extra, params: { readId: msg.readId, tier: d.tier }, resultCount: 1 }),
     );
     s.send({
       type: "image",
       id: msg.id,
-      passId: msg.passId,
+      readId: msg.readId,
       tier: d.tier,
       mediaType: "image/png",
       dataBase64: Buffer.from(png.buffer, png.byteOffset, png.byteLength).toString("base64"),
@@ -395,7 +464,7 @@ export class Handlers {
   // ---- authorisations
 
   private async requestAuthorisation(s: Session, msg: Msg<"authorisation.request">): Promise<void> {
-    const extra: Partial<AuditRecord> = { purpose: msg.purpose, caseRef: msg.caseRef };
+    const extra: Partial<AuditInput> = { purpose: msg.purpose, caseRef: msg.caseRef };
     await this.permit(s, "authorisation.request", "authorisation.request", extra);
     const scope: { plates?: string[]; fromMs?: number; toMs?: number } = {};
     if (msg.scope.plates) scope.plates = msg.scope.plates;
@@ -417,7 +486,7 @@ export class Handlers {
       this.base(s, "authorisation.request", {
         ...extra,
         authorisationId: auth.id,
-        details: { scope: auth.scope, expiresAtMs: auth.expiresAtMs, justification: auth.justification },
+        params: { scope: auth.scope, expiresAtMs: auth.expiresAtMs, justification: auth.justification },
       }),
     );
     this.d.access.putAuthorisation(auth);
@@ -425,27 +494,22 @@ export class Handlers {
   }
 
   private async decideAuthorisation(s: Session, msg: Msg<"authorisation.decide">): Promise<void> {
-    const extra: Partial<AuditRecord> = {
-      authorisationId: msg.authorisationId,
-      details: { decision: msg.decision, reason: msg.reason },
-    };
-    await this.permit(s, "authorisation.decide", "authorisation.decide", extra);
+    const action = msg.decision === "granted" ? "authorisation.grant" : "authorisation.refuse";
+    const extra: Partial<AuditInput> = { authorisationId: msg.authorisationId, reason: msg.reason };
+    await this.permit(s, "authorisation.decide", action, extra);
     const auth = this.d.access.getAuthorisation(msg.authorisationId);
     if (!auth)
-      return this.refuse(
-        s,
-        "authorisation.decide",
-        new KestrelError("KESTREL_E_PROTO_NOT_FOUND", "authorisation"),
-        extra,
-      );
+      return this.refuse(s, action, new KestrelError("KESTREL_E_PROTO_NOT_FOUND", "authorisation"), extra);
+    extra.purpose = auth.purpose;
+    extra.caseRef = auth.caseRef;
     let decided: Authorisation;
     try {
       decided = decideAuthorisation(auth, s.user, msg.decision, msg.reason, this.d.nowMs());
     } catch (err) {
-      return this.refuse(s, "authorisation.decide", err as KestrelError, extra);
+      return this.refuse(s, action, err as KestrelError, extra);
     }
     await this.d.audit.append(
-      this.base(s, "authorisation.decide", { ...extra, purpose: auth.purpose, caseRef: auth.caseRef }),
+      this.base(s, action, { ...extra, params: { requestedBy: auth.requestedBy, scope: auth.scope } }),
     );
     this.d.access.putAuthorisation(decided);
     s.send({ type: "authorisation", id: msg.id, authorisation: decided });
@@ -468,27 +532,30 @@ export class Handlers {
 
   private async auditRead(s: Session, msg: Msg<"audit.read">): Promise<void> {
     await this.permit(s, "audit.read", "audit.read");
-    if (!this.d.audit.read)
+    if (!this.d.audit.list)
       throw new KestrelError("KESTREL_E_GATEWAY_UNAVAILABLE", "audit log cannot be read here");
-    const fromSeq = msg.fromSeq ?? 0;
+    const fromSeq = msg.fromSeq ?? 1;
     const limit = msg.limit ?? 100;
-    await this.d.audit.append(this.base(s, "audit.read", { details: { fromSeq, limit } }));
-    const page = await this.d.audit.read(fromSeq, limit);
-    s.send({
-      type: "audit",
-      id: msg.id,
-      entries: page.entries,
-      ...(page.next !== undefined ? { next: page.next } : {}),
-    });
+    // Reading the audit log is itself audited (after the page is taken, so it is not in its own page).
+    const entries = this.d.audit.list({ fromSeq, limit });
+    await this.d.audit.append(
+      this.base(s, "audit.read", { params: { fromSeq, limit }, resultCount: entries.length }),
+    );
+    const last = entries.at(-1) as { seq?: number } | undefined;
+    const reply: AuditEntriesMessage = { type: "audit", id: msg.id, entries };
+    if (entries.length === limit && last?.seq !== undefined) reply.next = last.seq + 1;
+    s.send(reply);
   }
 
   private async auditVerify(s: Session, msg: Msg<"audit.verify">): Promise<void> {
     await this.permit(s, "audit.read", "audit.verify");
     if (!this.d.audit.verify)
       throw new KestrelError("KESTREL_E_GATEWAY_UNAVAILABLE", "audit log cannot be verified here");
-    const v = await this.d.audit.verify();
-    await this.d.audit.append(this.base(s, "audit.verify", { details: { ok: v.ok, entries: v.entries } }));
-    s.send({ type: "audit.verified", id: msg.id, ...v });
+    const v = this.d.audit.verify();
+    await this.d.audit.append(this.base(s, "audit.verify", { params: { ok: v.ok, entries: v.entries } }));
+    const reply: AuditVerifyMessage = { type: "audit.verified", id: msg.id, ok: v.ok, entries: v.entries };
+    if (v.break) reply.brokenAt = v.break.seq;
+    s.send(reply);
   }
 }
 

@@ -50,8 +50,10 @@ const querySelector = z.discriminatedUnion("kind", [
   z.strictObject({
     kind: z.literal("convoy"),
     plate,
-    /** How close in time (either side) another vehicle must pass the same camera. */
-    withinMs: z.int().min(1000).max(600_000).optional(),
+    /** How close in time (either side) another vehicle must pass the same camera (default 60). */
+    withinSeconds: z.int().min(1).max(3600).optional(),
+    /** Distinct target passes a vehicle must share to count (default 2). */
+    minOccasions: z.int().min(1).max(100).optional(),
   }),
 ]);
 export type QuerySelector = z.infer<typeof querySelector>;
@@ -72,7 +74,7 @@ export const querySchema = z.strictObject({
 export const imageSchema = z.strictObject({
   id,
   type: z.literal("image"),
-  passId: z.string().min(1).max(128),
+  readId: z.string().min(1).max(64),
   purpose: purposeSchema,
   caseRef,
   authorisationId: z.string().optional(),
@@ -197,6 +199,8 @@ export interface GapMessage {
 
 /** A read as returned by a query. cameraLocation only for roles in access.locationRoles. */
 export interface WireRead {
+  /** The store's id for the read: quote it to fetch the image. */
+  readId: string;
   passId: string;
   cameraId: string;
   cameraLocation?: string;
@@ -209,11 +213,33 @@ export interface WireRead {
   hasImage?: boolean;
 }
 
+/** A read named only by where and when (convoy targets and sightings). */
+export interface WireRef {
+  readId: string;
+  cameraId: string;
+  cameraLocation?: string;
+  captureTimeMs: number;
+  tier: string;
+}
+
+export interface WireConvoy {
+  /** The target vehicle's reads in the window that the caller may see. */
+  target: WireRef[];
+  /** Vehicles seen with the target, most shared passes first; only sightings the caller may see. */
+  candidates: {
+    plate: string;
+    occasions: number;
+    sightings: (WireRef & { withReadId: string; deltaMs: number })[];
+  }[];
+}
+
 export interface ResultMessage {
   type: "result";
   id: RequestId;
   queryId: string;
+  /** Reads found (empty for convoy queries, which fill `convoy`). */
   reads: WireRead[];
+  convoy?: WireConvoy;
   /** What was withheld from this page, per tier and reason. */
   withheld: WithheldCount[];
   /** Present when more pages follow: send the same query with this cursor. */
@@ -223,7 +249,7 @@ export interface ResultMessage {
 export interface ImageMessage {
   type: "image";
   id: RequestId;
-  passId: string;
+  readId: string;
   tier: string;
   mediaType: "image/png";
   dataBase64: string;

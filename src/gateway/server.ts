@@ -137,16 +137,17 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       res.onAborted(() => {
         aborted = true;
       });
-      const refuse = (err: KestrelError) => {
+      const refuse = async (err: KestrelError) => {
         gatewayMetrics.authFailures.inc({ reason: err.code });
-        void options.audit
+        // Refused before anyone is known: the claimed identity is not trusted, so none is recorded.
+        await options.audit
           .append({
-            atMs: nowMs(),
+            timeMs: nowMs(),
             actor: "(unauthenticated)",
             role: "-",
             action: "connect",
             outcome: "refused",
-            code: err.code,
+            reason: err.code,
           })
           .catch((e: unknown) => log.error({ err: e }, "audit append failed"));
         if (aborted) return;
@@ -166,7 +167,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
         return;
       }
       if (!token) {
-        refuse(new KestrelError("KESTREL_E_AUTH_MISSING"));
+        void refuse(new KestrelError("KESTREL_E_AUTH_MISSING"));
         return;
       }
       verifyToken(accessStore, secret, token, nowMs()).then(
@@ -191,7 +192,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
             );
           });
         },
-        (err: unknown) => refuse(isKestrelError(err) ? err : new KestrelError("KESTREL_E_AUTH_INVALID")),
+        (err: unknown) => void refuse(isKestrelError(err) ? err : new KestrelError("KESTREL_E_AUTH_INVALID")),
       );
     },
 
@@ -253,7 +254,6 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     if (shuttingDown) reasons.push("shutting down");
     if (!options.store) reasons.push("read store not attached");
     reasons.push(...(options.store?.notReadyReasons?.() ?? []));
-    reasons.push(...(options.audit.notReadyReasons?.() ?? []));
     res
       .writeStatus(reasons.length === 0 ? "200 OK" : "503 Service Unavailable")
       .writeHeader("content-type", "application/json")

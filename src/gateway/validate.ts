@@ -80,7 +80,7 @@ export const EARLIEST_MS = Date.UTC(2000, 0, 1);
 export const FUTURE_SLACK_MS = 86_400_000;
 
 export function checkWindow(fromMs: number, toMs: number, nowMs: number): KestrelError | undefined {
-  if (!(fromMs < toMs)) return new KestrelError("KESTREL_E_PROTO_RANGE", "fromMs must be before toMs");
+  if (!(fromMs <= toMs)) return new KestrelError("KESTREL_E_PROTO_RANGE", "fromMs must not be after toMs");
   if (fromMs < EARLIEST_MS) return new KestrelError("KESTREL_E_PROTO_RANGE", "fromMs before 2000-01-01");
   if (toMs > nowMs + FUTURE_SLACK_MS)
     return new KestrelError("KESTREL_E_PROTO_RANGE", "toMs more than a day ahead");
