@@ -3,7 +3,10 @@ import { Command } from "commander";
 import { isKestrelError } from "../errors/index.js";
 import { registerAudit } from "./audit.js";
 import { registerDoctor } from "./doctor.js";
+import { registerQuery } from "./query.js";
 import { registerStore } from "./store.js";
+import { registerToken } from "./token.js";
+import { registerUser } from "./user.js";
 
 /** The `kestrel` command. Each subcommand lives in its own module and registers itself here. */
 const program = new Command("kestrel")
@@ -13,6 +16,9 @@ const program = new Command("kestrel")
 registerDoctor(program);
 registerAudit(program);
 registerStore(program);
+registerUser(program);
+registerToken(program);
+registerQuery(program);
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   if (isKestrelError(err)) {

@@ -1,7 +1,7 @@
 import WebSocket from "ws";
 import type { Authorisation } from "../access/authorisations.js";
 import type { Purpose } from "../config/schema.js";
-import type { ErrorCode } from "../errors/index.js";
+import { type ErrorCode, KestrelError } from "../errors/index.js";
 import type {
   AlertMessage,
   AuditEntriesMessage,
@@ -18,15 +18,13 @@ import type {
 } from "../gateway/protocol.js";
 import { PROTOCOL, WS_PATH } from "../gateway/protocol.js";
 
-/** An error reply from the gateway, with its stable code. */
-export class GatewayError extends Error {
-  constructor(
-    readonly code: ErrorCode,
-    message: string,
-    readonly details?: Record<string, unknown>,
-  ) {
-    super(message);
+/** An error reply from the gateway, with its stable code (a KestrelError, so the CLI prints it as one). */
+export class GatewayError extends KestrelError {
+  constructor(code: ErrorCode, message: string, details?: Record<string, unknown>) {
+    super(code, undefined, details ? { details } : {});
     this.name = "GatewayError";
+    // The gateway's message already starts with the catalogue text.
+    this.message = message;
   }
 }
 
@@ -121,7 +119,9 @@ export class KestrelClient {
           }
         });
       });
-      socket.once("error", (err) => reject(new GatewayError("KESTREL_E_GATEWAY_UNAVAILABLE", err.message)));
+      socket.once("error", (err) =>
+        reject(new GatewayError("KESTREL_E_GATEWAY_UNAVAILABLE", `gateway unreachable: ${err.message}`)),
+      );
       socket.once("message", (data) => {
         const m = JSON.parse(String(data)) as ServerMessage;
         if (m.type !== "welcome") {
