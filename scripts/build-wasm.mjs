@@ -6,6 +6,8 @@ import { mkdirSync } from "node:fs";
 
 const MODULES = {
   probe: ["--initialMemory", "1"],
+  // One imported memory per table revision, sized by the host once and never grown (views stay valid).
+  hotlist: ["--importMemory", "--initialMemory", "2"],
 };
 
 const targets = process.argv.includes("--debug") ? ["debug"] : ["release", "scalar"];

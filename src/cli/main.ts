@@ -3,6 +3,7 @@ import { Command } from "commander";
 import { isKestrelError } from "../errors/index.js";
 import { registerAudit } from "./audit.js";
 import { registerDoctor } from "./doctor.js";
+import { registerHotlist } from "./hotlist.js";
 import { registerQuery } from "./query.js";
 import { registerStore } from "./store.js";
 import { registerToken } from "./token.js";
@@ -16,6 +17,7 @@ const program = new Command("kestrel")
 registerDoctor(program);
 registerAudit(program);
 registerStore(program);
+registerHotlist(program);
 registerUser(program);
 registerToken(program);
 registerQuery(program);
