@@ -4,8 +4,11 @@ import { isKestrelError } from "../errors/index.js";
 import { registerAudit } from "./audit.js";
 import { registerDoctor } from "./doctor.js";
 import { registerHotlist } from "./hotlist.js";
+import { registerQuery } from "./query.js";
 import { registerStore } from "./store.js";
 import { registerSynth } from "./synth.js";
+import { registerToken } from "./token.js";
+import { registerUser } from "./user.js";
 
 /** The `kestrel` command. Each subcommand lives in its own module and registers itself here. */
 const program = new Command("kestrel")
@@ -17,6 +20,9 @@ registerAudit(program);
 registerStore(program);
 registerHotlist(program);
 registerSynth(program);
+registerUser(program);
+registerToken(program);
+registerQuery(program);
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   if (isKestrelError(err)) {
