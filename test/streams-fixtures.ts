@@ -4,7 +4,7 @@
  */
 import { execFileSync, spawn } from "node:child_process";
 import { existsSync, mkdirSync, renameSync } from "node:fs";
-import { createServer } from "node:net";
+import { connect, createServer } from "node:net";
 import { join } from "node:path";
 import { ffmpegPath } from "../src/ingest/ffmpeg-path.js";
 
@@ -160,4 +160,46 @@ export async function until(what: string, check: () => boolean, timeoutMs = 20_0
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 50));
   }
+}
+
+/**
+ * rtsp-server-perl on loopback: publishers ANNOUNCE/RECORD on `sourcePort`, clients PLAY from `clientPort`.
+ * It serves RTP over UDP only (it answers a TCP-interleaved SETUP with 400), which the camera handles.
+ */
+export async function startRtspServer(): Promise<Served & { clientPort: number; sourcePort: number }> {
+  const clientPort = await freePort();
+  const sourcePort = await freePort();
+  const rtpStartPort = 20_000 + Math.floor(Math.random() * 20_000);
+  const proc = runProcess("/usr/bin/rtsp-server-perl", [
+    ...["--clientport", String(clientPort), "--serverport", String(sourcePort)],
+    ...["--client_listen_address", "127.0.0.1", "--source_listen_address", "127.0.0.1"],
+    ...["--rtp_start_port", String(rtpStartPort), "--loglevel", "1"],
+  ]);
+  return { ...proc, stop: proc.stop, clientPort, sourcePort };
+}
+
+/** Resolves once something accepts TCP connections on `port` (servers take a moment to start). */
+export async function waitForPort(port: number, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const ok = await new Promise<boolean>((resolve) => {
+      const sock = connect(port, "127.0.0.1");
+      sock.once("connect", () => {
+        sock.destroy();
+        resolve(true);
+      });
+      sock.once("error", () => resolve(false));
+    });
+    if (ok) return;
+    if (Date.now() > deadline) throw new Error(`nothing listening on port ${port}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/** Publishes `file` in a loop at native rate to an RTSP server (RECORD). */
+export function publishRtsp(file: string, url: string): Served {
+  return runProcess(SERVER_FFMPEG, [
+    ...["-hide_banner", "-loglevel", "error", "-nostdin", "-re", "-stream_loop", "-1", "-i", file],
+    ...["-c", "copy", "-f", "rtsp", url],
+  ]);
 }

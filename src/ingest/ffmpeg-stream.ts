@@ -47,6 +47,7 @@ export class FfmpegStream {
   private stopped = false;
   private exited = false;
   private transportRefused = false;
+  private spawned = false;
 
   constructor(private readonly options: FfmpegStreamOptions) {
     this.cutter = new FrameCutter((frame) => {
@@ -59,6 +60,11 @@ export class FfmpegStream {
       .inputOptions(inputOptions({ url: options.url, loop: options.loop }, options.rtspTransport))
       .outputOptions(outputOptions(options.fps));
     this.command.on("stderr", (line: string) => this.stderrLine(line));
+    // fluent-ffmpeg spawns after an asynchronous capability check: a stop() that came first is applied here.
+    this.command.on("start", () => {
+      this.spawned = true;
+      if (this.stopped) this.command.kill("SIGKILL");
+    });
     this.command.on("error", (err: Error) => this.finish(err));
     this.command.on("end", () => this.finish(undefined));
     const out = this.command.pipe() as Readable;
@@ -80,7 +86,7 @@ export class FfmpegStream {
       this.cutter.setGeometry(this.geometry);
     }
     if (TRANSPORT_REFUSED.test(line)) this.transportRefused = true;
-    if (line.startsWith("demuxer") || line.startsWith("decoder") || line.startsWith("filter")) return;
+    if (/^(?:demuxer|decoder|filter|encoder|muxer)\b/.test(line)) return;
     this.tail.push(line);
     if (this.tail.length > TAIL_LINES) this.tail.shift();
   }
@@ -105,7 +111,7 @@ export class FfmpegStream {
   stop(): void {
     if (this.exited || this.stopped) return;
     this.stopped = true;
-    this.command.kill("SIGKILL");
+    if (this.spawned) this.command.kill("SIGKILL");
   }
 
   get running(): boolean {

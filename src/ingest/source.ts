@@ -45,7 +45,9 @@ export function missingFile(url: string): boolean {
  */
 export function inputOptions(camera: Pick<CameraConfig, "url" | "loop">, rtsp: RtspTransport): string[] {
   const kind = sourceKind(camera.url);
-  const common = ["-hide_banner", "-nostdin", "-nostats", "-debug_ts"];
+  // "repeat": ffmpeg must not fold identical log lines into "Last message repeated", or a frame's
+  // timestamp line could vanish.
+  const common = ["-hide_banner", "-nostdin", "-nostats", "-loglevel", "repeat+info", "-debug_ts"];
   if (kind === "file") {
     return [...common, "-re", ...(camera.loop ? ["-stream_loop", "-1"] : [])];
   }

@@ -22,6 +22,8 @@ export interface CameraStatus {
   framesRecognised: number;
   framesSkipped: number;
   framesDropped: Record<DropReason, number>;
+  /** Frames waiting for a worker now (at most recognition.queueFramesPerCamera). */
+  framesQueued: number;
   decodeFps: number;
   widthPx?: number;
   heightPx?: number;
@@ -173,6 +175,7 @@ export class Camera {
   }
 
   private onFrame(frame: CutFrame, geometry: StreamGeometry): void {
+    if (this.stopping) return;
     const nowMs = this.deps.now();
     this.lastFrameMs = nowMs;
     if (this.state !== "streaming") {
@@ -365,6 +368,7 @@ export class Camera {
       framesRecognised: this.counts.recognised,
       framesSkipped: this.counts.skipped,
       framesDropped: { ...this.counts.dropped },
+      framesQueued: this.queuedFrames,
       decodeFps: Math.round(this.fpsWindow.fps * 10) / 10,
     };
     if (this.geometry) {
