@@ -6,6 +6,7 @@ import { mkdirSync } from "node:fs";
 
 const MODULES = {
   probe: ["--initialMemory", "1"],
+  classifier: ["--initialMemory", "16"],
 };
 
 const targets = process.argv.includes("--debug") ? ["debug"] : ["release", "scalar"];
