@@ -18,9 +18,9 @@ import {
   RESULT_Y,
 } from "./shared/constants";
 import { cropCandidate, cutPatch, segmentCrop } from "./segment/segment";
-import { classifyBox } from "./classify-stub";
+import { classifyBox } from "./classify";
 
-export { classifierInit, classifyBox } from "./classify-stub";
+export { classifierAlloc, classifierInit, classifyBox, classifyNormalise, classifyVector } from "./classify";
 
 /** Bytes from the module's bump heap (weights, scratch); never freed. Returns 0 when memory is full. */
 export function allocBytes(bytes: i32): usize {
@@ -154,4 +154,36 @@ export function recognise(ctx: usize, width: i32, height: i32, x: i32, y: i32, w
   const found = localise(ctx, width, height, x, y, w, h);
   if (found < 0) return found;
   return segmentCandidates(ctx, width, height, 1);
+}
+
+/**
+ * Diagnostics: segments candidate i of the last localise call alone, leaving its crop, binary image and
+ * character boxes in place (cropPtr, binPtr, charBoxesPtr); returns the character count.
+ */
+export function segmentOne(ctx: usize, width: i32, height: i32, i: i32): i32 {
+  const c = changetype<Context>(ctx);
+  if (i < 0 || i >= c.candidateCount) return -1;
+  cropCandidate(c, width, height, i);
+  return segmentCrop(c, c.results + <usize>(MAX_PLATE_RESULTS - 1) * RESULT_FIELDS * 4);
+}
+
+export function cropPtr(ctx: usize): usize {
+  return changetype<Context>(ctx).crop;
+}
+
+export function binPtr(ctx: usize): usize {
+  return changetype<Context>(ctx).bin;
+}
+
+export function cropWidth(ctx: usize): i32 {
+  return changetype<Context>(ctx).cropWidth;
+}
+
+export function cropHeight(ctx: usize): i32 {
+  return changetype<Context>(ctx).cropHeight;
+}
+
+/** Character boxes (x, y, w, h i32, crop coordinates) of the last segmentation. */
+export function charBoxesPtr(ctx: usize): usize {
+  return changetype<Context>(ctx).charBoxes;
 }

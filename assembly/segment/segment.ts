@@ -285,7 +285,7 @@ function bandChars(ctx: Context, y0: i32, y1: i32, first: i32): i32 {
     const cy1 = cf(ctx, i, 3);
     const w = x1 - x0 + 1;
     const h = cy1 - cy0 + 1;
-    if (h * 100 < med * 72 || h * 100 > med * 135) continue;
+    if (h * 100 < med * 72 || h * 100 > med * 122) continue;
     let parts = 1;
     if (w * 100 > med * 92) {
       parts = <i32>Mathf.round(<f32>w / (<f32>med * 0.66));

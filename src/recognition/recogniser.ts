@@ -1,3 +1,4 @@
+import { existsSync } from "node:fs";
 import {
   CHAR_CLASS_COUNT,
   MAX_PLATE_CHARS,
@@ -15,6 +16,7 @@ import {
 import type { Box, FrameRead } from "../domain/read.js";
 import { KestrelError } from "../errors/index.js";
 import { asImports, kernelModule } from "../wasm/module.js";
+import { CLASSIFIER_WEIGHTS_PATH, loadClassifierWeights } from "./classifier.js";
 import { bestPlates, type PlateRegion } from "./syntax.js";
 
 export interface RecogniserOptions {
@@ -212,5 +214,6 @@ export class Recogniser {
 }
 
 function defaultWeights(): Uint8Array | undefined {
-  return undefined;
+  // Until the trained weights are committed the classifier answers uniformly and nothing reads.
+  return existsSync(CLASSIFIER_WEIGHTS_PATH) ? loadClassifierWeights() : undefined;
 }
