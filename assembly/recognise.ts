@@ -1,8 +1,12 @@
 // The recogniser module: localise ─► segment ─► classify, over a frame written once into the frame slot
 // of a shared memory (the host imports a fixed-size shared memory, so a frame written by another thread
 // needs no copy and views never detach). Plate syntax (UK rules) runs on the host over the scores.
+
+import { classifyBox } from "./classify";
+// biome-ignore lint/style/useImportType: AssemblyScript has no type-only imports
 import { Context, createContext } from "./localise/context";
 import { localise as localiseFrame } from "./localise/localise";
+import { cropCandidate, cutPatch, segmentCrop } from "./segment/segment";
 import {
   CHAR_CLASS_COUNT,
   MAX_PLATE_CHARS,
@@ -17,8 +21,6 @@ import {
   RESULT_X,
   RESULT_Y,
 } from "./shared/constants";
-import { cropCandidate, cutPatch, segmentCrop } from "./segment/segment";
-import { classifyBox } from "./classify";
 
 export { classifierAlloc, classifierInit, classifyBox, classifyNormalise, classifyVector } from "./classify";
 
@@ -80,14 +82,14 @@ export function localise(ctx: usize, width: i32, height: i32, x: i32, y: i32, w:
 }
 
 function overlap(a: usize, b: usize): f32 {
-  const ax = load<i32>(a + (<usize>RESULT_X << 2));
-  const ay = load<i32>(a + (<usize>RESULT_Y << 2));
-  const aw = load<i32>(a + (<usize>RESULT_W << 2));
-  const ah = load<i32>(a + (<usize>RESULT_H << 2));
-  const bx = load<i32>(b + (<usize>RESULT_X << 2));
-  const by = load<i32>(b + (<usize>RESULT_Y << 2));
-  const bw = load<i32>(b + (<usize>RESULT_W << 2));
-  const bh = load<i32>(b + (<usize>RESULT_H << 2));
+  const ax = load<i32>(a + ((<usize>RESULT_X) << 2));
+  const ay = load<i32>(a + ((<usize>RESULT_Y) << 2));
+  const aw = load<i32>(a + ((<usize>RESULT_W) << 2));
+  const ah = load<i32>(a + ((<usize>RESULT_H) << 2));
+  const bx = load<i32>(b + ((<usize>RESULT_X) << 2));
+  const by = load<i32>(b + ((<usize>RESULT_Y) << 2));
+  const bw = load<i32>(b + ((<usize>RESULT_W) << 2));
+  const bh = load<i32>(b + ((<usize>RESULT_H) << 2));
   const iw = min(ax + aw, bx + bw) - max(ax, bx);
   const ih = min(ay + ah, by + bh) - max(ay, by);
   if (iw <= 0 || ih <= 0) return 0;
@@ -119,18 +121,18 @@ export function segmentCandidates(ctx: usize, width: i32, height: i32, classify:
     let slot = n;
     if (dup >= 0) {
       const old = c.results + <usize>(dup * RESULT_FIELDS) * 4;
-      if (load<i32>(old + (<usize>RESULT_CHARS << 2)) >= chars) continue;
+      if (load<i32>(old + ((<usize>RESULT_CHARS) << 2)) >= chars) continue;
       memory.copy(old, rec, <usize>RESULT_FIELDS * 4);
       slot = dup;
     } else {
       n++;
     }
     const out = c.results + <usize>(slot * RESULT_FIELDS) * 4;
-    store<i32>(out + (<usize>RESULT_SCORE << 2), load<i32>(c.candidates + <usize>(i * 8 + 4) * 4));
-    if (classify != 0) {
+    store<i32>(out + ((<usize>RESULT_SCORE) << 2), load<i32>(c.candidates + <usize>(i * 8 + 4) * 4));
+    if (classify !== 0) {
       const scores = c.scores + <usize>(slot * MAX_PLATE_CHARS * CHAR_CLASS_COUNT) * 4;
       for (let k = 0; k < chars; k++) {
-        const b = c.charBoxes + (<usize>k << 4);
+        const b = c.charBoxes + ((<usize>k) << 4);
         classifyBox(
           c.crop,
           c.cropWidth,

@@ -24,41 +24,41 @@ export const COMPONENT_FIELDS: i32 = 6;
 
 @unmanaged
 export class Context {
-  frame: usize;
-  maxWidth: i32;
-  maxHeight: i32;
-  half: usize;
-  halfWidth: i32;
-  halfHeight: i32;
-  cellCounts: usize;
-  cellLabels: usize;
-  cellStack: usize;
-  cellsX: i32;
-  cellsY: i32;
-  candidates: usize;
-  candidateCount: i32;
-  crop: usize;
-  cropWidth: i32;
-  cropHeight: i32;
+  frame: usize = 0;
+  maxWidth: i32 = 0;
+  maxHeight: i32 = 0;
+  half: usize = 0;
+  halfWidth: i32 = 0;
+  halfHeight: i32 = 0;
+  cellCounts: usize = 0;
+  cellLabels: usize = 0;
+  cellStack: usize = 0;
+  cellsX: i32 = 0;
+  cellsY: i32 = 0;
+  candidates: usize = 0;
+  candidateCount: i32 = 0;
+  crop: usize = 0;
+  cropWidth: i32 = 0;
+  cropHeight: i32 = 0;
   /** Crop pixel (u, v) samples the frame at centre + scale·R(angle)·(u − w/2, v − h/2). */
-  cropCentreX: f32;
-  cropCentreY: f32;
-  cropAngle: f32;
-  cropScale: f32;
-  bin: usize;
-  integral: usize;
-  labels: usize;
-  parents: usize;
-  components: usize;
-  rowTransitions: usize;
-  charBoxes: usize;
-  results: usize;
-  scores: usize;
-  patches: usize;
-  resultCount: i32;
-  roiX: i32;
-  roiY: i32;
-  edgeThreshold: i32;
+  cropCentreX: f32 = 0;
+  cropCentreY: f32 = 0;
+  cropAngle: f32 = 0;
+  cropScale: f32 = 0;
+  bin: usize = 0;
+  integral: usize = 0;
+  labels: usize = 0;
+  parents: usize = 0;
+  components: usize = 0;
+  rowTransitions: usize = 0;
+  charBoxes: usize = 0;
+  results: usize = 0;
+  scores: usize = 0;
+  patches: usize = 0;
+  resultCount: i32 = 0;
+  roiX: i32 = 0;
+  roiY: i32 = 0;
+  edgeThreshold: i32 = 0;
 }
 
 function alloc(bytes: usize): usize {

@@ -4,6 +4,7 @@
 // with its skew from the principal axis of its edge pixels. (After the edge-density localisers of the
 // classic ANPR literature, e.g. Anagnostopoulos et al., IEEE T-ITS 2008, and OpenALPR's detector.)
 import { MAX_PLATE_CANDIDATES } from "../shared/constants";
+// biome-ignore lint/style/useImportType: AssemblyScript has no type-only imports
 import { CANDIDATE_FIELDS, Context } from "./context";
 
 /** A cell is CELL_W × CELL_H half-resolution pixels (8 × 4 frame pixels). */
@@ -28,15 +29,15 @@ export function downscale(ctx: Context, x0: i32, y0: i32, w: i32, h: i32, stride
     if (ASC_FEATURE_SIMD) {
       const two = i16x8.splat(2);
       for (; x + 8 <= hw; x += 8) {
-        const a = v128.load(r0 + (<usize>x << 1));
-        const b = v128.load(r1 + (<usize>x << 1));
+        const a = v128.load(r0 + ((<usize>x) << 1));
+        const b = v128.load(r1 + ((<usize>x) << 1));
         let s = i16x8.add(i16x8.extadd_pairwise_i8x16_u(a), i16x8.extadd_pairwise_i8x16_u(b));
         s = i16x8.shr_u(i16x8.add(s, two), 2);
         store<i64>(d + <usize>x, i64x2.extract_lane(i8x16.narrow_i16x8_u(s, s), 0));
       }
     }
     for (; x < hw; x++) {
-      const p = <usize>x << 1;
+      const p = (<usize>x) << 1;
       const sum = <u32>load<u8>(r0 + p) + load<u8>(r0 + p + 1) + load<u8>(r1 + p) + load<u8>(r1 + p + 1);
       store<u8>(d + <usize>x, <u8>((sum + 2) >> 2));
     }
@@ -68,7 +69,7 @@ export function countEdges(ctx: Context): void {
         const g = v128.or(i8x16.sub_sat_u(a, b), i8x16.sub_sat_u(b, a));
         const ones = v128.and(i8x16.gt_u(g, tv), one);
         const c4 = i32x4.extadd_pairwise_i16x8_u(i16x8.extadd_pairwise_i8x16_u(ones));
-        const cp = crow + (<usize>(x >> 2) << 2);
+        const cp = crow + ((<usize>(x >> 2)) << 2);
         v128.store(cp, i32x4.add(v128.load(cp), c4));
       }
     }
@@ -77,7 +78,7 @@ export function countEdges(ctx: Context): void {
       const b = <i32>load<u8>(row + <usize>(x - 1));
       const g = a > b ? a - b : b - a;
       if (g > t) {
-        const cp = crow + (<usize>(x >> 2) << 2);
+        const cp = crow + ((<usize>(x >> 2)) << 2);
         store<u32>(cp, load<u32>(cp) + 1);
       }
     }
@@ -99,16 +100,16 @@ export function findCandidates(ctx: Context): i32 {
     const crow = counts + <usize>(y * cstride) * 4;
     const lrow = labels + <usize>(y * cstride) * 4;
     for (let x = 0; x < cx; x++) {
-      store<i32>(lrow + (<usize>x << 2), load<u32>(crow + (<usize>x << 2)) >= CELL_MIN_EDGES ? -1 : 0);
+      store<i32>(lrow + ((<usize>x) << 2), load<u32>(crow + ((<usize>x) << 2)) >= CELL_MIN_EDGES ? -1 : 0);
     }
   }
   for (let y = 0; y < cy; y++) {
     const lrow = labels + <usize>(y * cstride) * 4;
     let lastOn = -100;
     for (let x = 0; x < cx; x++) {
-      if (load<i32>(lrow + (<usize>x << 2)) == -1) {
+      if (load<i32>(lrow + ((<usize>x) << 2)) === -1) {
         if (x - lastOn > 1 && x - lastOn <= CELL_GAP + 1) {
-          for (let g = lastOn + 1; g < x; g++) store<i32>(lrow + (<usize>g << 2), -2);
+          for (let g = lastOn + 1; g < x; g++) store<i32>(lrow + ((<usize>g) << 2), -2);
         }
         lastOn = x;
       }
@@ -135,33 +136,33 @@ export function findCandidates(ctx: Context): i32 {
       let edges: u32 = 0;
       while (sp > 0) {
         sp--;
-        const idx = load<i32>(stack + (<usize>sp << 2));
+        const idx = load<i32>(stack + ((<usize>sp) << 2));
         const py = idx / cstride;
         const px = idx - py * cstride;
         cells++;
-        edges += load<u32>(counts + (<usize>idx << 2));
+        edges += load<u32>(counts + ((<usize>idx) << 2));
         if (px < x0) x0 = px;
         if (px > x1) x1 = px;
         if (py < y0) y0 = py;
         if (py > y1) y1 = py;
-        if (px > 0 && load<i32>(labels + (<usize>(idx - 1) << 2)) < 0) {
-          store<i32>(labels + (<usize>(idx - 1) << 2), id);
-          store<i32>(stack + (<usize>sp << 2), idx - 1);
+        if (px > 0 && load<i32>(labels + ((<usize>(idx - 1)) << 2)) < 0) {
+          store<i32>(labels + ((<usize>(idx - 1)) << 2), id);
+          store<i32>(stack + ((<usize>sp) << 2), idx - 1);
           sp++;
         }
-        if (px + 1 < cx && load<i32>(labels + (<usize>(idx + 1) << 2)) < 0) {
-          store<i32>(labels + (<usize>(idx + 1) << 2), id);
-          store<i32>(stack + (<usize>sp << 2), idx + 1);
+        if (px + 1 < cx && load<i32>(labels + ((<usize>(idx + 1)) << 2)) < 0) {
+          store<i32>(labels + ((<usize>(idx + 1)) << 2), id);
+          store<i32>(stack + ((<usize>sp) << 2), idx + 1);
           sp++;
         }
-        if (py > 0 && load<i32>(labels + (<usize>(idx - cstride) << 2)) < 0) {
-          store<i32>(labels + (<usize>(idx - cstride) << 2), id);
-          store<i32>(stack + (<usize>sp << 2), idx - cstride);
+        if (py > 0 && load<i32>(labels + ((<usize>(idx - cstride)) << 2)) < 0) {
+          store<i32>(labels + ((<usize>(idx - cstride)) << 2), id);
+          store<i32>(stack + ((<usize>sp) << 2), idx - cstride);
           sp++;
         }
-        if (py + 1 < cy && load<i32>(labels + (<usize>(idx + cstride) << 2)) < 0) {
-          store<i32>(labels + (<usize>(idx + cstride) << 2), id);
-          store<i32>(stack + (<usize>sp << 2), idx + cstride);
+        if (py + 1 < cy && load<i32>(labels + ((<usize>(idx + cstride)) << 2)) < 0) {
+          store<i32>(labels + ((<usize>(idx + cstride)) << 2), id);
+          store<i32>(stack + ((<usize>sp) << 2), idx + cstride);
           sp++;
         }
       }
@@ -174,7 +175,8 @@ export function findCandidates(ctx: Context): i32 {
       const score = <i32>edges;
       // insert by score into the bounded candidate list
       let pos = n;
-      while (pos > 0 && load<i32>(ctx.candidates + <usize>((pos - 1) * CANDIDATE_FIELDS + 4) * 4) < score) pos--;
+      while (pos > 0 && load<i32>(ctx.candidates + <usize>((pos - 1) * CANDIDATE_FIELDS + 4) * 4) < score)
+        pos--;
       if (pos >= MAX_PLATE_CANDIDATES) continue;
       const last = n < MAX_PLATE_CANDIDATES ? n : MAX_PLATE_CANDIDATES - 1;
       for (let k = last; k > pos; k--) {
@@ -213,7 +215,7 @@ function skewMrad(ctx: Context, id: i32, x0: i32, y0: i32, x1: i32, y1: i32, hw:
     const row = ctx.half + <usize>(py * hw);
     const lrow = ctx.cellLabels + <usize>((py / CELL_H) * cstride) * 4;
     for (let px = x0 * CELL_W; px < (x1 + 1) * CELL_W; px++) {
-      if (load<i32>(lrow + (<usize>(px / CELL_W) << 2)) != id) continue;
+      if (load<i32>(lrow + ((<usize>(px / CELL_W)) << 2)) !== id) continue;
       const a = <i32>load<u8>(row + <usize>(px + 1));
       const b = <i32>load<u8>(row + <usize>(px - 1));
       const g = a > b ? a - b : b - a;

@@ -4,6 +4,16 @@
 // (so characters never join the border, the car body or the dark surround at night), merge broken
 // pieces, split touching characters at projection minima, and keep the largest run of
 // similar-height components. Character boxes land in ctx.charBoxes in crop coordinates.
+
+// biome-ignore lint/style/useImportType: AssemblyScript has no type-only imports
+import {
+  CANDIDATE_FIELDS,
+  COMPONENT_FIELDS,
+  Context,
+  CROP_MAX_HEIGHT,
+  CROP_MAX_WIDTH,
+  MAX_COMPONENTS,
+} from "../localise/context";
 import {
   MAX_PLATE_CHARS,
   PATCH_HEIGHT_PX,
@@ -18,14 +28,6 @@ import {
   RESULT_X,
   RESULT_Y,
 } from "../shared/constants";
-import {
-  CANDIDATE_FIELDS,
-  COMPONENT_FIELDS,
-  CROP_MAX_HEIGHT,
-  CROP_MAX_WIDTH,
-  Context,
-  MAX_COMPONENTS,
-} from "../localise/context";
 import { sampleRotated } from "./resample";
 
 /** Deskews candidate `index` into ctx.crop (frame is width × height). */
@@ -80,25 +82,25 @@ export function binarise(ctx: Context, r: i32): void {
     store<u32>(cur, 0);
     for (let x = 0; x < w; x++) {
       rowSum += load<u8>(src + <usize>x);
-      store<u32>(cur + (<usize>(x + 1) << 2), load<u32>(prev + (<usize>(x + 1) << 2)) + rowSum);
+      store<u32>(cur + ((<usize>(x + 1)) << 2), load<u32>(prev + ((<usize>(x + 1)) << 2)) + rowSum);
     }
   }
   for (let y = 0; y < h; y++) {
-    const y0 = y - r < 0 ? 0 : y - r;
-    const y1 = y + r >= h ? h - 1 : y + r;
+    const y0 = max(y - r, 0);
+    const y1 = min(y + r, h - 1);
     const top = I + <usize>(y0 * iw) * 4;
     const bot = I + <usize>((y1 + 1) * iw) * 4;
     const src = ctx.crop + <usize>(y * w);
     const dst = ctx.bin + <usize>(y * w);
     for (let x = 0; x < w; x++) {
-      const x0 = x - r < 0 ? 0 : x - r;
-      const x1 = x + r >= w ? w - 1 : x + r;
+      const x0 = max(x - r, 0);
+      const x1 = min(x + r, w - 1);
       const cnt = <u32>((x1 - x0 + 1) * (y1 - y0 + 1));
       const sum =
-        load<u32>(bot + (<usize>(x1 + 1) << 2)) -
-        load<u32>(top + (<usize>(x1 + 1) << 2)) -
-        load<u32>(bot + (<usize>x0 << 2)) +
-        load<u32>(top + (<usize>x0 << 2));
+        load<u32>(bot + ((<usize>(x1 + 1)) << 2)) -
+        load<u32>(top + ((<usize>(x1 + 1)) << 2)) -
+        load<u32>(bot + ((<usize>x0) << 2)) +
+        load<u32>(top + ((<usize>x0) << 2));
       const mean = <i32>(sum / cnt);
       let delta = mean >> 3;
       if (delta < 10) delta = 10;
@@ -109,10 +111,10 @@ export function binarise(ctx: Context, r: i32): void {
 
 function find(parents: usize, l: i32): i32 {
   while (true) {
-    const p = load<i32>(parents + (<usize>l << 2));
-    if (p == l) return l;
-    const gp = load<i32>(parents + (<usize>p << 2));
-    store<i32>(parents + (<usize>l << 2), gp);
+    const p = load<i32>(parents + ((<usize>l) << 2));
+    if (p === l) return l;
+    const gp = load<i32>(parents + ((<usize>p) << 2));
+    store<i32>(parents + ((<usize>l) << 2), gp);
     l = gp;
   }
 }
@@ -120,20 +122,20 @@ function find(parents: usize, l: i32): i32 {
 function union(parents: usize, a: i32, b: i32): i32 {
   const ra = find(parents, a);
   const rb = find(parents, b);
-  if (ra == rb) return ra;
+  if (ra === rb) return ra;
   if (ra < rb) {
-    store<i32>(parents + (<usize>rb << 2), ra);
+    store<i32>(parents + ((<usize>rb) << 2), ra);
     return ra;
   }
-  store<i32>(parents + (<usize>ra << 2), rb);
+  store<i32>(parents + ((<usize>ra) << 2), rb);
   return rb;
 }
 
-@inline function cf(ctx: Context, i: i32, f: i32): i32 {
+function cf(ctx: Context, i: i32, f: i32): i32 {
   return load<i32>(ctx.components + <usize>(i * COMPONENT_FIELDS + f) * 4);
 }
 
-@inline function setCf(ctx: Context, i: i32, f: i32, v: i32): void {
+function setCf(ctx: Context, i: i32, f: i32, v: i32): void {
   store<i32>(ctx.components + <usize>(i * COMPONENT_FIELDS + f) * 4, v);
 }
 
@@ -146,33 +148,33 @@ function label(ctx: Context, y0: i32, y1: i32): i32 {
   store<i32>(parents, 0);
   for (let y = y0; y <= y1; y++) {
     const brow = ctx.bin + <usize>(y * w);
-    const lrow = labels + (<usize>(y * w) << 2);
-    const urow = lrow - (<usize>w << 2);
+    const lrow = labels + ((<usize>(y * w)) << 2);
+    const urow = lrow - ((<usize>w) << 2);
     for (let x = 0; x < w; x++) {
-      if (load<u8>(brow + <usize>x) == 0) {
-        store<i32>(lrow + (<usize>x << 2), 0);
+      if (load<u8>(brow + <usize>x) === 0) {
+        store<i32>(lrow + ((<usize>x) << 2), 0);
         continue;
       }
       let l = 0;
-      if (x > 0) l = load<i32>(lrow + (<usize>(x - 1) << 2));
+      if (x > 0) l = load<i32>(lrow + ((<usize>(x - 1)) << 2));
       if (y > y0) {
         if (x > 0) {
-          const n = load<i32>(urow + (<usize>(x - 1) << 2));
-          if (n != 0) l = l == 0 ? n : union(parents, l, n);
+          const n = load<i32>(urow + ((<usize>(x - 1)) << 2));
+          if (n !== 0) l = l === 0 ? n : union(parents, l, n);
         }
-        const u = load<i32>(urow + (<usize>x << 2));
-        if (u != 0) l = l == 0 ? u : union(parents, l, u);
+        const u = load<i32>(urow + ((<usize>x) << 2));
+        if (u !== 0) l = l === 0 ? u : union(parents, l, u);
         if (x + 1 < w) {
-          const n = load<i32>(urow + (<usize>(x + 1) << 2));
-          if (n != 0) l = l == 0 ? n : union(parents, l, n);
+          const n = load<i32>(urow + ((<usize>(x + 1)) << 2));
+          if (n !== 0) l = l === 0 ? n : union(parents, l, n);
         }
       }
-      if (l == 0 && next < MAX_COMPONENTS) {
+      if (l === 0 && next < MAX_COMPONENTS) {
         l = next;
-        store<i32>(parents + (<usize>next << 2), next);
+        store<i32>(parents + ((<usize>next) << 2), next);
         next++;
       }
-      store<i32>(lrow + (<usize>x << 2), l);
+      store<i32>(lrow + ((<usize>x) << 2), l);
     }
   }
   // boxes per root, kept at the root's index, then compacted
@@ -184,10 +186,10 @@ function label(ctx: Context, y0: i32, y1: i32): i32 {
     setCf(ctx, l, 4, 0);
   }
   for (let y = y0; y <= y1; y++) {
-    const lrow = labels + (<usize>(y * w) << 2);
+    const lrow = labels + ((<usize>(y * w)) << 2);
     for (let x = 0; x < w; x++) {
-      const l0 = load<i32>(lrow + (<usize>x << 2));
-      if (l0 == 0) continue;
+      const l0 = load<i32>(lrow + ((<usize>x) << 2));
+      if (l0 === 0) continue;
       const l = find(parents, l0);
       if (x < cf(ctx, l, 0)) setCf(ctx, l, 0, x);
       if (y < cf(ctx, l, 1)) setCf(ctx, l, 1, y);
@@ -198,7 +200,7 @@ function label(ctx: Context, y0: i32, y1: i32): i32 {
   }
   let n = 0;
   for (let l = 1; l < next; l++) {
-    if (load<i32>(parents + (<usize>l << 2)) != l) continue;
+    if (load<i32>(parents + ((<usize>l) << 2)) !== l) continue;
     if (cf(ctx, l, 4) < 3) continue;
     for (let f = 0; f < 5; f++) setCf(ctx, n, f, cf(ctx, l, f));
     setCf(ctx, n, 5, 1);
@@ -220,13 +222,13 @@ function columnInk(ctx: Context, x: i32, y0: i32, y1: i32): i32 {
  */
 function bandChars(ctx: Context, y0: i32, y1: i32, first: i32): i32 {
   const bandH = y1 - y0 + 1;
-  let n = label(ctx, y0, y1);
+  const n = label(ctx, y0, y1);
   // broken characters: pieces stacked in one column join
   for (let pass = 0; pass < 2; pass++) {
     for (let i = 0; i < n; i++) {
-      if (cf(ctx, i, 5) == 0) continue;
+      if (cf(ctx, i, 5) === 0) continue;
       for (let j = i + 1; j < n; j++) {
-        if (cf(ctx, j, 5) == 0) continue;
+        if (cf(ctx, j, 5) === 0) continue;
         const ax0 = cf(ctx, i, 0);
         const ax1 = cf(ctx, i, 2);
         const bx0 = cf(ctx, j, 0);
@@ -251,7 +253,7 @@ function bandChars(ctx: Context, y0: i32, y1: i32, first: i32): i32 {
   // character-like: at least half the band high, not a solid block (the national band, a flag)
   let m = 0;
   for (let i = 0; i < n; i++) {
-    if (cf(ctx, i, 5) == 0) continue;
+    if (cf(ctx, i, 5) === 0) continue;
     const w = cf(ctx, i, 2) - cf(ctx, i, 0) + 1;
     const h = cf(ctx, i, 3) - cf(ctx, i, 1) + 1;
     if (h * 2 < bandH || h < 6) continue;
@@ -267,15 +269,15 @@ function bandChars(ctx: Context, y0: i32, y1: i32, first: i32): i32 {
   for (let i = 0; i < m; i++) {
     const h = cf(ctx, i, 3) - cf(ctx, i, 1) + 1;
     let k = i;
-    while (k > 0 && load<i32>(hs + (<usize>(k - 1) << 2)) > h) {
-      store<i32>(hs + (<usize>k << 2), load<i32>(hs + (<usize>(k - 1) << 2)));
+    while (k > 0 && load<i32>(hs + ((<usize>(k - 1)) << 2)) > h) {
+      store<i32>(hs + ((<usize>k) << 2), load<i32>(hs + ((<usize>(k - 1)) << 2)));
       k--;
     }
-    store<i32>(hs + (<usize>k << 2), h);
+    store<i32>(hs + ((<usize>k) << 2), h);
   }
-  const med = load<i32>(hs + (<usize>(m >> 1) << 2));
+  const med = load<i32>(hs + ((<usize>(m >> 1)) << 2));
   // boxes of similar height, wide ones split at ink minima (touching characters), sorted by x
-  const boxes = ctx.charBoxes + (<usize>first << 4);
+  const boxes = ctx.charBoxes + ((<usize>first) << 4);
   const cap = MAX_PLATE_CHARS * 2 - first;
   let k = 0;
   for (let i = 0; i < m && k < cap; i++) {
@@ -313,11 +315,11 @@ function bandChars(ctx: Context, y0: i32, y1: i32, first: i32): i32 {
       if (end >= start) {
         // insert sorted by x
         let q = k;
-        while (q > 0 && load<i32>(boxes + (<usize>(q - 1) << 4)) > start) {
-          memory.copy(boxes + (<usize>q << 4), boxes + (<usize>(q - 1) << 4), 16);
+        while (q > 0 && load<i32>(boxes + ((<usize>(q - 1)) << 4)) > start) {
+          memory.copy(boxes + ((<usize>q) << 4), boxes + ((<usize>(q - 1)) << 4), 16);
           q--;
         }
-        const b = boxes + (<usize>q << 4);
+        const b = boxes + ((<usize>q) << 4);
         store<i32>(b, start);
         store<i32>(b, cy0, 4);
         store<i32>(b, end - start + 1, 8);
@@ -327,16 +329,17 @@ function bandChars(ctx: Context, y0: i32, y1: i32, first: i32): i32 {
       start = end + 2;
     }
   }
-  if (k == 0) return 0;
+  if (k === 0) return 0;
   // the plate is the longest run of boxes without a gap wider than a character height
   let bestStart = 0;
   let bestLen = 0;
   let runStart = 0;
   for (let i = 1; i <= k; i++) {
-    let breakHere = i == k;
+    let breakHere = i === k;
     if (!breakHere) {
-      const prevEnd = load<i32>(boxes + (<usize>(i - 1) << 4)) + load<i32>(boxes + (<usize>(i - 1) << 4), 8);
-      const gap = load<i32>(boxes + (<usize>i << 4)) - prevEnd;
+      const prevEnd =
+        load<i32>(boxes + ((<usize>(i - 1)) << 4)) + load<i32>(boxes + ((<usize>(i - 1)) << 4), 8);
+      const gap = load<i32>(boxes + ((<usize>i) << 4)) - prevEnd;
       breakHere = gap * 100 > med * 115;
     }
     if (breakHere) {
@@ -347,7 +350,7 @@ function bandChars(ctx: Context, y0: i32, y1: i32, first: i32): i32 {
       runStart = i;
     }
   }
-  if (bestStart > 0) memory.copy(boxes, boxes + (<usize>bestStart << 4), <usize>bestLen << 4);
+  if (bestStart > 0) memory.copy(boxes, boxes + ((<usize>bestStart) << 4), (<usize>bestLen) << 4);
   return bestLen;
 }
 
@@ -363,10 +366,10 @@ function findBands(ctx: Context, out: StaticArray<i32>): i32 {
     let prev = load<u8>(row);
     for (let x = 1; x < w; x++) {
       const b = load<u8>(row + <usize>x);
-      if (b != prev) t++;
+      if (b !== prev) t++;
       prev = b;
     }
-    store<i32>(T + (<usize>y << 2), t);
+    store<i32>(T + ((<usize>y) << 2), t);
     if (t > maxT) maxT = t;
   }
   let thr = (maxT * 2) / 5;
@@ -380,7 +383,7 @@ function findBands(ctx: Context, out: StaticArray<i32>): i32 {
   let secSum = 0;
   let y = 0;
   while (y < h) {
-    if (load<i32>(T + (<usize>y << 2)) < thr) {
+    if (load<i32>(T + ((<usize>y) << 2)) < thr) {
       y++;
       continue;
     }
@@ -388,11 +391,11 @@ function findBands(ctx: Context, out: StaticArray<i32>): i32 {
     let sum = 0;
     let e = y;
     while (y < h) {
-      const t = load<i32>(T + (<usize>y << 2));
+      const t = load<i32>(T + ((<usize>y) << 2));
       if (t >= thr) {
         sum += t;
         e = y;
-      } else if (!(y + 1 < h && load<i32>(T + (<usize>(y + 1) << 2)) >= thr)) break;
+      } else if (!(y + 1 < h && load<i32>(T + ((<usize>(y + 1)) << 2)) >= thr)) break;
       y++;
     }
     if (e - s0 + 1 >= 4) {
@@ -447,15 +450,15 @@ export function segmentCrop(ctx: Context, result: usize): i32 {
   if (r > 32) r = 32;
   binarise(ctx, r);
   const nb = findBands(ctx, bands);
-  if (nb == 0) return 0;
+  if (nb === 0) return 0;
   let n = bandChars(ctx, bands[0], bands[1], 0);
   let lines = 1;
-  if (nb == 2 && n > 0) {
+  if (nb === 2 && n > 0) {
     const n2 = bandChars(ctx, bands[2], bands[3], n);
     if (n2 >= 2) {
       n += n2;
       lines = 2;
-    } else if (n2 == 1) {
+    } else if (n2 === 1) {
       // a lone box is not a second line
     }
   }
@@ -468,7 +471,7 @@ export function segmentCrop(ctx: Context, result: usize): i32 {
   let gy1 = -1;
   let hsum = 0;
   for (let i = 0; i < n; i++) {
-    const b = ctx.charBoxes + (<usize>i << 4);
+    const b = ctx.charBoxes + ((<usize>i) << 4);
     const x = load<i32>(b);
     const y = load<i32>(b, 4);
     const w = load<i32>(b, 8);
@@ -505,27 +508,38 @@ export function segmentCrop(ctx: Context, result: usize): i32 {
     fx1 = Mathf.max(fx1, X);
     fy1 = Mathf.max(fy1, Y);
   }
-  store<i32>(result + (<usize>RESULT_X << 2), <i32>Mathf.round(fx0));
-  store<i32>(result + (<usize>RESULT_Y << 2), <i32>Mathf.round(fy0));
-  store<i32>(result + (<usize>RESULT_W << 2), <i32>Mathf.round(fx1 - fx0));
-  store<i32>(result + (<usize>RESULT_H << 2), <i32>Mathf.round(fy1 - fy0));
-  store<i32>(result + (<usize>RESULT_CHARS << 2), n);
-  store<i32>(result + (<usize>RESULT_LINES << 2), lines);
-  store<i32>(result + (<usize>RESULT_ANGLE_MRAD << 2), <i32>Mathf.round(ctx.cropAngle * 1000));
-  store<i32>(result + (<usize>RESULT_SCORE << 2), 0);
-  store<i32>(result + (<usize>RESULT_CHAR_HEIGHT_PX << 2), <i32>Mathf.round(ch * s));
+  store<i32>(result + ((<usize>RESULT_X) << 2), <i32>Mathf.round(fx0));
+  store<i32>(result + ((<usize>RESULT_Y) << 2), <i32>Mathf.round(fy0));
+  store<i32>(result + ((<usize>RESULT_W) << 2), <i32>Mathf.round(fx1 - fx0));
+  store<i32>(result + ((<usize>RESULT_H) << 2), <i32>Mathf.round(fy1 - fy0));
+  store<i32>(result + ((<usize>RESULT_CHARS) << 2), n);
+  store<i32>(result + ((<usize>RESULT_LINES) << 2), lines);
+  store<i32>(result + ((<usize>RESULT_ANGLE_MRAD) << 2), <i32>Mathf.round(ctx.cropAngle * 1000));
+  store<i32>(result + ((<usize>RESULT_SCORE) << 2), 0);
+  store<i32>(result + ((<usize>RESULT_CHAR_HEIGHT_PX) << 2), <i32>Mathf.round(ch * s));
   return n;
 }
 
 /** Cuts the plate patch (PATCH_WIDTH_PX × PATCH_HEIGHT_PX grey) around the plate in `result`. */
 export function cutPatch(ctx: Context, width: i32, height: i32, result: usize, dst: usize): void {
-  const x = <f32>load<i32>(result + (<usize>RESULT_X << 2));
-  const y = <f32>load<i32>(result + (<usize>RESULT_Y << 2));
-  const w = <f32>load<i32>(result + (<usize>RESULT_W << 2));
-  const h = <f32>load<i32>(result + (<usize>RESULT_H << 2));
+  const x = <f32>load<i32>(result + ((<usize>RESULT_X) << 2));
+  const y = <f32>load<i32>(result + ((<usize>RESULT_Y) << 2));
+  const w = <f32>load<i32>(result + ((<usize>RESULT_W) << 2));
+  const h = <f32>load<i32>(result + ((<usize>RESULT_H) << 2));
   const a = ctx.cropAngle;
   // the plate's own length, not its rotated bounding box
   const plateLen = (w - h * Mathf.abs(Mathf.sin(a))) / Mathf.max(Mathf.cos(a), 0.5);
-  const scale = Mathf.max(plateLen, 8) * 1.1 / <f32>PATCH_WIDTH_PX;
-  sampleRotated(ctx.frame, width, height, x + w * 0.5, y + h * 0.5, a, scale, dst, PATCH_WIDTH_PX, PATCH_HEIGHT_PX);
+  const scale = (Mathf.max(plateLen, 8) * 1.1) / <f32>PATCH_WIDTH_PX;
+  sampleRotated(
+    ctx.frame,
+    width,
+    height,
+    x + w * 0.5,
+    y + h * 0.5,
+    a,
+    scale,
+    dst,
+    PATCH_WIDTH_PX,
+    PATCH_HEIGHT_PX,
+  );
 }

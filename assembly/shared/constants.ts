@@ -38,4 +38,3 @@ export const RESULT_ANGLE_MRAD = 6;
 export const RESULT_SCORE = 7;
 /** Median character height in frame pixels. */
 export const RESULT_CHAR_HEIGHT_PX = 8;
-

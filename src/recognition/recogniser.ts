@@ -95,7 +95,10 @@ export class Recogniser {
       maximum: RECOGNISE_MEMORY_PAGES,
       shared: true,
     });
-    const instance = new WebAssembly.Instance(kernelModule("recognise", options.simd), asImports(this.memory));
+    const instance = new WebAssembly.Instance(
+      kernelModule("recognise", options.simd),
+      asImports(this.memory),
+    );
     this.wasm = instance.exports as unknown as RecogniseExports;
     this.ctx = this.wasm.init(this.maxWidthPx, this.maxHeightPx);
     this.slot = this.wasm.frameSlot(this.ctx);
@@ -153,9 +156,14 @@ export class Recogniser {
   readImage(grey: Uint8Array, widthPx: number, heightPx: number, roi?: Roi): FrameRead[] {
     this.checkSize(widthPx, heightPx);
     if (grey.byteLength < widthPx * heightPx) {
-      throw new KestrelError("KESTREL_E_INPUT_INVALID", `frame holds ${grey.byteLength} bytes, need ${widthPx * heightPx}`);
+      throw new KestrelError(
+        "KESTREL_E_INPUT_INVALID",
+        `frame holds ${grey.byteLength} bytes, need ${widthPx * heightPx}`,
+      );
     }
-    new Uint8Array(this.memory.buffer, this.slot, widthPx * heightPx).set(grey.subarray(0, widthPx * heightPx));
+    new Uint8Array(this.memory.buffer, this.slot, widthPx * heightPx).set(
+      grey.subarray(0, widthPx * heightPx),
+    );
     return this.read(widthPx, heightPx, roi);
   }
 
@@ -184,7 +192,10 @@ export class Recogniser {
     for (let i = 0; i < n; i++) {
       const rec = i * RESULT_FIELDS;
       const chars = this.results[rec + RESULT_CHARS]!;
-      const scores = this.scores.subarray(i * MAX_RESULT_SCORES, i * MAX_RESULT_SCORES + chars * CHAR_CLASS_COUNT);
+      const scores = this.scores.subarray(
+        i * MAX_RESULT_SCORES,
+        i * MAX_RESULT_SCORES + chars * CHAR_CLASS_COUNT,
+      );
       const readings = bestPlates(scores, chars, {
         region: this.region,
         top: this.topCandidates,

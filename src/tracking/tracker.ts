@@ -195,7 +195,8 @@ export class Tracker {
     t.observations.push({ frameIndex, captureTimeMs, read });
     t.lastFrame = frameIndex;
     t.lastMs = captureTimeMs;
-    for (const c of read.candidates) t.plateVotes.set(c.plate, (t.plateVotes.get(c.plate) ?? 0) + c.confidence);
+    for (const c of read.candidates)
+      t.plateVotes.set(c.plate, (t.plateVotes.get(c.plate) ?? 0) + c.confidence);
     if (t.provisional || t.observations.length < Math.min(2, this.options.minFramesRead)) return;
     const voted = this.votedPlate(t);
     if (voted.confidence < this.options.provisionalConfidence) return;
@@ -210,7 +211,9 @@ export class Tracker {
       confidence: voted.confidence,
       candidates: this.candidates(t),
       box: read.box,
-      ...(read.patch ? { patch: encodeGreyPng(read.patch.pixels, read.patch.widthPx, read.patch.heightPx) } : {}),
+      ...(read.patch
+        ? { patch: encodeGreyPng(read.patch.pixels, read.patch.widthPx, read.patch.heightPx) }
+        : {}),
     });
   }
 
@@ -251,7 +254,9 @@ export class Tracker {
       }
     }
     const charVoted = columns
-      .map((col) => [...col.entries()].reduce((a, b) => (b[1] > a[1] ? b : a), ["", -1] as [string, number])[0])
+      .map(
+        (col) => [...col.entries()].reduce((a, b) => (b[1] > a[1] ? b : a), ["", -1] as [string, number])[0],
+      )
       .join("");
     const plate = t.plateVotes.has(charVoted) ? charVoted : bestPlate;
     return { plate, confidence: Math.min(1, (t.plateVotes.get(plate) ?? 0) / Math.max(n, 1)) };
