@@ -2,6 +2,7 @@
 import { Command } from "commander";
 import { isKestrelError } from "../errors/index.js";
 import { registerDoctor } from "./doctor.js";
+import { registerRead } from "./read.js";
 
 /** The `kestrel` command. Each subcommand lives in its own module and registers itself here. */
 const program = new Command("kestrel")
@@ -9,6 +10,7 @@ const program = new Command("kestrel")
   .showHelpAfterError();
 
 registerDoctor(program);
+registerRead(program);
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   if (isKestrelError(err)) {
