@@ -3,6 +3,7 @@ import { Command } from "commander";
 import { isKestrelError } from "../errors/index.js";
 import { registerDoctor } from "./doctor.js";
 import { registerRead } from "./read.js";
+import { registerSynth } from "./synth.js";
 
 /** The `kestrel` command. Each subcommand lives in its own module and registers itself here. */
 const program = new Command("kestrel")
@@ -11,6 +12,7 @@ const program = new Command("kestrel")
 
 registerDoctor(program);
 registerRead(program);
+registerSynth(program);
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   if (isKestrelError(err)) {

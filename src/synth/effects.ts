@@ -158,7 +158,7 @@ const DCT = (() => {
  * JPEG-like compression artefacts: each 8x8 block of each channel goes through a DCT, coefficients are
  * quantised with a step growing with frequency (base `quality` step, 2-30), and transformed back.
  */
-export function blockCompress(c: Canvas, step: number): void {
+export function blockCompress(c: Canvas, step: number, region?: Rect): void {
   const blk = new Float64Array(64);
   const tmp = new Float64Array(64);
   const q = new Float64Array(64);
@@ -166,8 +166,11 @@ export function blockCompress(c: Canvas, step: number): void {
   q[0] = Math.max(1, step * 0.5);
   const d = c.rgb;
   const W = c.width;
-  for (let by = 0; by + 8 <= c.height; by += 8) {
-    for (let bx = 0; bx + 8 <= W; bx += 8) {
+  const [rx, ry, rw, rh] = clampRect(c, region);
+  const bx0 = rx & ~7;
+  const by0 = ry & ~7;
+  for (let by = by0; by + 8 <= Math.min(c.height, ry + rh + 7); by += 8) {
+    for (let bx = bx0; bx + 8 <= Math.min(W, rx + rw + 7); bx += 8) {
       for (let ch = 0; ch < 3; ch++) {
         for (let y = 0; y < 8; y++)
           for (let x = 0; x < 8; x++) blk[y * 8 + x] = (d[((by + y) * W + bx + x) * 3 + ch] as number) - 128;

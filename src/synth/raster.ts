@@ -226,11 +226,8 @@ export class Canvas {
 
   /** 8-bit RGB, clamped and rounded. */
   toRgb8(out = new Uint8Array(this.width * this.height * 3)): Uint8Array {
-    const d = this.rgb;
-    for (let i = 0; i < d.length; i++) {
-      const v = d[i] as number;
-      out[i] = v <= 0 ? 0 : v >= 255 ? 255 : (v + 0.5) | 0;
-    }
+    // A clamped array's typed-array set converts with clamping and rounding in native code.
+    new Uint8ClampedArray(out.buffer, out.byteOffset, out.length).set(this.rgb);
     return out;
   }
 

@@ -128,6 +128,15 @@ export function zForCharHeight(cam: Camera, charPx: number, plateY: number): num
   return (depthM + (plateY - cam.heightM) * Math.sin(cam.tiltRad)) / Math.cos(cam.tiltRad);
 }
 
+/** Tilts the camera so a plate with characters of charPx pixels appears at image row targetY. */
+export function aimAt(cam: Camera, charPx: number, plateY: number, targetY: number): void {
+  for (let i = 0; i < 4; i++) {
+    const z = zForCharHeight(cam, charPx, plateY);
+    const below = Math.atan((cam.heightM - plateY) / z);
+    cam.tiltRad = below - Math.atan((targetY - cam.heightPx / 2) / cam.focalPx);
+  }
+}
+
 /** Per-plate conditions: brightness, occluder over part of one character, shadow, glare. */
 export function decoratePlate(v: PlacedVehicle, rng: Rng, conditions: boolean): void {
   v.plateGain = rng.range(0.82, 1.08);
@@ -180,6 +189,10 @@ export function generateStill(seed: number, options: StillOptions = {}): Still {
   const cam = randomCamera(rng, W, H, range);
   const { road, cameraLane, directions } = randomRoad(rng, cam);
   const night = resolveNight(rng, options.night);
+  // The main vehicle first: the camera is aimed so its plate lands at a random height in the frame.
+  const mainDesign = randomVehicle(rng, directions[cameraLane] as Facing);
+  const mainCharPx = rng.range(range[0], range[1]);
+  aimAt(cam, mainCharPx, mainDesign.plateY, rng.range(0.3, 0.85) * H);
   const bg = renderBackground(cam, road, rng.fork(1));
   const canvas = new Canvas(W, H, bg.rgb);
   if (night) nightInfrared(canvas, rng.range(0.1, 0.2));
@@ -188,8 +201,8 @@ export function generateStill(seed: number, options: StillOptions = {}): Still {
   for (let k = 0; k < count; k++) {
     const lane = k === 0 ? cameraLane : rng.int(0, road.lanes.length - 1);
     const facing = directions[lane] as Facing;
-    const design = randomVehicle(rng, facing);
-    const charPx = k === 0 ? rng.range(range[0], range[1]) : rng.range(range[0] * 0.8, range[1] * 0.6);
+    const design = k === 0 ? mainDesign : randomVehicle(rng, facing);
+    const charPx = k === 0 ? mainCharPx : rng.range(range[0] * 0.8, range[1] * 0.6);
     const z = zForCharHeight(cam, charPx, design.plateY);
     const depthM = (GLYPH_HEIGHT_M * cam.focalPx) / charPx;
     const halfViewM = ((W / 2) * depthM) / cam.focalPx;
@@ -236,7 +249,12 @@ export function generateStill(seed: number, options: StillOptions = {}): Still {
   if (conditions) {
     if (rng.chance(0.4)) defocus(canvas, rng.range(0.4, 1.3));
     addNoise(canvas, night ? rng.range(3, 9) : rng.range(1, 5), rng);
-    if (rng.chance(0.3)) blockCompress(canvas, rng.range(3, 14));
+    // Compression artefacts where they matter (around plates): the whole frame would cost 10x more.
+    if (rng.chance(0.3)) {
+      const step = rng.range(3, 14);
+      for (const t of truths)
+        blockCompress(canvas, step, [t.box[0] - 16, t.box[1] - 16, t.box[2] + 32, t.box[3] + 32]);
+    }
   }
   const visible = truths.filter(
     (t) => t.box[0] + t.box[2] > 0 && t.box[1] + t.box[3] > 0 && t.box[0] < W && t.box[1] < H,
