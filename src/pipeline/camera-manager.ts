@@ -1,7 +1,11 @@
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import type { CameraConfig, KestrelConfig } from "../config/index.js";
 import type { ReadSink } from "../domain/index.js";
 import { forgetCamera } from "../ingest/metrics.js";
 import { logger } from "../log/index.js";
+import { PACKAGE_ROOT } from "../paths.js";
+import { Tracker } from "../tracking/tracker.js";
 import { type BackoffOptions, DEFAULT_BACKOFF } from "./backoff.js";
 import { Camera, type CameraStatus } from "./camera.js";
 import type { TrackedRead, TrackerFactory } from "./contracts.js";
@@ -10,9 +14,10 @@ import { type FrameJob, type JobSource, WorkerPool } from "./worker-pool.js";
 
 export interface CameraManagerOptions {
   recognition: KestrelConfig["recognition"];
-  /** Builds each camera's tracker (src/tracking). */
-  trackerFactory: TrackerFactory;
-  engineVersion: string;
+  /** Builds each camera's tracker; defaults to src/tracking's Tracker. */
+  trackerFactory?: TrackerFactory;
+  /** Stamped on final reads; defaults to `kestrel-<package version>`. */
+  engineVersion?: string;
   sinks?: ReadSink[];
   /** Module exporting `Recogniser` for the workers; defaults to src/recognition/recogniser. */
   recogniserModule?: string;
@@ -48,10 +53,12 @@ export class CameraManager implements JobSource {
   private timer: NodeJS.Timeout | undefined;
   private readonly backoff: BackoffOptions;
   private started = false;
+  private readonly engineVersion: string;
 
   constructor(private readonly options: CameraManagerOptions) {
     this.sinks = [...(options.sinks ?? [])];
     this.backoff = { ...DEFAULT_BACKOFF, ...options.backoff };
+    this.engineVersion = options.engineVersion ?? packageEngineVersion();
     this.pool = new WorkerPool({
       size: options.recognition.workers,
       recogniser: {
@@ -132,11 +139,11 @@ export class CameraManager implements JobSource {
       queueFrames: r.queueFramesPerCamera,
       provisionalConfidence: r.provisionalConfidence,
       minConfidence: r.minConfidence,
-      engineVersion: this.options.engineVersion,
+      engineVersion: this.engineVersion,
       skip: this.options.skip ?? DEFAULT_SKIP,
       backoff: this.backoff,
       maxSkewMs: this.options.maxSkewMs ?? 5000,
-      trackerFactory: this.options.trackerFactory,
+      trackerFactory: this.options.trackerFactory ?? ((o) => new Tracker(o)),
       kick: () => this.pool.kick(),
       emit: (read) => this.emit(read),
       log: this.log,
@@ -184,6 +191,11 @@ export class CameraManager implements JobSource {
     await Promise.all([...this.cameras.values()].map((c) => c.stop()));
     await this.pool.close();
   }
+}
+
+function packageEngineVersion(): string {
+  const pkg = JSON.parse(readFileSync(join(PACKAGE_ROOT, "package.json"), "utf8")) as { version: string };
+  return `kestrel-${pkg.version}`;
 }
 
 function sameConfig(a: CameraConfig, b: CameraConfig): boolean {

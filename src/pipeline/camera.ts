@@ -2,7 +2,13 @@ import type { CameraConfig } from "../config/index.js";
 import type { Direction } from "../domain/index.js";
 import { FfmpegStream, type StreamExit } from "../ingest/ffmpeg-stream.js";
 import type { CutFrame, StreamGeometry } from "../ingest/frame-cutter.js";
-import { type DropReason, ingestMetrics, STREAM_STATE_CODES, type StreamState } from "../ingest/metrics.js";
+import {
+  type DropReason,
+  ingestMetrics,
+  STREAM_STATE_CODES,
+  type StreamState,
+  stageHistogram,
+} from "../ingest/metrics.js";
 import { missingFile, type RtspTransport, sourceKind } from "../ingest/source.js";
 import type { Logger } from "../log/index.js";
 import { type BackoffOptions, backoffDelayMs } from "./backoff.js";
@@ -306,6 +312,9 @@ export class Camera {
       this.counts.recognised++;
       ingestMetrics.framesRecognised.inc(this.labels);
       ingestMetrics.recogniseFrame.observe(this.labels, outcome.recogniseMs / 1000);
+      for (const [stage, ms] of Object.entries(outcome.stageMs ?? {})) {
+        stageHistogram(stage.replace(/Ms$/, ""))?.observe(ms / 1000);
+      }
       ingestMetrics.captureToRead.observe(this.labels, Math.max(0, this.deps.now() - captureTimeMs) / 1000);
       this.skipper.observe(captureTimeMs, outcome.reads.length);
       this.emitAll(this.tracker.push(frameIndex, captureTimeMs, outcome.reads));

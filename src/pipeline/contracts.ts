@@ -21,7 +21,8 @@ export interface RecogniserLike {
   /** Shared memory with a fixed maximum: the main thread writes frames straight into it. */
   readonly memory: WebAssembly.Memory;
   frameSlot(): FrameSlot;
-  read(widthPx: number, heightPx: number, roi?: Box): FrameRead[];
+  /** `times`, when given, gets per-stage milliseconds added (keys ending in `Ms`). */
+  read(widthPx: number, heightPx: number, roi?: Box, times?: Record<string, number>): FrameRead[];
 }
 
 export interface TrackerOptions {

@@ -44,43 +44,40 @@ port.postMessage({
   capacityBytes: slot.capacityBytes,
 } satisfies FromWorker);
 
-/** Patches may be views onto the shared wasm memory: copy them so the next frame cannot overwrite them. */
+/** Patches must not be views onto the shared wasm memory (the next frame would overwrite them). */
 function detach(reads: FrameRead[]): FrameRead[] {
   for (const read of reads) {
-    const r = read as FrameRead & { patch?: unknown };
-    if (r.patch && ArrayBuffer.isView(r.patch)) {
-      const view = r.patch as Uint8Array;
-      r.patch = new Uint8Array(view);
-    }
+    const pixels = read.patch?.pixels;
+    if (pixels && pixels.buffer instanceof SharedArrayBuffer) read.patch!.pixels = new Uint8Array(pixels);
   }
   return reads;
 }
 
-function stageTimes(): Record<string, number> | undefined {
-  const t = (recogniser as unknown as { lastStageMs?: unknown }).lastStageMs;
-  if (!t || typeof t !== "object") return undefined;
-  const out: Record<string, number> = {};
-  for (const [k, v] of Object.entries(t)) if (typeof v === "number") out[k] = v;
-  return out;
-}
+/** Stage timing makes the recogniser run segmentation twice, so only one frame in this many is timed. */
+const TIME_EVERY_FRAMES = 25;
+let framesSinceTimed = TIME_EVERY_FRAMES;
 
 port.on("message", (msg: ToWorker) => {
   if (msg.type !== "frame") return;
   const t0 = performance.now();
   let reads: FrameRead[];
+  let times: Record<string, number> | undefined;
+  if (++framesSinceTimed >= TIME_EVERY_FRAMES) {
+    framesSinceTimed = 0;
+    times = { localiseMs: 0, segmentMs: 0, classifyMs: 0, syntaxMs: 0 };
+  }
   try {
-    reads = recogniser.read(msg.widthPx, msg.heightPx, msg.roi);
+    reads = recogniser.read(msg.widthPx, msg.heightPx, msg.roi, times);
   } catch (err) {
     port.postMessage({ type: "trap", jobId: msg.jobId, message: String(err) } satisfies FromWorker);
     process.exit(1);
   }
   const recogniseMs = performance.now() - t0;
-  const stageMs = stageTimes();
   port.postMessage({
     type: "result",
     jobId: msg.jobId,
     reads: detach(reads),
     recogniseMs,
-    ...(stageMs ? { stageMs } : {}),
+    ...(times ? { stageMs: times } : {}),
   } satisfies FromWorker);
 });
