@@ -109,7 +109,7 @@ describe("camera → alert → store → query", () => {
     expect(first.matchKind).toBe("exact");
     expect(alerts[0]!.seq).toBe(1);
     await consumer.close();
-  });
+  }, 180_000);
 
   it("stores one final read per vehicle pass, and an analyst's query finds the alerted read", async () => {
     await waitFor(() => system.cameras.status()[0]?.state === "ended", 120_000);
@@ -126,7 +126,7 @@ describe("camera → alert → store → query", () => {
     expect(result.reads[0]!.passId).toBe(alerts[0]!.alert.passId);
     expect(result.withheld).toEqual([]);
     await analyst.close();
-  });
+  }, 180_000);
 
   it("refuses the same read as if 100 days old without an authorisation, and gives it with one", async () => {
     const plate = alerts[0]!.alert.plate;
@@ -161,7 +161,6 @@ describe("camera → alert → store → query", () => {
   it("audits each step and the chain verifies", () => {
     const entries = system.store.audit.list({ limit: 1000 });
     const actions = entries.map((e) => `${e.action}:${e.outcome}`);
-    expect(actions).toContain("alerts.subscribe:ok");
     expect(actions.filter((a) => a.startsWith("query.result"))).toHaveLength(3);
     expect(
       entries.some((e) => e.action === "query.result" && (e.params as { withheld?: unknown[] })?.withheld),
