@@ -100,7 +100,7 @@ export interface TimeQuery extends WindowQuery {
 export interface PartialPlateQuery extends WindowQuery {
   /** `?` one character, `*` any run, e.g. `AB1?C*`. */
   pattern: string;
-  /** Index steps one page may take before it returns early (fewer items, non-null cursor). Default 20000. */
+  /** Index steps one page may take before it returns early (fewer items, non-null cursor). Default 10000. */
   scanBudget?: number;
 }
 
@@ -655,7 +655,7 @@ export class ReadStore implements ReadSink {
   byPartialPlate(q: PartialPlateQuery): Page<StoredRead> {
     const parsed = parsePattern(q.pattern);
     const { fromMs, toMs, limit } = checkWindow(q);
-    const budget = q.scanBudget ?? 20_000;
+    const budget = q.scanBudget ?? 10_000;
     let resumePlate = "";
     let resumeKey: Buffer | undefined;
     if (q.cursor) {
@@ -967,15 +967,15 @@ export class ReadStore implements ReadSink {
       counts.indexEntries += step.reads * 2;
       counts.held += step.held;
       counts.plates += step.plates;
-      if (step.n < perTxn || !step.last) break;
+      if (step.n < perTxn || !step.last || this.closed) break;
       start = step.last;
     }
     await this.root.flushed;
     storePurgedReads.inc(counts.reads);
     storePurgedImages.inc(counts.images);
     storePurgeHeld.set(counts.held);
-    if (counts.reads > 0 && this.fullReason !== undefined && this.fullReason.startsWith("map size")) {
-      // Freed pages are reused before the file grows: let intake try again.
+    if (counts.reads > 0 && this.fullReason !== undefined) {
+      // Freed pages are reused before the file grows: let intake try again (the next batch re-checks the disk).
       this.clearFull();
     }
     this.log.info(counts, "retention purge");
