@@ -267,7 +267,9 @@ describe("ReadStore intake limits", () => {
     expect(await metric("kestrel_store_reads_refused_total", { reason: "backpressure" })).toBe(
       refusedBefore + 51,
     );
+    const resumed = store.whenAccepting();
     await store.flush();
+    await resumed;
     await Promise.all(accepted);
     expect(store.queueDepth).toBe(0);
     expect(store.accepting).toBe(true);

@@ -224,6 +224,7 @@ export class ReadStore implements ReadSink {
   private readonly batches = new Set<Promise<void>>();
   private exclusiveDepth = 0;
   private readonly pendingPlates = new Set<string>();
+  private acceptWaiters: Array<{ resolve: () => void; reject: (err: Error) => void }> = [];
   private timer: NodeJS.Timeout | undefined;
   private immediate: NodeJS.Immediate | undefined;
   private writeChain: Promise<unknown> = Promise.resolve();
@@ -306,6 +307,28 @@ export class ReadStore implements ReadSink {
         reject(refusal);
       }
     });
+  }
+
+  /**
+   * Resolves once the store takes reads again (queue below `writeQueueMax`), for producers that can wait
+   * instead of dropping. Rejects if the store is full or closed, since waiting would not help.
+   */
+  whenAccepting(): Promise<void> {
+    if (this.accepting) return Promise.resolve();
+    if (this.closed) return Promise.reject(new KestrelError("KESTREL_E_STORE_CLOSED"));
+    if (this.fullReason !== undefined) return Promise.reject(fullError(this.fullReason));
+    return new Promise((resolve, reject) => this.acceptWaiters.push({ resolve, reject }));
+  }
+
+  private wakeWaiters(): void {
+    if (this.acceptWaiters.length === 0) return;
+    if (!this.accepting && !this.closed && this.fullReason === undefined) return;
+    const waiters = this.acceptWaiters;
+    this.acceptWaiters = [];
+    for (const w of waiters) {
+      if (this.accepting) w.resolve();
+      else w.reject(this.closed ? new KestrelError("KESTREL_E_STORE_CLOSED") : fullError(this.fullReason!));
+    }
   }
 
   /** Resolves when everything queued so far has been committed (or refused). */
@@ -412,6 +435,7 @@ export class ReadStore implements ReadSink {
       this.inFlight -= batch.length;
       this.batches.delete(run);
       storeQueueDepth.set(this.queueDepth);
+      this.wakeWaiters();
       // Whatever queued while this batch committed has waited long enough: commit it now.
       this.kick();
     });
@@ -555,6 +579,7 @@ export class ReadStore implements ReadSink {
     if (this.fullReason === undefined) this.log.error({ reason }, "store full: intake stopped");
     this.fullReason = reason;
     storeFull.set(1);
+    this.wakeWaiters();
   }
 
   /** Lets intake try again (after a purge freed pages, or the operator freed disk or raised the limit). */
@@ -1054,6 +1079,7 @@ export class ReadStore implements ReadSink {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    this.wakeWaiters();
     if (this.purgeTimer) clearInterval(this.purgeTimer);
     await this.flush();
     await this.purging?.catch(() => undefined);
