@@ -244,9 +244,7 @@ export class ReadStore implements ReadSink {
       name: "reads",
       keyEncoding: "binary",
       encoding: "msgpack",
-      sharedStructuresKey: Buffer.from([
-        0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 1,
-      ]),
+      sharedStructuresKey: STRUCTURES_KEY,
     }) as unknown as Database<Record<string, unknown>, Buffer>;
     this.plateIndex = root.openDB({ name: "reads-by-plate", ...binary }) as Database<Buffer, Buffer>;
     this.cameraIndex = root.openDB({ name: "reads-by-camera", ...binary }) as Database<Buffer, Buffer>;
