@@ -328,7 +328,9 @@ export function tableContains(hdr: usize, keysPtr: usize, n: i32, outPtr: usize)
       const end = min(g + GROUP, n);
       for (let k = g; k < end; k++) {
         if (load<u8>(outPtr + <usize>k) === 0) continue;
-        t |= load<u64>(setPtr + ((<usize>homeSlot(mix(load<u64>(keysPtr + ((<usize>k) << 3))), nSlots)) << 3));
+        t |= load<u64>(
+          setPtr + ((<usize>homeSlot(mix(load<u64>(keysPtr + ((<usize>k) << 3))), nSlots)) << 3),
+        );
       }
       for (let k = g; k < end; k++) {
         if (load<u8>(outPtr + <usize>k) === 0) continue;
@@ -382,7 +384,8 @@ export function tableCheck(
   const nBlocks = load<u32>(hdr + H_BLOCKS);
   const normBlocks = maxSubstitutions > 0 ? nNormBlocks : 0;
   let t: u64 = 0;
-  for (let g = 0; g < n; g += GROUP) t |= touch(keysPtr, g, min(g + GROUP, n), bloomPtr, nBlocks, normPtr, normBlocks, 0, 0);
+  for (let g = 0; g < n; g += GROUP)
+    t |= touch(keysPtr, g, min(g + GROUP, n), bloomPtr, nBlocks, normPtr, normBlocks, 0, 0);
   store<u64>(hdr + H_TOUCH, t);
   let found = 0;
   for (let k = 0; k < n; k++) {
