@@ -205,6 +205,27 @@ describe("hot-list revisions", () => {
     expect(s.stats()[0]).toMatchObject({ revision: 2, entries: common.length + onlyNew.length });
   });
 
+  it("keeps the previous revision's entries so a process that has not refreshed yet still confirms hits", async () => {
+    const a = await open();
+    await a.importList("l", jsonl([row("AB12CDE"), row("OLD1")]), "jsonl");
+    const b = await HotlistService.open({
+      config: configSchema.parse({ store: { dataDir: join(dir, "data"), mapSizeGiB: 1 } }),
+      root: (a as unknown as { root: never }).root,
+    });
+    await a.importList("l", jsonl([row("AB12CDE", { reason: "rev 2" }), row("NEW1")]), "jsonl");
+    expect(b.check({ plate: "AB12CDE" }).map((h) => h.entry.reason)).toEqual([""]); // b still on revision 1
+    expect(b.refresh()).toEqual(["l"]);
+    expect(b.check({ plate: "AB12CDE" }).map((h) => h.entry.reason)).toEqual(["rev 2"]);
+    expect(b.check({ plate: "OLD1" })).toEqual([]);
+    await a.importList("l", jsonl([row("AB12CDE")]), "jsonl");
+    const revisions = new Set(
+      [
+        ...(a as unknown as { entries: { getKeys(): Iterable<[string, number, string]> } }).entries.getKeys(),
+      ].map((k) => k[1]),
+    );
+    expect([...revisions].sort()).toEqual([2, 3]);
+  });
+
   it("applies add and remove deltas and another process sees them after refresh", async () => {
     const s = await open();
     await s.add([

@@ -232,6 +232,18 @@ export class HotlistService implements ReadSink {
     return changed;
   }
 
+  /**
+   * Calls refresh() every `intervalMs` so changes made by another process (the CLI, a second gateway)
+   * are picked up; returns a function that stops it.
+   */
+  startRefresh(intervalMs: number): () => void {
+    const timer = setInterval(() => {
+      if (this.loadTables) this.refresh();
+    }, intervalMs);
+    timer.unref();
+    return () => clearInterval(timer);
+  }
+
   /** Builds a table aside from the LMDB entries of the record's revision, leaving out expired ones. */
   private buildTable(record: ListRecord, extraCapacity = 0): HotlistTable {
     const now = this.clock();
@@ -392,7 +404,9 @@ export class HotlistService implements ReadSink {
     const table = this.loadTables ? this.tableOf(packed, accepted, record) : undefined;
     await this.records.put(name, record);
     if (table) this.install(record, table);
-    if (prev) await this.clearRevision(name, prev.revision);
+    // The previous revision stays one import longer, so a process still holding its table (not yet
+    // refreshed) keeps confirming plates from it; older revisions go now.
+    if (prev && prev.revision > 1) await this.clearRevision(name, prev.revision - 1);
     this.log.info({ list: name, revision, accepted, rejected }, "hot-list imported");
     return { list: name, revision, accepted, rejected, rejectedLines, durationMs: Date.now() - startedMs };
   }
@@ -440,7 +454,10 @@ export class HotlistService implements ReadSink {
         });
       }
       const group = byList.get(list) ?? [];
-      group.push(result.entry);
+      const same = group.findIndex((e) => e.plate === result.entry.plate);
+      if (same >= 0)
+        group[same] = result.entry; // the last entry for a plate wins
+      else group.push(result.entry);
       byList.set(list, group);
     });
     const alerts: Alert[] = [];
