@@ -2,8 +2,14 @@
 // Set<string> holding the same plates, measured in the same run. The machine is shared and noisy: read the
 // ratios, not the absolute numbers. Rates are given per wall-clock second and per second of this process's
 // CPU time (user + system), which other processes on a busy machine disturb less.
-// `npx tsx bench/hotlist.bench.ts [entries]`
+// `npx tsx bench/hotlist.bench.ts [entries] [service entries]`
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { performance } from "node:perf_hooks";
+import { Readable } from "node:stream";
+import { configSchema } from "../src/config/index.js";
+import { HotlistService } from "../src/hotlist/index.js";
 import { packPlateInto, unpackKey } from "../src/hotlist/plate-key.js";
 import { BATCH_KEYS, HotlistTable } from "../src/hotlist/table.js";
 
@@ -198,3 +204,48 @@ line(
   "read check, every plate a look-alike hit",
   `${micros(rWorst, READS)}  (${fmt(rWorst.result / READS, 1)} hits per read)`,
 );
+
+// The service path at a smaller scale: JSON Lines import through LMDB, loading a list from LMDB into a
+// table (what a restart does), and a read check through HotlistService (metrics and LMDB included).
+const SERVICE_ENTRIES = Number(process.argv[3] ?? 200_000);
+const dataDir = mkdtempSync(join(tmpdir(), "kestrel-hotlist-bench-"));
+try {
+  const config = configSchema.parse({
+    store: { dataDir, mapSizeGiB: 4 },
+    hotlists: { capacity: SERVICE_ENTRIES * 2 },
+  });
+  const service = await HotlistService.open({ config });
+  const lines = function* () {
+    for (let i = 0; i < SERVICE_ENTRIES; i++) {
+      const plate = unpackKey(present[2 * i]!, present[2 * i + 1]!);
+      yield `${JSON.stringify({ plate, category: "stolen", priority: 1, reason: "bench", sourceRef: `B-${i}` })}\n`;
+    }
+  };
+  const t0 = performance.now();
+  const report = await service.importList("bench", Readable.from(lines()), {
+    format: "jsonl",
+    lookalike: true,
+  });
+  const importS = (performance.now() - t0) / 1000;
+  line(
+    `service import, ${fmt(report.accepted, 0)} JSON lines`,
+    `${fmt(importS, 2)} s  (${fmt(report.accepted / importS / 1000, 0)} k lines/s, LMDB included)`,
+  );
+  const reload = timed(() => {
+    const t = performance.now();
+    (service as unknown as { lists: Map<string, unknown> }).lists.clear();
+    service.refresh();
+    return performance.now() - t;
+  });
+  line("service load from LMDB into a table", `${fmt(reload.wallS, 2)} s wall, ${fmt(reload.cpuS, 2)} s cpu`);
+  const serviceReads = typical.slice(0, 50_000);
+  const sr = timed(() => {
+    let hits = 0;
+    for (const r of serviceReads) hits += service.check({ plate: r[0]!, candidates: r }).length;
+    return hits;
+  });
+  line("service read check (plate + 4 candidates)", micros(sr, serviceReads.length));
+  await service.close();
+} finally {
+  rmSync(dataDir, { recursive: true, force: true });
+}
