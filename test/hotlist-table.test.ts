@@ -78,9 +78,9 @@ describe("wasm hot-list table", () => {
     const table = new HotlistTable({ capacity: listed.length, lookalike: false });
     table.insertPlates(listed);
     const probes = fc
-      .sample(plateArb, { numRuns: 120_000, seed: 12 })
+      .sample(plateArb, { numRuns: 60_000, seed: 12 })
       .filter((p) => !set.has(p))
-      .slice(0, 100_000);
+      .slice(0, 50_000);
     let bloomPositives = 0;
     let confirmed = 0;
     for (let at = 0; at < probes.length; at += BATCH_KEYS) {
