@@ -143,10 +143,12 @@ describe("hot-list import", () => {
         JSON.stringify(row("DD44DDD", { warnings: [1] })),
         JSON.stringify(row("EE55EEE", { expiresAtMs: -5 })),
         JSON.stringify(row("FF66FFF", { priority: 10 })),
+        JSON.stringify(row("GG77GGG", { list: "jl" })),
+        JSON.stringify(row("HH88HHH", { list: "other" })),
       ].join("\r\n"),
     );
     const report = await s.importList("jl", input, "jsonl");
-    expect(report.accepted).toBe(2);
+    expect(report.accepted).toBe(3);
     expect(report.rejectedLines.map((r) => `${r.line}:${r.code}`)).toEqual([
       "2:syntax",
       "3:syntax",
@@ -154,6 +156,7 @@ describe("hot-list import", () => {
       "6:warnings",
       "7:expiry",
       "8:priority",
+      "10:field",
     ]);
     expect(report.rejectedLines[2]!.reason).toBe('unknown field "colour"');
   });
