@@ -133,6 +133,36 @@ describe("look-alike matching in the table", () => {
     expect(noFilter.check(["A812CDE"], 2)).toEqual([]);
   });
 
+  it("finds any 1 or 2 look-alike substitutions at any positions of plates up to 10 characters", () => {
+    const classes = ["B8", "O0DQ", "I1", "S5", "Z2", "G6"];
+    const classOf = (c: string) => classes.find((k) => k.includes(c));
+    fc.assert(
+      fc.property(
+        plateArb,
+        fc.array(fc.nat(), { minLength: 2, maxLength: 2 }),
+        fc.nat(),
+        (listed, picks, alt) => {
+          const ambiguous = [...listed].flatMap((c, i) => (classOf(c) ? [i] : []));
+          const positions = [
+            ...new Set(picks.map((p) => ambiguous[p % Math.max(1, ambiguous.length)])),
+          ].filter((p): p is number => p !== undefined);
+          const chars = [...listed];
+          for (const p of positions) {
+            const others = [...classOf(chars[p]!)!].filter((c) => c !== chars[p]);
+            chars[p] = others[alt % others.length]!;
+          }
+          const read = chars.join("");
+          const t = new HotlistTable({ capacity: 1, lookalike: true });
+          t.insertPlates([listed]);
+          const subs = positions.length;
+          expect(t.check([read], 2)).toEqual([{ index: 0, plate: listed, substitutions: subs }]);
+          if (subs > 0) expect(t.check([read], subs - 1)).toEqual([]);
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+
   it("reports exact hits of later inputs (candidates) with their index", () => {
     expect(table.check(["ZZ99ZZZ", "AB12CDE"], 0)).toEqual([
       { index: 1, plate: "AB12CDE", substitutions: 0 },

@@ -364,11 +364,49 @@ export function tableBloomContains(hdr: usize, keysPtr: usize, n: i32, outPtr: u
   return hits;
 }
 
+// Variants waiting in the scratch area carry their substitution count in bits 62..63 (keys use 0..61).
+const KEY_BITS: u64 = ((<u64>1) << 62) - 1;
+
+// Checks `v` variant keys at `scratchPtr` against the table, touching each group's bloom blocks before use
+// so their misses overlap; appends hits for input `index`. Returns the new hit count.
+function checkVariants(
+  hdr: usize,
+  scratchPtr: usize,
+  v: i32,
+  index: i32,
+  outPtr: usize,
+  found: i32,
+  outMax: i32,
+): i32 {
+  const bloomPtr = <usize>load<u32>(hdr + H_BLOOM);
+  const nBlocks = load<u32>(hdr + H_BLOCKS);
+  const setPtr = <usize>load<u32>(hdr + H_SET);
+  const nSlots = load<u32>(hdr + H_SLOTS);
+  let t: u64 = 0;
+  for (let g = 0; g < v; g += GROUP) {
+    const end = min(g + GROUP, v);
+    for (let j = g; j < end; j++) {
+      t |= load<u64>(blockOf(bloomPtr, nBlocks, mix(load<u64>(scratchPtr + ((<usize>j) << 3)) & KEY_BITS)));
+    }
+    for (let j = g; j < end; j++) {
+      const e = load<u64>(scratchPtr + ((<usize>j) << 3));
+      const key = e & KEY_BITS;
+      const h = mix(key);
+      if (bloomHas(bloomPtr, nBlocks, h) && setHas(setPtr, nSlots, key, h)) {
+        if (found === outMax) break;
+        writeHit(outPtr, found++, key, index, <i32>(e >> 62));
+      }
+    }
+  }
+  store<u64>(hdr + H_TOUCH, t);
+  return found;
+}
+
 /**
  * Checks a read's `n` keys (its plate and alternative candidates): each key exactly, then, when
  * `maxSubstitutions` > 0 and the look-alike filter holds its normalised key, every variant with 1..2
- * look-alike substitutions. Writes up to `outMax` hit records (HOTLIST_HIT_BYTES each) at `outPtr`;
- * returns the number written.
+ * look-alike substitutions (enumerated into `scratchMax` u64 slots at `scratchPtr`, then checked as a
+ * batch). Writes up to `outMax` hit records (HOTLIST_HIT_BYTES each) at `outPtr`; returns the number written.
  */
 export function tableCheck(
   hdr: usize,
@@ -377,6 +415,8 @@ export function tableCheck(
   maxSubstitutions: i32,
   outPtr: usize,
   outMax: i32,
+  scratchPtr: usize,
+  scratchMax: i32,
 ): i32 {
   const normPtr = <usize>load<u32>(hdr + H_NORM);
   const nNormBlocks = load<u32>(hdr + H_NORM_BLOCKS);
@@ -384,8 +424,9 @@ export function tableCheck(
   const nBlocks = load<u32>(hdr + H_BLOCKS);
   const normBlocks = maxSubstitutions > 0 ? nNormBlocks : 0;
   let t: u64 = 0;
-  for (let g = 0; g < n; g += GROUP)
+  for (let g = 0; g < n; g += GROUP) {
     t |= touch(keysPtr, g, min(g + GROUP, n), bloomPtr, nBlocks, normPtr, normBlocks, 0, 0);
+  }
   store<u64>(hdr + H_TOUCH, t);
   let found = 0;
   for (let k = 0; k < n; k++) {
@@ -397,6 +438,7 @@ export function tableCheck(
     }
     if (maxSubstitutions <= 0 || nNormBlocks === 0) continue;
     if (!bloomHas(normPtr, nNormBlocks, mix(normalise(key)))) continue;
+    let v = 0;
     for (let p1: u32 = 0; p1 < <u32>HOTLIST_MAX_PLATE_CHARS; p1++) {
       const c1 = <u32>((key >> shiftOf(p1)) & CHAR_MASK);
       if (c1 === 0) break;
@@ -406,10 +448,12 @@ export function tableCheck(
         const alt1 = (m1 >> (a * 6)) & 63;
         if (alt1 === c1) continue;
         const k1 = replaceChar(key, p1, alt1);
-        if (has(hdr, k1)) {
-          if (found === outMax) return found;
-          writeHit(outPtr, found++, k1, k, 1);
+        if (v === scratchMax) {
+          found = checkVariants(hdr, scratchPtr, v, k, outPtr, found, outMax);
+          v = 0;
         }
+        store<u64>(scratchPtr + ((<usize>v) << 3), k1 | ((<u64>1) << 62));
+        v++;
         if (maxSubstitutions < 2) continue;
         for (let p2: u32 = p1 + 1; p2 < <u32>HOTLIST_MAX_PLATE_CHARS; p2++) {
           const c2 = <u32>((key >> shiftOf(p2)) & CHAR_MASK);
@@ -419,15 +463,18 @@ export function tableCheck(
           for (let b: u32 = 0; b < n2; b++) {
             const alt2 = (m2 >> (b * 6)) & 63;
             if (alt2 === c2) continue;
-            const k2 = replaceChar(k1, p2, alt2);
-            if (has(hdr, k2)) {
-              if (found === outMax) return found;
-              writeHit(outPtr, found++, k2, k, 2);
+            if (v === scratchMax) {
+              found = checkVariants(hdr, scratchPtr, v, k, outPtr, found, outMax);
+              v = 0;
             }
+            store<u64>(scratchPtr + ((<usize>v) << 3), replaceChar(k1, p2, alt2) | ((<u64>2) << 62));
+            v++;
           }
         }
       }
     }
+    found = checkVariants(hdr, scratchPtr, v, k, outPtr, found, outMax);
+    if (found === outMax) return found;
   }
   return found;
 }
