@@ -5,7 +5,7 @@ import { Readable } from "node:stream";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { configSchema } from "../src/config/index.js";
 import type { Alert, FinalRead, ProvisionalRead } from "../src/domain/index.js";
-import { HotlistService } from "../src/hotlist/index.js";
+import { HotlistService, type HotlistTable } from "../src/hotlist/index.js";
 import { registry } from "../src/metrics/registry.js";
 
 // Real LMDB files in a temp dir, the built build/hotlist.wasm.
@@ -277,6 +277,42 @@ describe("hot-list expiry", () => {
     expect(
       (other as unknown as { lists: Map<string, { table: { count: number } }> }).lists.get("l")!.table.count,
     ).toBe(2);
+  });
+});
+
+describe("hot-list restart", () => {
+  it("rebuilds the table from the stored keys and deltas, leaving out entries expired by then", async () => {
+    const t0 = Date.parse("2030-01-01T00:00:00Z");
+    let nowMs = t0;
+    const a = await open({}, () => nowMs);
+    await a.importList(
+      "l",
+      jsonl([
+        row("KEEP1"),
+        row("EXP1", { expiresAtMs: t0 + 1000 }),
+        row("GONE1"),
+        row("LATER1", { expiresAtMs: t0 + 9000 }),
+      ]),
+      "jsonl",
+    );
+    await a.add([
+      { list: "l", plate: "ADD1", category: "stolen", priority: 1 },
+      { list: "l", plate: "ADDEXP", category: "stolen", priority: 1, expiresAtMs: t0 + 1000 },
+    ]);
+    await a.remove("l", ["GONE1", "ADD1"]);
+    await a.add([{ list: "l", plate: "ADD1", category: "stolen", priority: 1 }]);
+    nowMs = t0 + 2000;
+    const b = await HotlistService.open({
+      config: configSchema.parse({ store: { dataDir: join(dir, "data"), mapSizeGiB: 1 } }),
+      root: (a as unknown as { root: never }).root,
+      clock: () => nowMs,
+    });
+    const table = (b as unknown as { lists: Map<string, { table: HotlistTable }> }).lists.get("l")!.table;
+    const inTable = ["KEEP1", "EXP1", "GONE1", "LATER1", "ADD1", "ADDEXP"].filter((p) => table.has(p));
+    expect(inTable).toEqual(["KEEP1", "LATER1", "ADD1"]);
+    expect(table.count).toBe(3);
+    expect(b.check({ plate: "LATER1" })).toHaveLength(1);
+    expect(b.check({ plate: "EXP1" })).toEqual([]);
   });
 });
 
