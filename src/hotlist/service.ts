@@ -48,7 +48,7 @@ const IMPORT_CHUNK = 10_000;
 /** Rejected lines kept (with line number and reason) in an import report; all are counted. */
 const MAX_REPORTED_LINES = 10_000;
 /** Extra room a rebuilt table leaves for deltas before it must be rebuilt bigger. */
-const TABLE_HEADROOM = 1.25;
+const TABLE_HEADROOM = 1.2;
 
 /** What LMDB keeps per list (hotlist-lists, keyed by name). */
 export interface ListRecord {
