@@ -416,12 +416,16 @@ export class HotlistService implements ReadSink {
       hotlistImportRejected.inc({ list: name, reason: code });
       if (rejectedLines.length < MAX_REPORTED_LINES) rejectedLines.push({ line, code, reason });
     };
+    // One commit in flight while the next chunk is parsed: LMDB writes (and syncs) on its own thread.
+    let inFlight: Promise<unknown> = Promise.resolve();
     const flush = async (): Promise<void> => {
       const batch = pending;
       pending = [];
-      await this.entries.transaction(() => {
+      await inFlight;
+      inFlight = this.entries.transaction(() => {
         for (const e of batch) this.entries.put([name, revision, e.plate], e);
       });
+      inFlight.catch(() => undefined); // awaited by the next flush or at the end
     };
     const onBytes = opts.onProgress ? (b: number) => opts.onProgress!(b, totalBytes) : undefined;
     try {
@@ -463,8 +467,10 @@ export class HotlistService implements ReadSink {
         if (pending.length >= IMPORT_CHUNK) await flush();
       }
       await flush();
+      await inFlight;
     } catch (err) {
       input.destroy();
+      await inFlight.catch(() => undefined);
       await this.clearRevision(name, revision);
       throw err;
     }
