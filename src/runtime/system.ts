@@ -9,6 +9,8 @@ import { CameraManager } from "../pipeline/index.js";
 import { openEnvironment, ReadStore } from "../store/index.js";
 import { Tracker } from "../tracking/index.js";
 
+const HOTLIST_REFRESH_MS = 5_000;
+
 export interface SystemOptions {
   /** Cameras to run (the configured ones, or the demo's); more can be applied later with cameras.apply. */
   cameras: CameraConfig[];
@@ -62,6 +64,8 @@ export async function startSystem(config: KestrelConfig, options: SystemOptions)
     closers.push({ name: "hotlists", close: () => hotlists.close() });
     await hotlists.importConfigured();
     if (options.hotlistEntries?.length) await hotlists.add(options.hotlistEntries);
+    // Lists changed by `kestrel hotlist` in another process are picked up within this interval.
+    closers.push({ name: "hotlist-refresh", close: hotlists.startRefresh(HOTLIST_REFRESH_MS) });
 
     const access = new AccessStore(root);
     const gateway = await startGateway({
