@@ -6,6 +6,7 @@ import { Canvas } from "./raster.js";
 import { Rng } from "./rng.js";
 import {
   type Box,
+  bboxOf,
   drawVehicle,
   overlaps,
   PlacedVehicle,
@@ -307,26 +308,27 @@ export function generatePlateCrop(seed: number, options: CropOptions = {}): Plat
   const ph = v.plateHeightM * 1000 * pxPerMm;
   const mx = pw * rng.range(0.08, 0.25);
   const my = ph * rng.range(0.15, 0.5);
-  const W = Math.ceil(pw + 2 * mx);
-  const H = Math.ceil(ph + 2 * my);
-  const canvas = new Canvas(W, H);
-  const paint = design.shapes.find((s) => s.contours.length > 0 && !s.light)?.rgb ?? [120, 120, 120];
-  const body = design.shapes[1]?.rgb ?? paint;
-  canvas.fill(body[0], body[1], body[2]);
+  // The rotated, slightly perspective plate around the origin; the crop is its bounding box plus margins.
   const ang = (rng.range(-8, 8) * Math.PI) / 180;
-  const cx = W / 2;
-  const cy = H / 2;
   const persp = (): number => rng.range(-0.04, 0.04) * ph;
   const corner = (dx: number, dy: number): [number, number] => [
-    cx + dx * Math.cos(ang) - dy * Math.sin(ang) + persp(),
-    cy + dx * Math.sin(ang) + dy * Math.cos(ang) + persp(),
+    dx * Math.cos(ang) - dy * Math.sin(ang) + persp(),
+    dx * Math.sin(ang) + dy * Math.cos(ang) + persp(),
   ];
-  const dst: Quad = [
+  const quad: Quad = [
     corner(-pw / 2, -ph / 2),
     corner(pw / 2, -ph / 2),
     corner(pw / 2, ph / 2),
     corner(-pw / 2, ph / 2),
   ];
+  const [qx, qy, qw, qh] = bboxOf(quad);
+  const W = Math.ceil(qw + 2 * mx);
+  const H = Math.ceil(qh + 2 * my);
+  const dst = quad.map(([x, y]) => [x - qx + (W - qw) / 2, y - qy + (H - qh) / 2]) as Quad;
+  const canvas = new Canvas(W, H);
+  const paint = design.shapes.find((s) => s.contours.length > 0 && !s.light)?.rgb ?? [120, 120, 120];
+  const body = design.shapes[1]?.rgb ?? paint;
+  canvas.fill(body[0], body[1], body[2]);
   const tw = v.texture.width;
   const th = v.texture.height;
   const Hm = homography(
