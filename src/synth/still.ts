@@ -106,7 +106,10 @@ export function randomRoad(
   const n = rng.int(2, 4);
   const cameraLane = rng.int(0, n - 1);
   const lanes = Array.from({ length: n }, (_, i) => (i - cameraLane) * laneWidthM);
-  cam.xM = rng.range(-0.4, 0.4);
+  // Aimed at one lane, or over the line between two so both lanes' traffic passes through the view.
+  const between = n > 1 && rng.chance(0.5);
+  const side = cameraLane === 0 ? 1 : cameraLane === n - 1 ? -1 : rng.chance(0.5) ? 1 : -1;
+  cam.xM = between ? (side * laneWidthM) / 2 + rng.range(-0.2, 0.2) : rng.range(-0.4, 0.4);
   const mainFacing: Facing = rng.chance(0.6) ? "front" : "rear";
   const directions = lanes.map((_, i) =>
     i === cameraLane ? mainFacing : rng.chance(0.5) ? "front" : "rear",
@@ -207,8 +210,11 @@ export function generateStill(seed: number, options: StillOptions = {}): Still {
     const z = zForCharHeight(cam, charPx, design.plateY);
     const depthM = (GLYPH_HEIGHT_M * cam.focalPx) / charPx;
     const halfViewM = ((W / 2) * depthM) / cam.focalPx;
-    const lateral =
-      k === 0 ? rng.range(-1, 1) * Math.max(0, Math.min(1.2, halfViewM - 0.5)) : rng.range(-0.4, 0.4);
+    // The main vehicle is placed in view of the camera (whichever lane that is); others in their lanes.
+    const x =
+      k === 0
+        ? cam.xM + rng.range(-1, 1) * Math.max(0, Math.min(1.2, halfViewM - 0.5))
+        : (road.lanes[lane] as number) + rng.range(-0.4, 0.4);
     const spec = randomPlateSpec(
       rng,
       facing === "front" ? "white" : "yellow",
@@ -220,7 +226,7 @@ export function generateStill(seed: number, options: StillOptions = {}): Still {
     const v = new PlacedVehicle(
       design,
       spec,
-      (road.lanes[lane] as number) + lateral,
+      x,
       z,
       (rng.range(-18, 18) * Math.PI) / 180,
       (rng.range(-5, 5) * Math.PI) / 180,
