@@ -155,13 +155,21 @@ export function planClip(seed: number, options: ClipOptions = {}): ClipPlan {
   const secondLane = byDistance[1]?.[1] ?? nearestLane;
   const laneFree = road.lanes.map(() => Number.NEGATIVE_INFINITY);
   const movers: Mover[] = [];
+  let prevLane: number | undefined;
+  let prevT0 = 0;
   for (let i = 0; i < o.vehicles; i++) {
     // Most vehicles use the camera's lane (the one it is aimed at); some pass in the others.
-    const lane = rng.chance(0.5)
-      ? nearestLane
-      : rng.chance(0.6)
+    // Now and then a vehicle runs alongside the previous one in the other lane in view.
+    const alongside = i > 0 && prevLane !== undefined && secondLane !== nearestLane && rng.chance(0.35);
+    const lane = alongside
+      ? prevLane === nearestLane
         ? secondLane
-        : rng.int(0, road.lanes.length - 1);
+        : nearestLane
+      : rng.chance(0.5)
+        ? nearestLane
+        : rng.chance(0.6)
+          ? secondLane
+          : rng.int(0, road.lanes.length - 1);
     const facing = directions[lane] as Facing;
     const design = randomVehicle(rng, facing);
     const spec = randomPlateSpec(
@@ -177,9 +185,13 @@ export function planClip(seed: number, options: ClipOptions = {}): ClipPlan {
     const traverseS = (zFar - zNear) / speedMps;
     // Spread entries over the clip so each vehicle is seen whole, keeping a gap behind the last in its lane.
     const slot = (o.durationS - traverseS * 0.5) / Math.max(1, o.vehicles);
-    let t0 = Math.max(-traverseS * 0.3, i * slot + rng.range(0, slot * 0.6));
+    let t0 = alongside
+      ? prevT0 + rng.range(-0.4, 0.4)
+      : Math.max(-traverseS * 0.3, i * slot + rng.range(0, slot * 0.6));
     t0 = Math.max(t0, (laneFree[lane] as number) + 1.4);
     laneFree[lane] = t0;
+    prevLane = lane;
+    prevT0 = t0;
     const z0 = facing === "front" ? zFar + speedMps * t0 : zNear - speedMps * t0;
     const dz = facing === "front" ? -speedMps : speedMps;
     const charPx = 40;
