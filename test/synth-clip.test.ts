@@ -4,11 +4,11 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import type { SynthTruth } from "../src/cli/synth.js";
 import { ffmpegPath } from "../src/ingest/ffmpeg-path.js";
 import { type ClipTruth, generateClip } from "../src/synth/clip.js";
 import { formatOf } from "../src/synth/marks.js";
 import { EVAL_SEEDS, seedAt } from "../src/synth/seeds.js";
+import type { SynthTruth } from "../src/synth/truth-file.js";
 
 const tmp = mkdtempSync(join(tmpdir(), "kestrel-synth-"));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
