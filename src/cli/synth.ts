@@ -2,11 +2,11 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import type { Command } from "commander";
 import { KestrelError } from "../errors/index.js";
-import { type ClipTruth, generateClip, SYNTH_VERSION } from "../synth/clip.js";
+import { generateClip, SYNTH_VERSION } from "../synth/clip.js";
 import { writeImage } from "../synth/files.js";
-import type { PlateTruth } from "../synth/scene.js";
 import { EVAL_SEEDS, inRange, TRAIN_SEEDS } from "../synth/seeds.js";
 import { generateStill } from "../synth/still.js";
+import type { SynthTruth } from "../synth/truth-file.js";
 
 interface SynthFlags {
   out: string;
@@ -21,25 +21,6 @@ interface SynthFlags {
   format: string;
   stillFormat: string;
   region: string;
-}
-
-export interface StillTruth {
-  seed: number;
-  file: string;
-  width: number;
-  height: number;
-  night: boolean;
-  plates: PlateTruth[];
-}
-
-/** truth.json as `kestrel synth` writes it. */
-export interface SynthTruth {
-  generator: "kestrel-synth";
-  version: number;
-  seed: number;
-  options: Record<string, unknown>;
-  clips: ClipTruth[];
-  stills: StillTruth[];
 }
 
 function bad(field: string, reason: string): never {

@@ -119,6 +119,8 @@ interface Mover {
   /** Z at t = 0 and the signed speed along Z. */
   z0: number;
   dz: number;
+  /** Closer than this the vehicle is passing under the camera: its plate has left the frame; not drawn. */
+  zMin: number;
   truth: ClipVehicleTruth;
 }
 
@@ -132,6 +134,8 @@ export interface ClipPlan {
   /** ffmpeg filter for clip-wide defocus and noise ("" for none). */
   filter: string;
   crf: number;
+  /** The background as 8-bit RGB, made on first use. */
+  background8?: Uint8Array;
   rng: Rng;
 }
 
@@ -145,11 +149,27 @@ export function planClip(seed: number, options: ClipOptions = {}): ClipPlan {
   if (night) nightInfrared(background, rng.range(0.1, 0.2));
   const frameCount = Math.max(1, Math.round(o.durationS * o.fps));
   const laneSpeed = road.lanes.map(() => rng.range(9, 22));
+  // The lanes nearest the camera's line of sight carry most of the traffic it sees.
+  const byDistance = road.lanes.map((x, i) => [Math.abs(x - cam.xM), i] as const).sort((a, b) => a[0] - b[0]);
+  const nearestLane = byDistance[0]?.[1] ?? cameraLane;
+  const secondLane = byDistance[1]?.[1] ?? nearestLane;
   const laneFree = road.lanes.map(() => Number.NEGATIVE_INFINITY);
   const movers: Mover[] = [];
+  let prevLane: number | undefined;
+  let prevT0 = 0;
   for (let i = 0; i < o.vehicles; i++) {
     // Most vehicles use the camera's lane (the one it is aimed at); some pass in the others.
-    const lane = rng.chance(0.65) ? cameraLane : rng.int(0, road.lanes.length - 1);
+    // Now and then a vehicle runs alongside the previous one in the other lane in view.
+    const alongside = i > 0 && prevLane !== undefined && secondLane !== nearestLane && rng.chance(0.35);
+    const lane = alongside
+      ? prevLane === nearestLane
+        ? secondLane
+        : nearestLane
+      : rng.chance(0.5)
+        ? nearestLane
+        : rng.chance(0.6)
+          ? secondLane
+          : rng.int(0, road.lanes.length - 1);
     const facing = directions[lane] as Facing;
     const design = randomVehicle(rng, facing);
     const spec = randomPlateSpec(
@@ -165,9 +185,13 @@ export function planClip(seed: number, options: ClipOptions = {}): ClipPlan {
     const traverseS = (zFar - zNear) / speedMps;
     // Spread entries over the clip so each vehicle is seen whole, keeping a gap behind the last in its lane.
     const slot = (o.durationS - traverseS * 0.5) / Math.max(1, o.vehicles);
-    let t0 = Math.max(-traverseS * 0.3, i * slot + rng.range(0, slot * 0.6));
+    let t0 = alongside
+      ? prevT0 + rng.range(-0.4, 0.4)
+      : Math.max(-traverseS * 0.3, i * slot + rng.range(0, slot * 0.6));
     t0 = Math.max(t0, (laneFree[lane] as number) + 1.4);
     laneFree[lane] = t0;
+    prevLane = lane;
+    prevT0 = t0;
     const z0 = facing === "front" ? zFar + speedMps * t0 : zNear - speedMps * t0;
     const dz = facing === "front" ? -speedMps : speedMps;
     const charPx = 40;
@@ -189,6 +213,7 @@ export function planClip(seed: number, options: ClipOptions = {}): ClipPlan {
       speedMps,
       z0,
       dz,
+      zMin: Math.max(1.2, zForCharHeight(cam, 55, design.plateY)),
       truth: {
         id: i,
         plate: spec.text,
@@ -224,20 +249,51 @@ export function planClip(seed: number, options: ClipOptions = {}): ClipPlan {
   };
 }
 
-/** Renders frame `index` of a planned clip into `canvas` and returns the plates' truth on it. */
+/** Per canvas, the rows the last rendered frame changed (everything else still equals the background). */
+const dirtyRows = new WeakMap<Canvas, [number, number]>();
+
+/**
+ * 8-bit RGB of the frame last rendered into `canvas`: the background's bytes, converted once per clip,
+ * with only the changed rows converted from float.
+ */
+export function frameToRgb8(plan: ClipPlan, canvas: Canvas, out: Uint8Array): Uint8Array {
+  plan.background8 ??= plan.background.toRgb8();
+  const dirty = dirtyRows.get(canvas);
+  if (!dirty) return canvas.toRgb8(out);
+  out.set(plan.background8);
+  const W3 = canvas.width * 3;
+  const [y0, y1] = dirty;
+  if (y1 > y0) {
+    new Uint8ClampedArray(out.buffer, out.byteOffset + y0 * W3, (y1 - y0) * W3).set(
+      canvas.rgb.subarray(y0 * W3, y1 * W3),
+    );
+  }
+  return out;
+}
+
+/**
+ * Renders frame `index` of a planned clip into `canvas` and returns the plates' truth on it. Frames of one
+ * clip are rendered into the same canvas in order (it keeps track of what it must restore).
+ */
 export function renderClipFrame(
   plan: ClipPlan,
   index: number,
   fps: number,
   canvas: Canvas,
 ): Map<number, PlateTruth> {
-  canvas.rgb.set(plan.background.rgb);
+  // Only the rows the last frame drew on differ from the background: restore just those.
+  const W3 = canvas.width * 3;
+  const dirty = dirtyRows.get(canvas);
+  if (dirty) canvas.rgb.set(plan.background.rgb.subarray(dirty[0] * W3, dirty[1] * W3), dirty[0] * W3);
+  else canvas.rgb.set(plan.background.rgb);
+  let y0 = canvas.height;
+  let y1 = 0;
   const t = index / fps;
   const { cam } = plan;
   const active: Mover[] = [];
   for (const m of plan.movers) {
     m.v.zM = m.z0 + m.dz * t;
-    if (m.v.zM > 1.2 && m.v.zM < 400) active.push(m);
+    if (m.v.zM > m.zMin && m.v.zM < 400) active.push(m);
   }
   active.sort((a, b) => b.v.zM - a.v.zM);
   const truths: (PlateTruth | undefined)[] = [];
@@ -250,6 +306,9 @@ export function renderClipFrame(
       continue;
     }
     const pt = drawVehicle(canvas, cam, m.v, plan.night);
+    const margin = 12 + (plan.night ? Math.min(200, (0.25 * cam.focalPx) / Math.max(1, m.v.zM)) : 0);
+    y0 = Math.min(y0, Math.floor(body[1] - margin));
+    y1 = Math.max(y1, Math.ceil(body[1] + body[3] + margin));
     // Motion blur along the image motion over about half a frame's exposure.
     const zNext = m.v.zM + m.dz / fps;
     const depthNow = m.v.zM;
@@ -265,6 +324,9 @@ export function renderClipFrame(
     truths.push(pt);
   }
   applyOcclusion(truths, bodies);
+  y0 = Math.max(0, y0);
+  y1 = Math.min(canvas.height, y1);
+  dirtyRows.set(canvas, y0 < y1 ? [y0, y1] : [0, 0]);
   const out = new Map<number, PlateTruth>();
   active.forEach((m, i) => {
     const pt = truths[i];
@@ -277,7 +339,7 @@ export function renderClipFrame(
 }
 
 /** The version of the generator's output: part of the cache key, bump when pixels or truth change. */
-export const SYNTH_VERSION = 1;
+export const SYNTH_VERSION = 2;
 
 function cacheKey(seed: number, o: Resolved): string {
   return createHash("sha256")
@@ -394,7 +456,7 @@ async function renderClip(seed: number, o: Resolved, path: string): Promise<Clip
       }
     }
     const buf = Buffer.allocUnsafe(W * H * 3);
-    canvas.toRgb8(buf);
+    frameToRgb8(plan, canvas, buf);
     if (!ff.stdin.write(buf)) {
       await new Promise<void>((res) => {
         const go = (): void => {
