@@ -2,7 +2,8 @@
 //   npx tsx scripts/train-classifier.ts [--seed 1] [--samples 60000] [--epochs 12] [--hidden 128]
 // Deterministic for a seed: crops come from TRAIN seeds only (sample i uses TRAIN seed i), the seed
 // drives weight initialisation and shuffling. Reports accuracy on held-out crops from EVAL seeds.
-import { writeFileSync } from "node:fs";
+import { createHash } from "node:crypto";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { CHAR_CLASSES } from "../assembly/shared/constants.js";
@@ -20,6 +21,7 @@ import {
 import { glyphSample } from "../src/recognition/classify-samples.js";
 import { EVAL_SEEDS, seedAt, TRAIN_SEEDS } from "../src/synth/seeds.js";
 import { type Dataset, trainMlp } from "./train/mlp.js";
+import { trainMlpWasm } from "./train/mlp-wasm.js";
 
 /** Model input: a 20 × 28 grid (glyph aspect 50:79 fills it at 28 px high) plus the aspect ratio. */
 export const GEOMETRY = { inputWidth: 20, inputHeight: 28, featureCount: 1 };
@@ -32,9 +34,50 @@ const { values } = parseArgs({
     epochs: { type: "string", default: "12" },
     hidden: { type: "string", default: "128" },
     lr: { type: "string", default: "0.05" },
+    /** Train with the plain TypeScript loops instead of the wasm SIMD kernel (same result, slower). */
+    js: { type: "boolean", default: false },
     out: { type: "string", default: join(PACKAGE_ROOT, "assets", "classifier.bin") },
   },
 });
+
+/** Crops depend on the sample generator and the normalisation: their sources key the cache. */
+const GENERATOR_FILES = [
+  "src/recognition/classify-samples.ts",
+  "src/recognition/classify-reference.ts",
+  "src/synth/glyphs/plate-font.ts",
+  "src/synth/glyphs/font-glyphs.ts",
+  "src/synth/raster.ts",
+];
+const generatorHash = createHash("sha256");
+for (const f of GENERATOR_FILES) generatorHash.update(readFileSync(join(PACKAGE_ROOT, f)));
+const GENERATOR_KEY = generatorHash.digest("hex").slice(0, 12);
+
+/** The crops of a seed range, normalised, cached in .cache/classify keyed by range, count and generator. */
+function cachedDataset(name: string, count: number, seedOf: (i: number) => number): Dataset {
+  const dir = join(PACKAGE_ROOT, ".cache", "classify");
+  const path = join(dir, `crops-${name}-${count}-${GENERATOR_KEY}.bin`);
+  const gridLength = GEOMETRY.inputWidth * GEOMETRY.inputHeight;
+  if (existsSync(path)) {
+    const buf = readFileSync(path);
+    const gridBytes = count * gridLength;
+    const featureBytes = count * GEOMETRY.featureCount * 4;
+    return {
+      count,
+      inputLength: inputLength(GEOMETRY),
+      grid: new Uint8Array(buf.buffer, buf.byteOffset, gridBytes),
+      gridLength,
+      features: new Float32Array(
+        buf.buffer.slice(buf.byteOffset + gridBytes, buf.byteOffset + gridBytes + featureBytes),
+      ),
+      featureCount: GEOMETRY.featureCount,
+      labels: new Uint8Array(buf.buffer, buf.byteOffset + gridBytes + featureBytes, count),
+    };
+  }
+  const d = buildDataset(count, seedOf);
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(path, Buffer.concat([d.grid, new Uint8Array(d.features.buffer), d.labels]));
+  return d;
+}
 
 function buildDataset(count: number, seedOf: (i: number) => number): Dataset {
   const gridLength = GEOMETRY.inputWidth * GEOMETRY.inputHeight;
@@ -87,11 +130,12 @@ export function accuracy(model: ClassifierModel, d: Dataset): { accuracy: number
 
 const t0 = Date.now();
 const samples = Number(values.samples);
-const train = buildDataset(samples, (i) => seedAt(TRAIN_SEEDS, i));
-const evalSet = buildDataset(Number(values.eval), (i) => seedAt(EVAL_SEEDS, i));
+const train = cachedDataset("train", samples, (i) => seedAt(TRAIN_SEEDS, i));
+const evalSet = cachedDataset("eval", Number(values.eval), (i) => seedAt(EVAL_SEEDS, i));
 console.log(`crops: ${samples} train, ${evalSet.count} eval, ${((Date.now() - t0) / 1000).toFixed(1)} s`);
 const t1 = Date.now();
-const model = trainMlp(train, GEOMETRY, {
+const cpu1 = process.cpuUsage();
+const model = (values.js ? trainMlp : trainMlpWasm)(train, GEOMETRY, {
   hidden: Number(values.hidden),
   epochs: Number(values.epochs),
   batch: 32,
@@ -103,7 +147,8 @@ const model = trainMlp(train, GEOMETRY, {
     const held = accuracy(live, evalSet);
     console.log(
       `epoch ${epoch + 1}: loss ${loss.toFixed(4)} train ${(acc * 100).toFixed(2)}% ` +
-        `eval ${(held.accuracy * 100).toFixed(2)}% (${((Date.now() - t1) / 1000).toFixed(0)} s)`,
+        `eval ${(held.accuracy * 100).toFixed(2)}% (${((Date.now() - t1) / 1000).toFixed(0)} s, ` +
+        `cpu ${(process.cpuUsage(cpu1).user / 1e6).toFixed(0)} s)`,
     );
   },
 });
