@@ -18,7 +18,7 @@ import {
   quantiseModel,
   serialiseModel,
 } from "../src/recognition/classify-reference.js";
-import { glyphSample } from "../src/recognition/classify-samples.js";
+import { type GlyphSample, glyphSample, plateCharSamples } from "../src/recognition/classify-samples.js";
 import { EVAL_SEEDS, seedAt, TRAIN_SEEDS } from "../src/synth/seeds.js";
 import { type Dataset, trainMlp } from "./train/mlp.js";
 import { trainMlpWasm } from "./train/mlp-wasm.js";
@@ -31,6 +31,8 @@ const { values } = parseArgs({
     seed: { type: "string", default: "1" },
     samples: { type: "string", default: "60000" },
     eval: { type: "string", default: "4000" },
+    /** Plate crops (full renderer) whose characters join the training crops. */
+    plates: { type: "string", default: "0" },
     epochs: { type: "string", default: "12" },
     hidden: { type: "string", default: "128" },
     lr: { type: "string", default: "0.05" },
@@ -52,34 +54,41 @@ const generatorHash = createHash("sha256");
 for (const f of GENERATOR_FILES) generatorHash.update(readFileSync(join(PACKAGE_ROOT, f)));
 const GENERATOR_KEY = generatorHash.digest("hex").slice(0, 12);
 
-/** The crops of a seed range, normalised, cached in .cache/classify keyed by range, count and generator. */
-function cachedDataset(name: string, count: number, seedOf: (i: number) => number): Dataset {
+/** Normalised crops, cached in .cache/classify keyed by name, size and generator (u32 count, grid, features, labels). */
+function cachedDataset(
+  name: string,
+  make: () => GlyphSample[] | Iterable<GlyphSample>,
+  count?: number,
+): Dataset {
   const dir = join(PACKAGE_ROOT, ".cache", "classify");
-  const path = join(dir, `crops-${name}-${count}-${GENERATOR_KEY}.bin`);
+  const path = join(dir, `crops-${name}-${GENERATOR_KEY}.bin`);
   const gridLength = GEOMETRY.inputWidth * GEOMETRY.inputHeight;
   if (existsSync(path)) {
     const buf = readFileSync(path);
-    const gridBytes = count * gridLength;
-    const featureBytes = count * GEOMETRY.featureCount * 4;
+    const n = buf.readUInt32LE(0);
+    const gridBytes = n * gridLength;
+    const featureBytes = n * GEOMETRY.featureCount * 4;
+    const at = buf.byteOffset + 4;
     return {
-      count,
+      count: n,
       inputLength: inputLength(GEOMETRY),
-      grid: new Uint8Array(buf.buffer, buf.byteOffset, gridBytes),
+      grid: new Uint8Array(buf.buffer, at, gridBytes),
       gridLength,
-      features: new Float32Array(
-        buf.buffer.slice(buf.byteOffset + gridBytes, buf.byteOffset + gridBytes + featureBytes),
-      ),
+      features: new Float32Array(buf.buffer.slice(at + gridBytes, at + gridBytes + featureBytes)),
       featureCount: GEOMETRY.featureCount,
-      labels: new Uint8Array(buf.buffer, buf.byteOffset + gridBytes + featureBytes, count),
+      labels: new Uint8Array(buf.buffer, at + gridBytes + featureBytes, n),
     };
   }
-  const d = buildDataset(count, seedOf);
+  const samples = make();
+  const d = buildDataset(samples, count ?? (samples as GlyphSample[]).length);
   mkdirSync(dir, { recursive: true });
-  writeFileSync(path, Buffer.concat([d.grid, new Uint8Array(d.features.buffer), d.labels]));
+  const head = Buffer.alloc(4);
+  head.writeUInt32LE(d.count, 0);
+  writeFileSync(path, Buffer.concat([head, d.grid, new Uint8Array(d.features.buffer), d.labels]));
   return d;
 }
 
-function buildDataset(count: number, seedOf: (i: number) => number): Dataset {
+function buildDataset(samples: Iterable<GlyphSample>, count: number): Dataset {
   const gridLength = GEOMETRY.inputWidth * GEOMETRY.inputHeight;
   const d: Dataset = {
     count,
@@ -92,16 +101,34 @@ function buildDataset(count: number, seedOf: (i: number) => number): Dataset {
   };
   const input = new Float32Array(pad4(d.inputLength));
   const scratch = new NormaliseScratch(GEOMETRY.inputWidth);
-  for (let i = 0; i < count; i++) {
-    const s = glyphSample(seedOf(i));
+  let i = 0;
+  for (const s of samples) {
     normaliseBox(s.grey, s.width, s.box.x, s.box.y, s.box.w, s.box.h, s.inverted, GEOMETRY, input, scratch);
     for (let j = 0; j < gridLength; j++)
       d.grid[i * gridLength + j] = Math.round(Math.min(1, input[j]!) * 255);
     for (let f = 0; f < GEOMETRY.featureCount; f++)
       d.features[i * GEOMETRY.featureCount + f] = input[gridLength + f]!;
     d.labels[i] = s.label;
+    i++;
   }
   return d;
+}
+
+function* glyphs(count: number, seedOf: (i: number) => number): Iterable<GlyphSample> {
+  for (let i = 0; i < count; i++) yield glyphSample(seedOf(i));
+}
+
+function concat(a: Dataset, b: Dataset): Dataset {
+  const grid = new Uint8Array(a.grid.length + b.grid.length);
+  grid.set(a.grid);
+  grid.set(b.grid, a.grid.length);
+  const features = new Float32Array(a.features.length + b.features.length);
+  features.set(a.features);
+  features.set(b.features, a.features.length);
+  const labels = new Uint8Array(a.count + b.count);
+  labels.set(a.labels);
+  labels.set(b.labels, a.count);
+  return { ...a, count: a.count + b.count, grid, features, labels };
 }
 
 export function accuracy(model: ClassifierModel, d: Dataset): { accuracy: number; confusions: string[] } {
@@ -130,8 +157,18 @@ export function accuracy(model: ClassifierModel, d: Dataset): { accuracy: number
 
 const t0 = Date.now();
 const samples = Number(values.samples);
-const train = cachedDataset("train", samples, (i) => seedAt(TRAIN_SEEDS, i));
-const evalSet = cachedDataset("eval", Number(values.eval), (i) => seedAt(EVAL_SEEDS, i));
+const nEval = Number(values.eval);
+const nPlates = Number(values.plates);
+let train = cachedDataset(`train-${samples}`, () => glyphs(samples, (i) => seedAt(TRAIN_SEEDS, i)), samples);
+// Plate crops take TRAIN seeds after the glyph crops' (the generator's streams differ anyway).
+if (nPlates > 0) {
+  const plates = cachedDataset(`plates-${nPlates}`, () =>
+    Array.from({ length: nPlates }, (_, i) => plateCharSamples(seedAt(TRAIN_SEEDS, samples + i))).flat(),
+  );
+  console.log(`plate characters: ${plates.count} from ${nPlates} plate crops`);
+  train = concat(train, plates);
+}
+const evalSet = cachedDataset(`eval-${nEval}`, () => glyphs(nEval, (i) => seedAt(EVAL_SEEDS, i)), nEval);
 console.log(`crops: ${samples} train, ${evalSet.count} eval, ${((Date.now() - t0) / 1000).toFixed(1)} s`);
 const t1 = Date.now();
 const cpu1 = process.cpuUsage();

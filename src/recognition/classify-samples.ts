@@ -7,6 +7,7 @@ import { CHAR_CLASSES } from "../../assembly/shared/constants.js";
 import { type GlyphSourceName, glyphSource } from "../synth/glyphs/sources.js";
 import { Canvas, type Contour } from "../synth/raster.js";
 import { Rng } from "../synth/rng.js";
+import { generatePlateCrop } from "../synth/still.js";
 
 /** One character crop: an 8-bit grey image, the box to classify in it, and the truth. */
 export interface GlyphSample {
@@ -236,6 +237,37 @@ function pickClass(rng: Rng): number {
   return CLASS_WEIGHTS.length - 1;
 }
 
+/** Box-averages the image down by `factor` and bilinearly back up, in place. */
+function pixelate(img: Float32Array, w: number, h: number, factor: number): void {
+  const sw = Math.max(2, Math.round(w / factor));
+  const sh = Math.max(2, Math.round(h / factor));
+  const small = new Float32Array(sw * sh);
+  const count = new Float32Array(sw * sh);
+  for (let y = 0; y < h; y++) {
+    const sy = Math.min(sh - 1, Math.floor((y * sh) / h));
+    for (let x = 0; x < w; x++) {
+      const sx = Math.min(sw - 1, Math.floor((x * sw) / w));
+      small[sy * sw + sx]! += img[y * w + x]!;
+      count[sy * sw + sx]! += 1;
+    }
+  }
+  for (let i = 0; i < small.length; i++) small[i] = small[i]! / Math.max(1, count[i]!);
+  for (let y = 0; y < h; y++) {
+    const fy = Math.min(sh - 1.001, Math.max(0, ((y + 0.5) * sh) / h - 0.5));
+    const y0 = Math.floor(fy);
+    const ay = fy - y0;
+    for (let x = 0; x < w; x++) {
+      const fx = Math.min(sw - 1.001, Math.max(0, ((x + 0.5) * sw) / w - 0.5));
+      const x0 = Math.floor(fx);
+      const ax = fx - x0;
+      const i = y0 * sw + x0;
+      img[y * w + x] =
+        (small[i]! * (1 - ax) + small[i + 1]! * ax) * (1 - ay) +
+        (small[i + sw]! * (1 - ax) + small[i + sw + 1]! * ax) * ay;
+    }
+  }
+}
+
 export interface GlyphSampleOptions {
   /** Force the class (default: uniform over the 36). */
   label?: number;
@@ -372,6 +404,9 @@ export function glyphSample(seed: number, options: GlyphSampleOptions = {}): Gly
   // Optics: blur (defocus, motion, low resolution).
   blur(cov, width, height, rng.chance(0.7) ? rng.range(0, 1.2) * Math.max(0.5, glyphH / 40) : 0);
 
+  // Low resolution seen larger: a small sensor image upscaled (blocky, jagged edges once thresholded).
+  if (rng.chance(0.3)) pixelate(cov, width, height, rng.range(1.5, 3));
+
   // Light: ground and ink levels, contrast from strong to weak, an uneven gradient, sensor noise.
   const ground = rng.range(120, 250);
   const contrast = rng.range(0.3, 1) * ground;
@@ -395,4 +430,35 @@ export function glyphSample(seed: number, options: GlyphSampleOptions = {}): Gly
     }
   }
   return { grey, width, height, box: { x: pad, y: pad, w: boxW, h: boxH }, inverted, label };
+}
+
+/**
+ * The characters of one synthetic plate crop (the generator's full plate renderer: plate texture, dirt,
+ * infrared night, rotation and perspective), each with its true box jittered as a segmenter would cut
+ * it. Characters an object hides are left out. All samples share the crop's pixels.
+ */
+export function plateCharSamples(seed: number): GlyphSample[] {
+  const crop = generatePlateCrop(seed);
+  const rng = new Rng(seed, 0x706c63);
+  const out: GlyphSample[] = [];
+  for (const ch of crop.plate.chars) {
+    const label = CHAR_CLASSES.indexOf(ch.char);
+    if (label < 0 || ch.occluded) continue;
+    const [x, y, w, h] = ch.box;
+    const j = (f: number): number => rng.range(-f, f) * h;
+    const x0 = Math.max(0, Math.round(x + j(0.06)));
+    const y0 = Math.max(0, Math.round(y + j(0.06)));
+    const x1 = Math.min(crop.width, Math.round(x + w + j(0.06)));
+    const y1 = Math.min(crop.height, Math.round(y + h + j(0.06)));
+    if (x1 - x0 < 2 || y1 - y0 < 4) continue;
+    out.push({
+      grey: crop.grey,
+      width: crop.width,
+      height: crop.height,
+      box: { x: x0, y: y0, w: x1 - x0, h: y1 - y0 },
+      inverted: false,
+      label,
+    });
+  }
+  return out;
 }
