@@ -86,17 +86,19 @@ export function mlpBatchAlloc(count: i32): usize {
 function dot(a: usize, b: usize, n: i32): f32 {
   let v = f32x4.splat(0);
   for (let i = 0; i < n; i += 4) {
-    const off = <usize>i << 2;
+    const off = (<usize>i) << 2;
     v = f32x4.add(v, f32x4.mul(v128.load(a + off), v128.load(b + off)));
   }
-  return f32x4.extract_lane(v, 0) + f32x4.extract_lane(v, 1) + f32x4.extract_lane(v, 2) + f32x4.extract_lane(v, 3);
+  return (
+    f32x4.extract_lane(v, 0) + f32x4.extract_lane(v, 1) + f32x4.extract_lane(v, 2) + f32x4.extract_lane(v, 3)
+  );
 }
 
 /** dst[i] += k · src[i] over n (multiple of 4). */
 function axpy(dst: usize, src: usize, k: f32, n: i32): void {
   const kv = f32x4.splat(k);
   for (let i = 0; i < n; i += 4) {
-    const off = <usize>i << 2;
+    const off = (<usize>i) << 2;
     v128.store(dst + off, f32x4.add(v128.load(dst + off), f32x4.mul(kv, v128.load(src + off))));
   }
 }
@@ -104,14 +106,14 @@ function axpy(dst: usize, src: usize, k: f32, n: i32): void {
 /** Forward pass on one input; leaves hidden activations and probabilities; returns the top class. */
 function forwardOne(x: usize): i32 {
   for (let j = 0; j < nH; j++) {
-    const a = dot(w1 + <usize>(j * nInP) * 4, x, nInP) + load<f32>(b1 + (<usize>j << 2));
-    store<f32>(hid + (<usize>j << 2), a > 0 ? a : 0);
+    const a = dot(w1 + <usize>(j * nInP) * 4, x, nInP) + load<f32>(b1 + ((<usize>j) << 2));
+    store<f32>(hid + ((<usize>j) << 2), a > 0 ? a : 0);
   }
   let mx: f32 = -Infinity;
   let best = 0;
   for (let c = 0; c < C; c++) {
-    const a = dot(w2 + <usize>(c * nHP) * 4, hid, nHP) + load<f32>(b2 + (<usize>c << 2));
-    store<f32>(prob + (<usize>c << 2), a);
+    const a = dot(w2 + <usize>(c * nHP) * 4, hid, nHP) + load<f32>(b2 + ((<usize>c) << 2));
+    store<f32>(prob + ((<usize>c) << 2), a);
     if (a > mx) {
       mx = a;
       best = c;
@@ -119,12 +121,12 @@ function forwardOne(x: usize): i32 {
   }
   let sum: f32 = 0;
   for (let c = 0; c < C; c++) {
-    const e = Mathf.exp(load<f32>(prob + (<usize>c << 2)) - mx);
-    store<f32>(prob + (<usize>c << 2), e);
+    const e = Mathf.exp(load<f32>(prob + ((<usize>c) << 2)) - mx);
+    store<f32>(prob + ((<usize>c) << 2), e);
     sum += e;
   }
   const inv: f32 = 1 / sum;
-  for (let c = 0; c < C; c++) store<f32>(prob + (<usize>c << 2), load<f32>(prob + (<usize>c << 2)) * inv);
+  for (let c = 0; c < C; c++) store<f32>(prob + ((<usize>c) << 2), load<f32>(prob + ((<usize>c) << 2)) * inv);
   return best;
 }
 
@@ -134,7 +136,7 @@ function update(w: usize, v: usize, g: usize, n: i32, lr: f32, momentum: f32, de
   const sv = f32x4.splat(scale);
   const dv = f32x4.splat(decay);
   for (let i = 0; i < n; i += 4) {
-    const off = <usize>i << 2;
+    const off = (<usize>i) << 2;
     const wi = v128.load(w + off);
     const grad = f32x4.add(f32x4.mul(v128.load(g + off), sv), f32x4.mul(dv, wi));
     const vi = f32x4.add(f32x4.mul(mv, v128.load(v + off)), f32x4.mul(lv, grad));
@@ -156,22 +158,22 @@ export function trainBatch(batch: usize, labels: usize, count: i32, lr: f32, mom
   correct = 0;
   for (let s = 0; s < count; s++) {
     const x = batch + <usize>(s * nInP) * 4;
-    const label = load<i32>(labels + (<usize>s << 2));
+    const label = load<i32>(labels + ((<usize>s) << 2));
     if (forwardOne(x) === label) correct++;
-    const pl = load<f32>(prob + (<usize>label << 2));
+    const pl = load<f32>(prob + ((<usize>label) << 2));
     loss -= Mathf.log(pl > 1e-12 ? pl : 1e-12);
-    store<f32>(prob + (<usize>label << 2), pl - 1);
+    store<f32>(prob + ((<usize>label) << 2), pl - 1);
     memory.fill(gh, 0, <usize>nHP * 4);
     for (let c = 0; c < C; c++) {
-      const d = load<f32>(prob + (<usize>c << 2));
-      store<f32>(gb2 + (<usize>c << 2), load<f32>(gb2 + (<usize>c << 2)) + d);
+      const d = load<f32>(prob + ((<usize>c) << 2));
+      store<f32>(gb2 + ((<usize>c) << 2), load<f32>(gb2 + ((<usize>c) << 2)) + d);
       axpy(g2 + <usize>(c * nHP) * 4, hid, d, nHP);
       axpy(gh, w2 + <usize>(c * nHP) * 4, d, nHP);
     }
     for (let j = 0; j < nH; j++) {
-      if (load<f32>(hid + (<usize>j << 2)) <= 0) continue;
-      const gj = load<f32>(gh + (<usize>j << 2));
-      store<f32>(gb1 + (<usize>j << 2), load<f32>(gb1 + (<usize>j << 2)) + gj);
+      if (load<f32>(hid + ((<usize>j) << 2)) <= 0) continue;
+      const gj = load<f32>(gh + ((<usize>j) << 2));
+      store<f32>(gb1 + ((<usize>j) << 2), load<f32>(gb1 + ((<usize>j) << 2)) + gj);
       axpy(g1 + <usize>(j * nInP) * 4, x, gj, nInP);
     }
   }
