@@ -107,7 +107,7 @@ function axpy(dst: usize, src: usize, k: f32, n: i32): void {
 function forwardOne(x: usize): i32 {
   for (let j = 0; j < nH; j++) {
     const a = dot(w1 + <usize>(j * nInP) * 4, x, nInP) + load<f32>(b1 + ((<usize>j) << 2));
-    store<f32>(hid + ((<usize>j) << 2), a > 0 ? a : 0);
+    store<f32>(hid + ((<usize>j) << 2), max<f32>(a, 0));
   }
   let mx: f32 = -Infinity;
   let best = 0;
@@ -161,7 +161,7 @@ export function trainBatch(batch: usize, labels: usize, count: i32, lr: f32, mom
     const label = load<i32>(labels + ((<usize>s) << 2));
     if (forwardOne(x) === label) correct++;
     const pl = load<f32>(prob + ((<usize>label) << 2));
-    loss -= Mathf.log(pl > 1e-12 ? pl : 1e-12);
+    loss -= Mathf.log(max<f32>(pl, 1e-12));
     store<f32>(prob + ((<usize>label) << 2), pl - 1);
     memory.fill(gh, 0, <usize>nHP * 4);
     for (let c = 0; c < C; c++) {
