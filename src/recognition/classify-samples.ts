@@ -342,6 +342,15 @@ export function glyphSample(seed: number, options: GlyphSampleOptions = {}): Gly
 
   const cov = new Float32Array(width * height);
   const ss = Math.min(4, Math.max(1, Math.ceil(1 / s / 2)));
+  // Elastic warp (smooth sinusoidal displacement in mask pixels): moves a B's or an 8's waist, an M's
+  // V, a 6's hook, the way real plate fonts and optics differ from any one outline.
+  const elastic = rng.chance(0.6);
+  const ex = elastic ? rng.range(0, 3) : 0;
+  const ey = elastic ? rng.range(0, 3) : 0;
+  const lx = rng.range(50, 140);
+  const ly = rng.range(50, 140);
+  const px = rng.range(0, 2 * Math.PI);
+  const py = rng.range(0, 2 * Math.PI);
   const paint = (m: Mask, offX: number, offY: number): void => {
     const mcx = (m.box[0] + m.box[2]) / 2;
     const mcy = (m.box[1] + m.box[3]) / 2;
@@ -355,7 +364,9 @@ export function glyphSample(seed: number, options: GlyphSampleOptions = {}): Gly
             // Inverse map crop → mask.
             const u = (a22 * X - a12 * Y) / det + mcx;
             const v = (-a21 * X + a11 * Y) / det + mcy;
-            acc += bilinear(m, u, v);
+            const du = ex * Math.sin((2 * Math.PI * v) / lx + px);
+            const dv = ey * Math.sin((2 * Math.PI * v) / ly + py);
+            acc += bilinear(m, u + du, v + dv);
           }
         }
         const c = acc / (ss * ss);
