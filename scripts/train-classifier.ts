@@ -1,0 +1,201 @@
+// Trains the character classifier from synthetic crops and writes assets/classifier.bin.
+//   npx tsx scripts/train-classifier.ts [--seed 1] [--samples 60000] [--epochs 12] [--hidden 128]
+// Deterministic for a seed: crops come from TRAIN seeds only (sample i uses TRAIN seed i), the seed
+// drives weight initialisation and shuffling. Reports accuracy on held-out crops from EVAL seeds.
+import { createHash } from "node:crypto";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { parseArgs } from "node:util";
+import { CHAR_CLASSES } from "../assembly/shared/constants.js";
+import { PACKAGE_ROOT } from "../src/paths.js";
+import {
+  type ClassifierModel,
+  forward,
+  inputLength,
+  NormaliseScratch,
+  normaliseBox,
+  pad4,
+  quantiseModel,
+  serialiseModel,
+} from "../src/recognition/classify-reference.js";
+import { type GlyphSample, glyphSample, plateCharSamples } from "../src/recognition/classify-samples.js";
+import { EVAL_SEEDS, seedAt, TRAIN_SEEDS } from "../src/synth/seeds.js";
+import { type Dataset, trainMlp } from "./train/mlp.js";
+import { trainMlpWasm } from "./train/mlp-wasm.js";
+
+/** Model input: a 20 × 28 grid (glyph aspect 50:79 fills it at 28 px high) plus the aspect ratio. */
+export const GEOMETRY = { inputWidth: 20, inputHeight: 28, featureCount: 1 };
+
+const { values } = parseArgs({
+  options: {
+    seed: { type: "string", default: "1" },
+    samples: { type: "string", default: "60000" },
+    eval: { type: "string", default: "4000" },
+    /** Plate crops (full renderer) whose characters join the training crops. */
+    plates: { type: "string", default: "0" },
+    epochs: { type: "string", default: "12" },
+    hidden: { type: "string", default: "128" },
+    lr: { type: "string", default: "0.05" },
+    /** Train with the plain TypeScript loops instead of the wasm SIMD kernel (same result, slower). */
+    js: { type: "boolean", default: false },
+    out: { type: "string", default: join(PACKAGE_ROOT, "assets", "classifier.bin") },
+  },
+});
+
+/** Crops depend on the sample generator and the normalisation: their sources key the cache. */
+const GENERATOR_FILES = [
+  "src/recognition/classify-samples.ts",
+  "src/recognition/classify-reference.ts",
+  "src/synth/glyphs/plate-font.ts",
+  "src/synth/glyphs/font-glyphs.ts",
+  "src/synth/raster.ts",
+];
+const generatorHash = createHash("sha256");
+for (const f of GENERATOR_FILES) generatorHash.update(readFileSync(join(PACKAGE_ROOT, f)));
+const GENERATOR_KEY = generatorHash.digest("hex").slice(0, 12);
+
+/** Normalised crops, cached in .cache/classify keyed by name, size and generator (u32 count, grid, features, labels). */
+function cachedDataset(
+  name: string,
+  make: () => GlyphSample[] | Iterable<GlyphSample>,
+  count?: number,
+): Dataset {
+  const dir = join(PACKAGE_ROOT, ".cache", "classify");
+  const path = join(dir, `crops-${name}-${GENERATOR_KEY}.bin`);
+  const gridLength = GEOMETRY.inputWidth * GEOMETRY.inputHeight;
+  if (existsSync(path)) {
+    const buf = readFileSync(path);
+    const n = buf.readUInt32LE(0);
+    const gridBytes = n * gridLength;
+    const featureBytes = n * GEOMETRY.featureCount * 4;
+    const at = buf.byteOffset + 4;
+    return {
+      count: n,
+      inputLength: inputLength(GEOMETRY),
+      grid: new Uint8Array(buf.buffer, at, gridBytes),
+      gridLength,
+      features: new Float32Array(buf.buffer.slice(at + gridBytes, at + gridBytes + featureBytes)),
+      featureCount: GEOMETRY.featureCount,
+      labels: new Uint8Array(buf.buffer, at + gridBytes + featureBytes, n),
+    };
+  }
+  const samples = make();
+  const d = buildDataset(samples, count ?? (samples as GlyphSample[]).length);
+  mkdirSync(dir, { recursive: true });
+  const head = Buffer.alloc(4);
+  head.writeUInt32LE(d.count, 0);
+  writeFileSync(path, Buffer.concat([head, d.grid, new Uint8Array(d.features.buffer), d.labels]));
+  return d;
+}
+
+function buildDataset(samples: Iterable<GlyphSample>, count: number): Dataset {
+  const gridLength = GEOMETRY.inputWidth * GEOMETRY.inputHeight;
+  const d: Dataset = {
+    count,
+    inputLength: inputLength(GEOMETRY),
+    grid: new Uint8Array(count * gridLength),
+    gridLength,
+    features: new Float32Array(count * GEOMETRY.featureCount),
+    featureCount: GEOMETRY.featureCount,
+    labels: new Uint8Array(count),
+  };
+  const input = new Float32Array(pad4(d.inputLength));
+  const scratch = new NormaliseScratch(GEOMETRY.inputWidth);
+  let i = 0;
+  for (const s of samples) {
+    normaliseBox(s.grey, s.width, s.box.x, s.box.y, s.box.w, s.box.h, s.inverted, GEOMETRY, input, scratch);
+    for (let j = 0; j < gridLength; j++)
+      d.grid[i * gridLength + j] = Math.round(Math.min(1, input[j]!) * 255);
+    for (let f = 0; f < GEOMETRY.featureCount; f++)
+      d.features[i * GEOMETRY.featureCount + f] = input[gridLength + f]!;
+    d.labels[i] = s.label;
+    i++;
+  }
+  return d;
+}
+
+function* glyphs(count: number, seedOf: (i: number) => number): Iterable<GlyphSample> {
+  for (let i = 0; i < count; i++) yield glyphSample(seedOf(i));
+}
+
+function concat(a: Dataset, b: Dataset): Dataset {
+  const grid = new Uint8Array(a.grid.length + b.grid.length);
+  grid.set(a.grid);
+  grid.set(b.grid, a.grid.length);
+  const features = new Float32Array(a.features.length + b.features.length);
+  features.set(a.features);
+  features.set(b.features, a.features.length);
+  const labels = new Uint8Array(a.count + b.count);
+  labels.set(a.labels);
+  labels.set(b.labels, a.count);
+  return { ...a, count: a.count + b.count, grid, features, labels };
+}
+
+export function accuracy(model: ClassifierModel, d: Dataset): { accuracy: number; confusions: string[] } {
+  const x = new Float32Array(pad4(d.inputLength));
+  const p = new Float32Array(36);
+  let right = 0;
+  const conf = new Map<string, number>();
+  for (let k = 0; k < d.count; k++) {
+    for (let i = 0; i < d.gridLength; i++) x[i] = d.grid[k * d.gridLength + i]! / 255;
+    for (let f = 0; f < d.featureCount; f++) x[d.gridLength + f] = d.features[k * d.featureCount + f]!;
+    forward(model, x, p);
+    let best = 0;
+    for (let c = 1; c < 36; c++) if (p[c]! > p[best]!) best = c;
+    if (best === d.labels[k]) right++;
+    else {
+      const key = `${CHAR_CLASSES[d.labels[k]!]}→${CHAR_CLASSES[best]}`;
+      conf.set(key, (conf.get(key) ?? 0) + 1);
+    }
+  }
+  const confusions = [...conf]
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, 12)
+    .map(([k, n]) => `${k}:${n}`);
+  return { accuracy: right / d.count, confusions };
+}
+
+const t0 = Date.now();
+const samples = Number(values.samples);
+const nEval = Number(values.eval);
+const nPlates = Number(values.plates);
+let train = cachedDataset(`train-${samples}`, () => glyphs(samples, (i) => seedAt(TRAIN_SEEDS, i)), samples);
+// Plate crops take TRAIN seeds after the glyph crops' (the generator's streams differ anyway).
+if (nPlates > 0) {
+  const plates = cachedDataset(`plates-${nPlates}`, () =>
+    Array.from({ length: nPlates }, (_, i) => plateCharSamples(seedAt(TRAIN_SEEDS, samples + i))).flat(),
+  );
+  console.log(`plate characters: ${plates.count} from ${nPlates} plate crops`);
+  train = concat(train, plates);
+}
+const evalSet = cachedDataset(`eval-${nEval}`, () => glyphs(nEval, (i) => seedAt(EVAL_SEEDS, i)), nEval);
+console.log(`crops: ${samples} train, ${evalSet.count} eval, ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+const t1 = Date.now();
+const cpu1 = process.cpuUsage();
+const model = (values.js ? trainMlp : trainMlpWasm)(train, GEOMETRY, {
+  hidden: Number(values.hidden),
+  epochs: Number(values.epochs),
+  batch: 32,
+  learningRate: Number(values.lr),
+  momentum: 0.9,
+  weightDecay: 5e-5,
+  seed: Number(values.seed),
+  onEpoch(epoch, loss, acc, live) {
+    const held = accuracy(live, evalSet);
+    console.log(
+      `epoch ${epoch + 1}: loss ${loss.toFixed(4)} train ${(acc * 100).toFixed(2)}% ` +
+        `eval ${(held.accuracy * 100).toFixed(2)}% (${((Date.now() - t1) / 1000).toFixed(0)} s, ` +
+        `cpu ${(process.cpuUsage(cpu1).user / 1e6).toFixed(0)} s)`,
+    );
+  },
+});
+// The file stores i8 weights with a scale per row: measure exactly what ships.
+const shipped = quantiseModel(model);
+const result = accuracy(shipped, evalSet);
+console.log(
+  `eval accuracy ${(result.accuracy * 100).toFixed(2)}% on ${evalSet.count} EVAL-seed crops (i8 weights)`,
+);
+console.log(`top confusions: ${result.confusions.join(" ")}`);
+const bytes = serialiseModel(shipped);
+writeFileSync(values.out!, bytes);
+console.log(`wrote ${values.out} (${bytes.byteLength} bytes) in ${((Date.now() - t0) / 1000).toFixed(0)} s`);
