@@ -1,3 +1,5 @@
+import { readdirSync } from "node:fs";
+import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { isKestrelError } from "../src/errors/index.js";
 import { registry } from "../src/metrics/registry.js";
@@ -320,6 +322,16 @@ describe("ReadStore intake limits", () => {
     await expect(store.write(makeRead("FL000AB", "cam-1", T0 + 800 * DAY_MS))).resolves.toMatchObject({
       captureTimeMs: T0 + 800 * DAY_MS,
     });
+  });
+
+  it("keeps its files inside a data directory whose name has a dot", async () => {
+    const { dir, cleanup } = tempDir("dotted");
+    cleanups.push(cleanup);
+    const dataDir = join(dir, "kestrel.d");
+    const store = ReadStore.open({ dataDir, mapSizeGiB: 1 });
+    await store.write(makeRead("DT01AAA", "cam-1", T0));
+    await store.close();
+    expect(readdirSync(dataDir).sort()).toEqual(["data.mdb", "lock.mdb"]);
   });
 
   it("refuses reads without a valid plate, camera or time, and refuses after close", async () => {
