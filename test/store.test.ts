@@ -324,6 +324,25 @@ describe("ReadStore intake limits", () => {
     });
   });
 
+  it("stops intake when the disk has less free space than the reserve, keeping what was committed", async () => {
+    const { dir, cleanup } = tempDir("store-disk");
+    cleanups.push(cleanup);
+    const first = ReadStore.open({ dataDir: dir, mapSizeGiB: 1 });
+    const kept = await first.write(makeRead("DK01AAA", "cam-1", T0));
+    await first.close();
+    // No disk has this much free space: the reserve check trips on the next batch.
+    const store = ReadStore.open({ dataDir: dir, mapSizeGiB: 1, diskReserveBytes: Number.MAX_SAFE_INTEGER });
+    cleanups.push(() => store.close());
+    await expect(store.write(makeRead("DK02BBB", "cam-1", T0 + 1))).rejects.toMatchObject({
+      code: "KESTREL_E_STORE_FULL",
+      message: expect.stringContaining("disk nearly full"),
+    });
+    expect(store.full).toBe(true);
+    expect(store.accepting).toBe(false);
+    expect(store.get(kept.readId)?.plate).toBe("DK01AAA");
+    expect(store.byPlate({ plate: "DK02BBB", fromMs: T0, toMs: T0 + 1 }).items).toEqual([]);
+  });
+
   it("keeps its files inside a data directory whose name has a dot", async () => {
     const { dir, cleanup } = tempDir("dotted");
     cleanups.push(cleanup);
