@@ -14,7 +14,7 @@ export const HOTLIST_MAX_PLATE_CHARS = 10;
 export const HOTLIST_CHAR_BITS = 6;
 /** Where the host lays out a table in its wasm memory (below this: AssemblyScript's own data). */
 export const HOTLIST_BASE_OFFSET = 65536;
-/** Table header: u32 bloomPtr, nBlocks, normPtr, nNormBlocks, setPtr, nSlots, count, staleBloom. */
+/** Table header: u32 bloomPtr, nBlocks, normPtr, nNormBlocks, setPtr, nSlots, count, staleBloom; u64 scratch. */
 export const HOTLIST_HEADER_BYTES = 64;
 /** One bloom block: a 64-byte cache line of eight u64 words, one bit set per word per key. */
 export const HOTLIST_BLOCK_BYTES = 64;

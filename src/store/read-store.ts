@@ -26,6 +26,7 @@ import {
   storeBatchReads,
   storeDatabaseBytes,
   storeFull,
+  storeLastPurge,
   storeMapLimitBytes,
   storePurgedImages,
   storePurgedReads,
@@ -997,6 +998,7 @@ export class ReadStore implements ReadSink {
     storePurgedReads.inc(counts.reads);
     storePurgedImages.inc(counts.images);
     storePurgeHeld.set(counts.held);
+    storeLastPurge.set(Date.now() / 1000);
     if (counts.reads > 0 && this.fullReason !== undefined) {
       // Freed pages are reused before the file grows: let intake try again (the next batch re-checks the disk).
       this.clearFull();
