@@ -1,3 +1,5 @@
+import { readdirSync } from "node:fs";
+import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { isKestrelError } from "../src/errors/index.js";
 import { registry } from "../src/metrics/registry.js";
@@ -320,6 +322,35 @@ describe("ReadStore intake limits", () => {
     await expect(store.write(makeRead("FL000AB", "cam-1", T0 + 800 * DAY_MS))).resolves.toMatchObject({
       captureTimeMs: T0 + 800 * DAY_MS,
     });
+  });
+
+  it("stops intake when the disk has less free space than the reserve, keeping what was committed", async () => {
+    const { dir, cleanup } = tempDir("store-disk");
+    cleanups.push(cleanup);
+    const first = ReadStore.open({ dataDir: dir, mapSizeGiB: 1 });
+    const kept = await first.write(makeRead("DK01AAA", "cam-1", T0));
+    await first.close();
+    // No disk has this much free space: the reserve check trips on the next batch.
+    const store = ReadStore.open({ dataDir: dir, mapSizeGiB: 1, diskReserveBytes: Number.MAX_SAFE_INTEGER });
+    cleanups.push(() => store.close());
+    await expect(store.write(makeRead("DK02BBB", "cam-1", T0 + 1))).rejects.toMatchObject({
+      code: "KESTREL_E_STORE_FULL",
+      message: expect.stringContaining("disk nearly full"),
+    });
+    expect(store.full).toBe(true);
+    expect(store.accepting).toBe(false);
+    expect(store.get(kept.readId)?.plate).toBe("DK01AAA");
+    expect(store.byPlate({ plate: "DK02BBB", fromMs: T0, toMs: T0 + 1 }).items).toEqual([]);
+  });
+
+  it("keeps its files inside a data directory whose name has a dot", async () => {
+    const { dir, cleanup } = tempDir("dotted");
+    cleanups.push(cleanup);
+    const dataDir = join(dir, "kestrel.d");
+    const store = ReadStore.open({ dataDir, mapSizeGiB: 1 });
+    await store.write(makeRead("DT01AAA", "cam-1", T0));
+    await store.close();
+    expect(readdirSync(dataDir).sort()).toEqual(["data.mdb", "lock.mdb"]);
   });
 
   it("refuses reads without a valid plate, camera or time, and refuses after close", async () => {

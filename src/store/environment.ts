@@ -14,6 +14,9 @@ export function openEnvironment(options: EnvironmentOptions): RootDatabase {
   mkdirSync(options.dataDir, { recursive: true });
   return open({
     path: options.dataDir,
+    // The data directory holds data.mdb and lock.mdb, even when its name has a dot (lmdb-js would otherwise
+    // take "/srv/kestrel.d" for a file name).
+    noSubdir: false,
     mapSize: Math.round(options.mapSizeGiB * 1024 ** 3),
     maxDbs: 32,
     // Durable commits: a read counts as stored only once its transaction is on disk.
