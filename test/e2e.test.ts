@@ -67,7 +67,8 @@ beforeAll(async () => {
   const secret = loadOrCreateSecret(secretPath(config));
   for (const role of ["consumer", "analyst", "senior"] as const) {
     system.access.addUser(`e2e-${role}`, role, true);
-    tokens[role] = (await issueToken(system.access, secret, `e2e-${role}`, 3600_000)).token;
+    // The test moves the gateway clock 100 days on, so tokens must outlive that.
+    tokens[role] = (await issueToken(system.access, secret, `e2e-${role}`, 200 * DAY_MS)).token;
   }
   url = `ws://127.0.0.1:${system.gateway.port}`;
 }, 300_000);
