@@ -123,8 +123,12 @@ console.log(
 // Where the time goes, from the pipeline's own histograms (mean over every frame of every camera).
 for (const name of ["kestrel_capture_to_read_seconds", "kestrel_recognise_frame_seconds"]) {
   const values = (await registry.getSingleMetric(name)?.get())?.values ?? [];
-  const sum = values.filter((v) => v.metricName === `${name}_sum`).reduce((a, v) => a + v.value, 0);
-  const count = values.filter((v) => v.metricName === `${name}_count`).reduce((a, v) => a + v.value, 0);
+  const sum = (values as { metricName?: string; value: number }[])
+    .filter((v) => v.metricName === `${name}_sum`)
+    .reduce((a, v) => a + v.value, 0);
+  const count = (values as { metricName?: string; value: number }[])
+    .filter((v) => v.metricName === `${name}_count`)
+    .reduce((a, v) => a + v.value, 0);
   console.log(
     `${name.padEnd(44)} mean ${((sum / Math.max(1, count)) * 1000).toFixed(1)} ms over ${count} frames`,
   );
