@@ -9,6 +9,7 @@ import type { KestrelConfig, Role } from "../src/config/schema.js";
 import type { Alert, FinalRead } from "../src/domain/index.js";
 import { type Gateway, startGateway } from "../src/gateway/index.js";
 import { readStorePort } from "../src/gateway/store-port.js";
+import { HotlistService } from "../src/hotlist/service.js";
 import { openEnvironment } from "../src/store/environment.js";
 import { ReadStore } from "../src/store/read-store.js";
 
@@ -51,6 +52,7 @@ export interface Harness {
   config: KestrelConfig;
   access: AccessStore;
   store: ReadStore;
+  hotlists: HotlistService;
   /** Every audit entry so far, in order. */
   auditEntries(): AuditEntry[];
   url: string;
@@ -94,6 +96,7 @@ export async function startHarness(
   for (const [name, role, trained] of users) access.addUser(name, role, trained, T0);
   const secret = loadOrCreateSecret(join(dir, "token-secret"));
   const store = ReadStore.open({ ...config.store, root: env });
+  const hotlists = await HotlistService.open({ config, root: env });
   const clock = { nowMs: T0 };
   const gw = await startGateway({
     config,
@@ -101,6 +104,7 @@ export async function startHarness(
     secret,
     audit: store.audit,
     store: readStorePort(store),
+    hotlists,
     nowMs: () => clock.nowMs,
     accessPollMs: 50,
   });
@@ -112,6 +116,7 @@ export async function startHarness(
     config,
     access,
     store,
+    hotlists,
     auditEntries: () => {
       const out: AuditEntry[] = [];
       for (;;) {
@@ -127,6 +132,7 @@ export async function startHarness(
       KestrelClient.connect({ url, token: await token(user), tokenIn: how }),
     close: async () => {
       await gw.close();
+      await hotlists.close();
       await store.close();
       await env.close();
     },

@@ -17,7 +17,7 @@ import { openEnvironment } from "../store/environment.js";
 import { AlertFanout } from "./alerts.js";
 import { Handlers } from "./handlers.js";
 import { gatewayMetrics } from "./metrics.js";
-import type { AuditPort, ReadQueryPort } from "./ports.js";
+import type { AuditPort, HotlistPort, ReadQueryPort } from "./ports.js";
 import { CLOSE, PROTOCOL, type WelcomeMessage, WS_PATH } from "./protocol.js";
 import { RateLimiter } from "./rate-limit.js";
 import { Session } from "./session.js";
@@ -29,6 +29,8 @@ export interface GatewayOptions {
   audit: AuditPort;
   /** The read store's query side; without it queries and images answer KESTREL_E_GATEWAY_UNAVAILABLE. */
   store?: ReadQueryPort;
+  /** The hot-list service: admins add and remove entries through it; the gateway registers its alert sink. */
+  hotlists?: HotlistPort;
   /** Users, tokens and authorisations; opened on the store's LMDB environment when absent. */
   access?: AccessStore;
   /** Token-signing secret; read (or created) from config.gateway.secretFile or <dataDir>/token-secret when absent. */
@@ -85,6 +87,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     locationRoles,
     cameraLocations,
   });
+  const detachSink = options.hotlists?.addAlertSink?.(fanout);
   const sessions = new Set<Session>();
   const limiter = new RateLimiter(gw.rateLimitPerMinute);
   const handlers = new Handlers({
@@ -92,6 +95,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     access: accessStore,
     audit: options.audit,
     store: options.store,
+    hotlists: options.hotlists,
     fanout,
     nowMs,
     locationRoles,
@@ -324,6 +328,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       if (shuttingDown) return;
       shuttingDown = true;
       clearInterval(poll);
+      detachSink?.();
       accessStore.off("change", revalidate);
       mod.us_listen_socket_close(listenSocket);
       for (const s of [...sessions]) s.end(CLOSE.shutdown, "shutting down");
