@@ -1,4 +1,4 @@
-import { mkdtempSync } from "node:fs";
+import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { AccessStore, issueToken, loadOrCreateSecret } from "../src/access/index.js";
@@ -108,7 +108,9 @@ export async function startHarness(
     nowMs: () => clock.nowMs,
     accessPollMs: 50,
   });
-  const url = `ws://127.0.0.1:${gw.port}`;
+  const tls = config.gateway.tls;
+  const url = `${tls ? "wss" : "ws"}://127.0.0.1:${gw.port}`;
+  const ca = tls ? readFileSync(tls.certFile) : undefined;
   const token = async (user: string, ttlMs = 3_600_000, issuedAtMs = clock.nowMs) =>
     (await issueToken(access, secret, user, ttlMs, issuedAtMs)).token;
   return {
@@ -129,7 +131,7 @@ export async function startHarness(
     clock,
     token,
     connect: async (user, how = "header") =>
-      KestrelClient.connect({ url, token: await token(user), tokenIn: how }),
+      KestrelClient.connect({ url, token: await token(user), tokenIn: how, ...(ca ? { ca } : {}) }),
     close: async () => {
       await gw.close();
       await hotlists.close();
