@@ -26,7 +26,7 @@ import { ReadStore } from "../src/store/read-store.js";
 
 const SUBSCRIBERS = Number(process.env.GATEWAY_BENCH_SUBSCRIBERS ?? 1000);
 const LATENCY_ALERTS = 200;
-const LATENCY_INTERVAL_MS = 20;
+const LATENCY_INTERVAL_MS = 50;
 const THROUGHPUT_ALERTS = 400;
 const N = Number(process.env.GATEWAY_BENCH_N ?? 1_000_000);
 const QUERIES = 300;
@@ -44,12 +44,18 @@ const { performance } = require("node:perf_hooks");
 const WebSocket = require(${JSON.stringify(require_resolve_ws())});
 let sockets = [];
 let expected = 0, received = 0, lat = [], firstAt = 0, lastAt = 0;
+const KEY = Buffer.from('"raisedAtMs":');
+// Cheap per-message work, as a client that only displays alerts would do: find raisedAtMs without a full
+// JSON.parse, so the client thread (not the gateway) is less often the bottleneck. Same code for both servers.
 function onMessage(data) {
-  const m = JSON.parse(data);
-  if (m.type !== "alert") return;
+  const at = data.indexOf(KEY);
+  if (at < 0) return;
+  let i = at + KEY.length, v = 0, frac = 0, scale = 1;
+  while (data[i] >= 48 && data[i] <= 57) v = v * 10 + (data[i++] - 48);
+  if (data[i] === 46) { i++; while (data[i] >= 48 && data[i] <= 57) { frac = frac * 10 + (data[i++] - 48); scale *= 10; } }
   const t = performance.timeOrigin + performance.now();
   if (received === 0) firstAt = t;
-  lat.push(t - m.alert.raisedAtMs);
+  lat.push(t - (v + frac / scale));
   received++;
   lastAt = t;
   if (received === expected) parentPort.postMessage({ done: true, lat, firstAt, lastAt });
