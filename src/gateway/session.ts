@@ -28,9 +28,12 @@ export class Session implements AlertSubscriber {
   sendBatch(frames: string[]): boolean {
     const ws = this.ws;
     if (this.closed || !ws) return false;
-    ws.cork(() => {
-      for (const f of frames) ws.send(f, false, false);
-    });
+    // One frame to one socket is one write either way; cork only to pack several into one write.
+    if (frames.length === 1) ws.send(frames[0]!, false, false);
+    else
+      ws.cork(() => {
+        for (const f of frames) ws.send(f, false, false);
+      });
     return true;
   }
 
