@@ -13,7 +13,7 @@ import type { AuditInput } from "../audit/audit-log.js";
 import type { KestrelConfig, Purpose, Role } from "../config/schema.js";
 import { isKestrelError, KestrelError } from "../errors/index.js";
 import { logger } from "../log/index.js";
-import type { AlertFanout } from "./alerts.js";
+import type { AlertFanout, AlertFilter } from "./alerts.js";
 import { gatewayMetrics } from "./metrics.js";
 import type { AuditPort, GatewayRef, HotlistPort, ReadQueryPort } from "./ports.js";
 import type {
@@ -96,7 +96,7 @@ export class Handlers {
       case "subscribe":
         return this.subscribe(s, msg);
       case "unsubscribe":
-        if (!s.subscriptions.delete(msg.subscriptionId))
+        if (!this.d.fanout.unsubscribe(s, msg.subscriptionId))
           throw new KestrelError("KESTREL_E_PROTO_NOT_FOUND", "subscription");
         s.send({ type: "ok", id: msg.id });
         return;
@@ -199,12 +199,12 @@ export class Handlers {
 
   private async subscribe(s: Session, msg: Msg<"subscribe">): Promise<void> {
     await this.permit(s, "alerts.subscribe", "alerts.subscribe");
-    const filter: { lists?: Set<string>; maxPriority?: number; cameras?: Set<string> } = {};
-    if (msg.lists) filter.lists = new Set(msg.lists);
+    const filter: AlertFilter = {};
+    if (msg.lists) filter.lists = msg.lists;
     if (msg.maxPriority !== undefined) filter.maxPriority = msg.maxPriority;
-    if (msg.cameras) filter.cameras = new Set(msg.cameras);
-    const subscriptionId = s.addSubscription(filter);
-    s.send({ type: "subscribed", id: msg.id, subscriptionId });
+    if (msg.cameras) filter.cameras = msg.cameras;
+    const { subscriptionId, nextSeq } = this.d.fanout.subscribe(s, filter);
+    s.send({ type: "subscribed", id: msg.id, subscriptionId, nextSeq });
   }
 
   private async ack(s: Session, msg: Msg<"ack">): Promise<void> {

@@ -213,14 +213,17 @@ export interface WireAlert {
 
 export interface AlertMessage {
   type: "alert";
-  /** Per-connection sequence number: consecutive alerts for this connection differ by one. */
+  /** The subscription this alert came through (a connection with two matching subscriptions gets it twice). */
+  subscriptionId: string;
+  /** Per-subscription sequence number: consecutive alerts on a subscription differ by one. */
   seq: number;
   alert: WireAlert;
 }
 
-/** Alerts fromSeq..toSeq (inclusive) were dropped because this connection could not keep up. */
+/** Alerts fromSeq..toSeq (inclusive) of a subscription were dropped because this connection could not keep up. */
 export interface GapMessage {
   type: "gap";
+  subscriptionId: string;
   fromSeq: number;
   toSeq: number;
   count: number;
@@ -288,6 +291,8 @@ export interface SubscribedMessage {
   type: "subscribed";
   id: RequestId;
   subscriptionId: string;
+  /** The sequence number the next alert on this subscription will carry. */
+  nextSeq: number;
 }
 
 export interface OkMessage {

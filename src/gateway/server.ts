@@ -82,10 +82,17 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   const cameraLocations = new Map<string, string>();
   for (const c of config.cameras) if (c.location !== undefined) cameraLocations.set(c.id, c.location);
   const locationRoles = new Set<Role>(config.access.locationRoles);
+  const mod = uws();
+  const app: TemplatedApp = gw.tls
+    ? mod.SSLApp({ key_file_name: gw.tls.keyFile, cert_file_name: gw.tls.certFile })
+    : mod.App();
   const fanout = new AlertFanout({
     maxBufferedBytes: gw.maxBackpressureBytes,
     locationRoles,
     cameraLocations,
+    publish: (topic, message) => {
+      app.publish(topic, message, false, false);
+    },
   });
   const detachSink = options.hotlists?.addAlertSink?.(fanout);
   const sessions = new Set<Session>();
@@ -103,11 +110,6 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   });
   let nextConnId = 1;
   let shuttingDown = false;
-
-  const mod = uws();
-  const app: TemplatedApp = gw.tls
-    ? mod.SSLApp({ key_file_name: gw.tls.keyFile, cert_file_name: gw.tls.certFile })
-    : mod.App();
 
   if (gw.tls) {
     // uWS does not report unreadable key files; check up front so start-up names the file.
@@ -127,7 +129,9 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     // uWS closes a connection that sends more than maxPayloadLength; the protocol limit is checked in the
     // handler instead, so an oversize message gets an error reply and the connection stays usable.
     maxPayloadLength: Math.max(gw.maxMessageBytes * 4, 1024 * 1024),
-    maxBackpressure: gw.maxBackpressureBytes * 4,
+    // uWS silently skips a subscriber past maxBackpressure; the fan-out takes a slow subscriber off its
+    // topics at gw.maxBackpressureBytes (and counts what it misses) long before this, so uWS never does.
+    maxBackpressure: Math.max(gw.maxBackpressureBytes * 4, 64 * 1024 * 1024),
     closeOnBackpressureLimit: 0,
     idleTimeout: 120,
     sendPingsAutomatically: true,
@@ -204,7 +208,6 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       const { session } = ws.getUserData();
       session.ws = ws;
       sessions.add(session);
-      fanout.add(session);
       gatewayMetrics.connections.inc();
       const welcome: WelcomeMessage = {
         type: "welcome",
