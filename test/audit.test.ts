@@ -108,6 +108,23 @@ describe("audit log", () => {
     expect(log.verify()).toMatchObject({ ok: false, break: { seq: 4, kind: "inserted" } });
   });
 
+  it("detects a chain rewritten from some entry on, given an anchor recorded elsewhere", async () => {
+    const { log, raw, env } = await tenEntries();
+    const anchor = { seq: 6, hash: log.list({ fromSeq: 6, limit: 1 })[0]!.hash };
+    // Rewrite 4..10 with valid hashes and links, and the head: self-consistent, so only the anchor can tell.
+    let prev = raw.get(seqKey(3))!.slice(0, 64);
+    let last = "";
+    for (let s = 4; s <= 10; s++) {
+      const e = { ...body(raw.get(seqKey(s))!), prevHash: prev, resultCount: 0 };
+      last = stored(e);
+      await raw.put(seqKey(s), last);
+      prev = last.slice(0, 64);
+    }
+    await env.openDB({ name: "audit-meta" }).put("head", { seq: 10, hash: prev });
+    expect(log.verify()).toMatchObject({ ok: true });
+    expect(log.verify({ anchor })).toMatchObject({ ok: false, break: { seq: 6, kind: "altered" } });
+  });
+
   it("`kestrel audit verify` exits 0 on a sound log and 1, naming the entry, on a broken one", async () => {
     const { dir, raw, env } = await tenEntries();
     const cli = [join(root, "src/cli/main.ts"), "audit", "verify", "--data-dir", dir];

@@ -5,7 +5,7 @@ import { Readable } from "node:stream";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { configSchema } from "../src/config/index.js";
 import type { Alert, FinalRead, ProvisionalRead } from "../src/domain/index.js";
-import { HotlistService } from "../src/hotlist/index.js";
+import { HotlistService, type HotlistTable } from "../src/hotlist/index.js";
 import { registry } from "../src/metrics/registry.js";
 
 // Real LMDB files in a temp dir, the built build/hotlist.wasm.
@@ -143,10 +143,12 @@ describe("hot-list import", () => {
         JSON.stringify(row("DD44DDD", { warnings: [1] })),
         JSON.stringify(row("EE55EEE", { expiresAtMs: -5 })),
         JSON.stringify(row("FF66FFF", { priority: 10 })),
+        JSON.stringify(row("GG77GGG", { list: "jl" })),
+        JSON.stringify(row("HH88HHH", { list: "other" })),
       ].join("\r\n"),
     );
     const report = await s.importList("jl", input, "jsonl");
-    expect(report.accepted).toBe(2);
+    expect(report.accepted).toBe(3);
     expect(report.rejectedLines.map((r) => `${r.line}:${r.code}`)).toEqual([
       "2:syntax",
       "3:syntax",
@@ -154,6 +156,7 @@ describe("hot-list import", () => {
       "6:warnings",
       "7:expiry",
       "8:priority",
+      "10:field",
     ]);
     expect(report.rejectedLines[2]!.reason).toBe('unknown field "colour"');
   });
@@ -205,6 +208,27 @@ describe("hot-list revisions", () => {
     expect(s.stats()[0]).toMatchObject({ revision: 2, entries: common.length + onlyNew.length });
   });
 
+  it("keeps the previous revision's entries so a process that has not refreshed yet still confirms hits", async () => {
+    const a = await open();
+    await a.importList("l", jsonl([row("AB12CDE"), row("OLD1")]), "jsonl");
+    const b = await HotlistService.open({
+      config: configSchema.parse({ store: { dataDir: join(dir, "data"), mapSizeGiB: 1 } }),
+      root: (a as unknown as { root: never }).root,
+    });
+    await a.importList("l", jsonl([row("AB12CDE", { reason: "rev 2" }), row("NEW1")]), "jsonl");
+    expect(b.check({ plate: "AB12CDE" }).map((h) => h.entry.reason)).toEqual([""]); // b still on revision 1
+    expect(b.refresh()).toEqual(["l"]);
+    expect(b.check({ plate: "AB12CDE" }).map((h) => h.entry.reason)).toEqual(["rev 2"]);
+    expect(b.check({ plate: "OLD1" })).toEqual([]);
+    await a.importList("l", jsonl([row("AB12CDE")]), "jsonl");
+    const revisions = new Set(
+      [
+        ...(a as unknown as { entries: { getKeys(): Iterable<[string, number, string]> } }).entries.getKeys(),
+      ].map((k) => k[1]),
+    );
+    expect([...revisions].sort()).toEqual([2, 3]);
+  });
+
   it("applies add and remove deltas and another process sees them after refresh", async () => {
     const s = await open();
     await s.add([
@@ -253,6 +277,42 @@ describe("hot-list expiry", () => {
     expect(
       (other as unknown as { lists: Map<string, { table: { count: number } }> }).lists.get("l")!.table.count,
     ).toBe(2);
+  });
+});
+
+describe("hot-list restart", () => {
+  it("rebuilds the table from the stored keys and deltas, leaving out entries expired by then", async () => {
+    const t0 = Date.parse("2030-01-01T00:00:00Z");
+    let nowMs = t0;
+    const a = await open({}, () => nowMs);
+    await a.importList(
+      "l",
+      jsonl([
+        row("KEEP1"),
+        row("EXP1", { expiresAtMs: t0 + 1000 }),
+        row("GONE1"),
+        row("LATER1", { expiresAtMs: t0 + 9000 }),
+      ]),
+      "jsonl",
+    );
+    await a.add([
+      { list: "l", plate: "ADD1", category: "stolen", priority: 1 },
+      { list: "l", plate: "ADDEXP", category: "stolen", priority: 1, expiresAtMs: t0 + 1000 },
+    ]);
+    await a.remove("l", ["GONE1", "ADD1"]);
+    await a.add([{ list: "l", plate: "ADD1", category: "stolen", priority: 1 }]);
+    nowMs = t0 + 2000;
+    const b = await HotlistService.open({
+      config: configSchema.parse({ store: { dataDir: join(dir, "data"), mapSizeGiB: 1 } }),
+      root: (a as unknown as { root: never }).root,
+      clock: () => nowMs,
+    });
+    const table = (b as unknown as { lists: Map<string, { table: HotlistTable }> }).lists.get("l")!.table;
+    const inTable = ["KEEP1", "EXP1", "GONE1", "LATER1", "ADD1", "ADDEXP"].filter((p) => table.has(p));
+    expect(inTable).toEqual(["KEEP1", "LATER1", "ADD1"]);
+    expect(table.count).toBe(3);
+    expect(b.check({ plate: "LATER1" })).toHaveLength(1);
+    expect(b.check({ plate: "EXP1" })).toEqual([]);
   });
 });
 

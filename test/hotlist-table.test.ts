@@ -78,9 +78,9 @@ describe("wasm hot-list table", () => {
     const table = new HotlistTable({ capacity: listed.length, lookalike: false });
     table.insertPlates(listed);
     const probes = fc
-      .sample(plateArb, { numRuns: 120_000, seed: 12 })
+      .sample(plateArb, { numRuns: 60_000, seed: 12 })
       .filter((p) => !set.has(p))
-      .slice(0, 100_000);
+      .slice(0, 50_000);
     let bloomPositives = 0;
     let confirmed = 0;
     for (let at = 0; at < probes.length; at += BATCH_KEYS) {
@@ -131,6 +131,36 @@ describe("look-alike matching in the table", () => {
     const noFilter = new HotlistTable({ capacity: 100, lookalike: false });
     noFilter.insertPlates(["AB12CDE"]);
     expect(noFilter.check(["A812CDE"], 2)).toEqual([]);
+  });
+
+  it("finds any 1 or 2 look-alike substitutions at any positions of plates up to 10 characters", () => {
+    const classes = ["B8", "O0DQ", "I1", "S5", "Z2", "G6"];
+    const classOf = (c: string) => classes.find((k) => k.includes(c));
+    fc.assert(
+      fc.property(
+        plateArb,
+        fc.array(fc.nat(), { minLength: 2, maxLength: 2 }),
+        fc.nat(),
+        (listed, picks, alt) => {
+          const ambiguous = [...listed].flatMap((c, i) => (classOf(c) ? [i] : []));
+          const positions = [
+            ...new Set(picks.map((p) => ambiguous[p % Math.max(1, ambiguous.length)])),
+          ].filter((p): p is number => p !== undefined);
+          const chars = [...listed];
+          for (const p of positions) {
+            const others = [...classOf(chars[p]!)!].filter((c) => c !== chars[p]);
+            chars[p] = others[alt % others.length]!;
+          }
+          const read = chars.join("");
+          const t = new HotlistTable({ capacity: 1, lookalike: true });
+          t.insertPlates([listed]);
+          const subs = positions.length;
+          expect(t.check([read], 2)).toEqual([{ index: 0, plate: listed, substitutions: subs }]);
+          if (subs > 0) expect(t.check([read], subs - 1)).toEqual([]);
+        },
+      ),
+      { numRuns: 300 },
+    );
   });
 
   it("reports exact hits of later inputs (candidates) with their index", () => {

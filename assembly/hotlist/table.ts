@@ -21,6 +21,9 @@ const H_SET: usize = 16;
 const H_SLOTS: usize = 20;
 const H_COUNT: usize = 24;
 const H_STALE: usize = 28;
+const H_TOUCH: usize = 32;
+/** Keys whose cache lines are touched together before they are used, so their memory misses overlap. */
+const GROUP = 8;
 
 const CHAR_MASK: u64 = 63;
 // 64-bit multipliers written as two halves (a JS linter cannot read 64-bit literals); the compiler folds them.
@@ -88,6 +91,31 @@ function bloomHas(base: usize, nBlocks: u32, h: u64): bool {
 
 function homeSlot(h: u64, nSlots: u32): u32 {
   return reduce(<u32>((h * GOLDEN) >> 32), nSlots);
+}
+
+// Loads the first word of each key's line for keys [from, to) (bloom blocks, or set home slots when
+// `setPtr` is non-zero): the loads are independent, so the CPU has all their misses in flight at once.
+// The caller stores the returned value so the loads are kept.
+function touch(
+  keysPtr: usize,
+  from: i32,
+  to: i32,
+  bloomPtr: usize,
+  nBlocks: u32,
+  normPtr: usize,
+  nNormBlocks: u32,
+  setPtr: usize,
+  nSlots: u32,
+): u64 {
+  let t: u64 = 0;
+  for (let k = from; k < to; k++) {
+    const key = load<u64>(keysPtr + ((<usize>k) << 3));
+    const h = mix(key);
+    if (nBlocks !== 0) t |= load<u64>(blockOf(bloomPtr, nBlocks, h));
+    if (nNormBlocks !== 0) t |= load<u64>(blockOf(normPtr, nNormBlocks, mix(normalise(key))));
+    if (nSlots !== 0) t |= load<u64>(setPtr + ((<usize>homeSlot(h, nSlots)) << 3));
+  }
+  return t;
 }
 
 function setHas(setPtr: usize, nSlots: u32, key: u64, h: u64): bool {
@@ -196,7 +224,11 @@ export function tableInsert(hdr: usize, keysPtr: usize, n: i32): i32 {
   const maxCount = nSlots - (nSlots >> 4);
   let count = load<u32>(hdr + H_COUNT);
   let added = 0;
+  let t: u64 = 0;
   for (let k = 0; k < n; k++) {
+    if (k % GROUP === 0) {
+      t |= touch(keysPtr, k, min(k + GROUP, n), bloomPtr, nBlocks, normPtr, nNormBlocks, setPtr, nSlots);
+    }
     const key = load<u64>(keysPtr + ((<usize>k) << 3));
     if (key === 0) continue;
     const h = mix(key);
@@ -215,6 +247,7 @@ export function tableInsert(hdr: usize, keysPtr: usize, n: i32): i32 {
     if (found) continue;
     if (count >= maxCount) {
       store<u32>(hdr + H_COUNT, count);
+      store<u64>(hdr + H_TOUCH, t);
       return -1;
     }
     store<u64>(setPtr + ((<usize>i) << 3), key);
@@ -224,6 +257,7 @@ export function tableInsert(hdr: usize, keysPtr: usize, n: i32): i32 {
     if (nNormBlocks !== 0) bloomAdd(normPtr, nNormBlocks, mix(normalise(key)));
   }
   store<u32>(hdr + H_COUNT, count);
+  store<u64>(hdr + H_TOUCH, t);
   return added;
 }
 
@@ -277,21 +311,37 @@ export function tableContains(hdr: usize, keysPtr: usize, n: i32, outPtr: usize)
   const nBlocks = load<u32>(hdr + H_BLOCKS);
   const setPtr = <usize>load<u32>(hdr + H_SET);
   const nSlots = load<u32>(hdr + H_SLOTS);
+  let t: u64 = 0;
   let positives = 0;
-  for (let k = 0; k < n; k++) {
-    const positive = bloomHas(bloomPtr, nBlocks, mix(load<u64>(keysPtr + ((<usize>k) << 3))));
-    store<u8>(outPtr + <usize>k, <u8>positive);
-    positives += <i32>positive;
+  for (let g = 0; g < n; g += GROUP) {
+    const end = min(g + GROUP, n);
+    t |= touch(keysPtr, g, end, bloomPtr, nBlocks, 0, 0, 0, 0);
+    for (let k = g; k < end; k++) {
+      const positive = bloomHas(bloomPtr, nBlocks, mix(load<u64>(keysPtr + ((<usize>k) << 3))));
+      store<u8>(outPtr + <usize>k, <u8>positive);
+      positives += <i32>positive;
+    }
   }
-  if (positives === 0) return 0;
   let hits = 0;
-  for (let k = 0; k < n; k++) {
-    if (load<u8>(outPtr + <usize>k) === 0) continue;
-    const key = load<u64>(keysPtr + ((<usize>k) << 3));
-    const present = setHas(setPtr, nSlots, key, mix(key));
-    store<u8>(outPtr + <usize>k, <u8>present);
-    hits += <i32>present;
+  if (positives !== 0) {
+    for (let g = 0; g < n; g += GROUP) {
+      const end = min(g + GROUP, n);
+      for (let k = g; k < end; k++) {
+        if (load<u8>(outPtr + <usize>k) === 0) continue;
+        t |= load<u64>(
+          setPtr + ((<usize>homeSlot(mix(load<u64>(keysPtr + ((<usize>k) << 3))), nSlots)) << 3),
+        );
+      }
+      for (let k = g; k < end; k++) {
+        if (load<u8>(outPtr + <usize>k) === 0) continue;
+        const key = load<u64>(keysPtr + ((<usize>k) << 3));
+        const present = setHas(setPtr, nSlots, key, mix(key));
+        store<u8>(outPtr + <usize>k, <u8>present);
+        hits += <i32>present;
+      }
+    }
   }
+  store<u64>(hdr + H_TOUCH, t);
   return hits;
 }
 
@@ -299,20 +349,64 @@ export function tableContains(hdr: usize, keysPtr: usize, n: i32, outPtr: usize)
 export function tableBloomContains(hdr: usize, keysPtr: usize, n: i32, outPtr: usize): i32 {
   const bloomPtr = <usize>load<u32>(hdr + H_BLOOM);
   const nBlocks = load<u32>(hdr + H_BLOCKS);
+  let t: u64 = 0;
   let hits = 0;
-  for (let k = 0; k < n; k++) {
-    const positive = bloomHas(bloomPtr, nBlocks, mix(load<u64>(keysPtr + ((<usize>k) << 3))));
-    store<u8>(outPtr + <usize>k, positive ? 1 : 0);
-    hits += positive ? 1 : 0;
+  for (let g = 0; g < n; g += GROUP) {
+    const end = min(g + GROUP, n);
+    t |= touch(keysPtr, g, end, bloomPtr, nBlocks, 0, 0, 0, 0);
+    for (let k = g; k < end; k++) {
+      const positive = bloomHas(bloomPtr, nBlocks, mix(load<u64>(keysPtr + ((<usize>k) << 3))));
+      store<u8>(outPtr + <usize>k, <u8>positive);
+      hits += <i32>positive;
+    }
   }
+  store<u64>(hdr + H_TOUCH, t);
   return hits;
+}
+
+// Variants waiting in the scratch area carry their substitution count in bits 62..63 (keys use 0..61).
+const KEY_BITS: u64 = ((<u64>1) << 62) - 1;
+
+// Checks `v` variant keys at `scratchPtr` against the table, touching each group's bloom blocks before use
+// so their misses overlap; appends hits for input `index`. Returns the new hit count.
+function checkVariants(
+  hdr: usize,
+  scratchPtr: usize,
+  v: i32,
+  index: i32,
+  outPtr: usize,
+  found: i32,
+  outMax: i32,
+): i32 {
+  const bloomPtr = <usize>load<u32>(hdr + H_BLOOM);
+  const nBlocks = load<u32>(hdr + H_BLOCKS);
+  const setPtr = <usize>load<u32>(hdr + H_SET);
+  const nSlots = load<u32>(hdr + H_SLOTS);
+  let t: u64 = 0;
+  for (let g = 0; g < v; g += GROUP) {
+    const end = min(g + GROUP, v);
+    for (let j = g; j < end; j++) {
+      t |= load<u64>(blockOf(bloomPtr, nBlocks, mix(load<u64>(scratchPtr + ((<usize>j) << 3)) & KEY_BITS)));
+    }
+    for (let j = g; j < end; j++) {
+      const e = load<u64>(scratchPtr + ((<usize>j) << 3));
+      const key = e & KEY_BITS;
+      const h = mix(key);
+      if (bloomHas(bloomPtr, nBlocks, h) && setHas(setPtr, nSlots, key, h)) {
+        if (found === outMax) break;
+        writeHit(outPtr, found++, key, index, <i32>(e >> 62));
+      }
+    }
+  }
+  store<u64>(hdr + H_TOUCH, t);
+  return found;
 }
 
 /**
  * Checks a read's `n` keys (its plate and alternative candidates): each key exactly, then, when
  * `maxSubstitutions` > 0 and the look-alike filter holds its normalised key, every variant with 1..2
- * look-alike substitutions. Writes up to `outMax` hit records (HOTLIST_HIT_BYTES each) at `outPtr`;
- * returns the number written.
+ * look-alike substitutions (enumerated into `scratchMax` u64 slots at `scratchPtr`, then checked as a
+ * batch). Writes up to `outMax` hit records (HOTLIST_HIT_BYTES each) at `outPtr`; returns the number written.
  */
 export function tableCheck(
   hdr: usize,
@@ -321,9 +415,19 @@ export function tableCheck(
   maxSubstitutions: i32,
   outPtr: usize,
   outMax: i32,
+  scratchPtr: usize,
+  scratchMax: i32,
 ): i32 {
   const normPtr = <usize>load<u32>(hdr + H_NORM);
   const nNormBlocks = load<u32>(hdr + H_NORM_BLOCKS);
+  const bloomPtr = <usize>load<u32>(hdr + H_BLOOM);
+  const nBlocks = load<u32>(hdr + H_BLOCKS);
+  const normBlocks = maxSubstitutions > 0 ? nNormBlocks : 0;
+  let t: u64 = 0;
+  for (let g = 0; g < n; g += GROUP) {
+    t |= touch(keysPtr, g, min(g + GROUP, n), bloomPtr, nBlocks, normPtr, normBlocks, 0, 0);
+  }
+  store<u64>(hdr + H_TOUCH, t);
   let found = 0;
   for (let k = 0; k < n; k++) {
     const key = load<u64>(keysPtr + ((<usize>k) << 3));
@@ -334,6 +438,7 @@ export function tableCheck(
     }
     if (maxSubstitutions <= 0 || nNormBlocks === 0) continue;
     if (!bloomHas(normPtr, nNormBlocks, mix(normalise(key)))) continue;
+    let v = 0;
     for (let p1: u32 = 0; p1 < <u32>HOTLIST_MAX_PLATE_CHARS; p1++) {
       const c1 = <u32>((key >> shiftOf(p1)) & CHAR_MASK);
       if (c1 === 0) break;
@@ -343,10 +448,12 @@ export function tableCheck(
         const alt1 = (m1 >> (a * 6)) & 63;
         if (alt1 === c1) continue;
         const k1 = replaceChar(key, p1, alt1);
-        if (has(hdr, k1)) {
-          if (found === outMax) return found;
-          writeHit(outPtr, found++, k1, k, 1);
+        if (v === scratchMax) {
+          found = checkVariants(hdr, scratchPtr, v, k, outPtr, found, outMax);
+          v = 0;
         }
+        store<u64>(scratchPtr + ((<usize>v) << 3), k1 | ((<u64>1) << 62));
+        v++;
         if (maxSubstitutions < 2) continue;
         for (let p2: u32 = p1 + 1; p2 < <u32>HOTLIST_MAX_PLATE_CHARS; p2++) {
           const c2 = <u32>((key >> shiftOf(p2)) & CHAR_MASK);
@@ -356,15 +463,18 @@ export function tableCheck(
           for (let b: u32 = 0; b < n2; b++) {
             const alt2 = (m2 >> (b * 6)) & 63;
             if (alt2 === c2) continue;
-            const k2 = replaceChar(k1, p2, alt2);
-            if (has(hdr, k2)) {
-              if (found === outMax) return found;
-              writeHit(outPtr, found++, k2, k, 2);
+            if (v === scratchMax) {
+              found = checkVariants(hdr, scratchPtr, v, k, outPtr, found, outMax);
+              v = 0;
             }
+            store<u64>(scratchPtr + ((<usize>v) << 3), replaceChar(k1, p2, alt2) | ((<u64>2) << 62));
+            v++;
           }
         }
       }
     }
+    found = checkVariants(hdr, scratchPtr, v, k, outPtr, found, outMax);
+    if (found === outMax) return found;
   }
   return found;
 }

@@ -14,9 +14,40 @@ export const HOTLIST_MAX_PLATE_CHARS = 10;
 export const HOTLIST_CHAR_BITS = 6;
 /** Where the host lays out a table in its wasm memory (below this: AssemblyScript's own data). */
 export const HOTLIST_BASE_OFFSET = 65536;
-/** Table header: u32 bloomPtr, nBlocks, normPtr, nNormBlocks, setPtr, nSlots, count, staleBloom. */
+/** Table header: u32 bloomPtr, nBlocks, normPtr, nNormBlocks, setPtr, nSlots, count, staleBloom; u64 scratch. */
 export const HOTLIST_HEADER_BYTES = 64;
 /** One bloom block: a 64-byte cache line of eight u64 words, one bit set per word per key. */
 export const HOTLIST_BLOCK_BYTES = 64;
 /** One look-alike/read-check hit record: u64 key found, u32 index of the input key, u32 substitutions. */
 export const HOTLIST_HIT_BYTES = 16;
+/** Character classes of the classifier, in output order: digits then A–Z (index = class id). */
+export const CHAR_CLASSES = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ";
+/** Number of character classes (CHAR_CLASSES.length); `classifyBox` writes this many f32 scores. */
+export const CHAR_CLASS_COUNT = 36;
+
+// Recogniser (assembly/recognise.ts). The module imports a shared memory of exactly this many pages
+// (scripts/build-wasm.mjs passes the same number), so views on it never detach.
+export const RECOGNISE_MEMORY_PAGES = 768;
+/** Plate candidates the localiser passes to segmentation per frame. */
+export const MAX_PLATE_CANDIDATES = 24;
+/** Plates (segmented candidates with characters) reported per frame. */
+export const MAX_PLATE_RESULTS = 16;
+/** Characters per plate (both lines of a two-line plate). */
+export const MAX_PLATE_CHARS = 10;
+/** Grey plate patch made per result. */
+export const PATCH_WIDTH_PX = 120;
+export const PATCH_HEIGHT_PX = 60;
+/** i32 fields per result record (see RESULT_* offsets). */
+export const RESULT_FIELDS = 16;
+export const RESULT_X = 0;
+export const RESULT_Y = 1;
+export const RESULT_W = 2;
+export const RESULT_H = 3;
+export const RESULT_CHARS = 4;
+export const RESULT_LINES = 5;
+/** Skew angle in milliradians. */
+export const RESULT_ANGLE_MRAD = 6;
+/** Localiser score (edge cells). */
+export const RESULT_SCORE = 7;
+/** Median character height in frame pixels. */
+export const RESULT_CHAR_HEIGHT_PX = 8;

@@ -178,8 +178,9 @@ export class AuditLog {
    * its hash or whose predecessor was replaced ("altered"), a gap or a missing tail ("removed"), an entry
    * that was not appended through the log ("inserted"), or one that cannot be parsed ("malformed").
    */
-  verify(): AuditVerifyResult {
+  verify(options: { anchor?: Head } = {}): AuditVerifyResult {
     const head = this.head();
+    const anchor = options.anchor;
     let prevHash = GENESIS_HASH;
     let prevPrevHash: string | undefined;
     let expected = 1;
@@ -238,11 +239,25 @@ export class AuditLog {
       if (entry.seq !== seq) {
         return fail({ seq, kind: "altered", detail: `entry ${seq} claims to be entry ${String(entry.seq)}` });
       }
+      if (anchor && anchor.seq === seq && anchor.hash !== hash) {
+        return fail({
+          seq,
+          kind: "altered",
+          detail: `entry ${seq} does not match the anchor recorded outside the log: the chain was rewritten`,
+        });
+      }
       prevPrevHash = prevHash;
       prevHash = hash;
       expected = seq + 1;
     }
     const last = expected - 1;
+    if (anchor && anchor.seq > last) {
+      return fail({
+        seq: last + 1,
+        kind: "removed",
+        detail: `the anchor names entry ${anchor.seq} but the log ends at ${last}`,
+      });
+    }
     if (last < head.seq) {
       return fail({
         seq: last + 1,

@@ -27,10 +27,20 @@ export function registerAudit(program: Command): void {
     .option("-c, --config <file>", "configuration file")
     .option("-d, --data-dir <dir>", "data directory (default: store.dataDir)")
     .option("--json", "print the result as JSON")
-    .action(async (opts: AuditOptions) => {
+    .option(
+      "--anchor <seq:hash>",
+      "also require entry <seq> to have <hash> (a head recorded earlier, elsewhere)",
+    )
+    .action(async (opts: AuditOptions & { anchor?: string }) => {
+      let anchor: { seq: number; hash: string } | undefined;
+      if (opts.anchor) {
+        const m = /^(\d+):([0-9a-f]{64})$/.exec(opts.anchor);
+        if (!m) throw new KestrelError("KESTREL_E_INPUT_INVALID", "--anchor must be <seq>:<64 hex digits>");
+        anchor = { seq: Number(m[1]), hash: m[2]! };
+      }
       const log = openLog(opts);
       try {
-        const result = log.verify();
+        const result = log.verify(anchor ? { anchor } : {});
         if (opts.json) process.stdout.write(`${JSON.stringify(result)}\n`);
         else if (result.ok) {
           process.stdout.write(

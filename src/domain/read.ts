@@ -22,6 +22,8 @@ export interface FrameRead {
   box: Box;
   /** Best alternatives, best first; the first is `plate` itself. */
   candidates: PlateCandidate[];
+  /** Grey plate crop (about 120x60 px, row-major, stride = widthPx) for the tracker's best patch. */
+  patch?: { widthPx: number; heightPx: number; pixels: Uint8Array };
 }
 
 export type Direction = "towards" | "away" | "unknown";

@@ -42,6 +42,8 @@ export const ERRORS = {
   KESTREL_E_PROTO_FIELD: "message field is missing or invalid",
   KESTREL_E_PROTO_OVERSIZE: "message exceeds the size limit",
   KESTREL_E_PROTO_RATE: "rate limit exceeded",
+  // synthetic material
+  KESTREL_E_SYNTH_OPTION: "synth option is invalid",
   KESTREL_E_PROTO_NOT_FOUND: "no such subscription, alert, authorisation or record",
   KESTREL_E_PROTO_RANGE: "time window is out of range",
   KESTREL_E_PROTO_WILDCARD: "partial plate pattern is invalid",

@@ -64,6 +64,11 @@ function text(value: unknown, field: string): string | EntryResult {
  */
 export function validateEntry(list: string, raw: Record<string, unknown>): EntryResult {
   for (const key of Object.keys(raw)) {
+    // A `list` field (as `kestrel hotlist show` prints) is accepted when it names this list.
+    if (key === "list") {
+      if (raw.list !== list) return fail("field", `entry names list "${String(raw.list)}", not "${list}"`);
+      continue;
+    }
     if (!KNOWN.has(key)) return fail("field", `unknown field "${key}"`);
   }
   if (typeof raw.plate !== "string" || raw.plate.trim() === "") return fail("plate", "plate is missing");

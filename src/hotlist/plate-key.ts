@@ -6,16 +6,22 @@ import { HOTLIST_CHAR_BITS, HOTLIST_MAX_PLATE_CHARS } from "../../assembly/share
  * host never needs a BigInt on the hot path.
  */
 
-const PLATE_PATTERN = /^[0-9A-Z]{1,10}$/;
+const isPlateChar = (c: number): boolean => (c >= 48 && c <= 57) || (c >= 65 && c <= 90);
 
 /** A VRM as stored: upper case, no spaces or hyphens. */
 export function normalisePlate(raw: string): string {
-  return raw.replace(/[\s-]+/g, "").toUpperCase();
+  // Reads arrive normalised: check without allocating before falling back to the regex.
+  for (let i = 0; i < raw.length; i++) {
+    if (!isPlateChar(raw.charCodeAt(i))) return raw.replace(/[\s-]+/g, "").toUpperCase();
+  }
+  return raw;
 }
 
 /** True for a normalised plate a key can hold: 1-10 characters from 0-9 and A-Z. */
 export function isPackablePlate(plate: string): boolean {
-  return PLATE_PATTERN.test(plate);
+  if (plate.length < 1 || plate.length > HOTLIST_MAX_PLATE_CHARS) return false;
+  for (let i = 0; i < plate.length; i++) if (!isPlateChar(plate.charCodeAt(i))) return false;
+  return true;
 }
 
 function charCode(code: number): number {

@@ -33,18 +33,22 @@ import {
 } from "./metrics.js";
 import { isPackablePlate, normalisePlate, packPlateInto } from "./plate-key.js";
 import { AlertMemory, RecentReads } from "./recent.js";
-import { HotlistTable } from "./table.js";
+import { BATCH_KEYS, HotlistTable } from "./table.js";
 
 /** LMDB named databases this service owns in the shared environment. */
 export const ENTRIES_DB = "hotlist-entries";
 export const LISTS_DB = "hotlist-lists";
+/** Per revision: its packed keys as imported ("base") and the weed dates of those that expire. */
+export const KEYS_DB = "hotlist-keys";
+/** Per revision and version: the plates a delta added (with weed dates) and removed. */
+export const DELTAS_DB = "hotlist-deltas";
 
 /** Entries written per LMDB transaction during an import. */
 const IMPORT_CHUNK = 10_000;
 /** Rejected lines kept (with line number and reason) in an import report; all are counted. */
 const MAX_REPORTED_LINES = 10_000;
 /** Extra room a rebuilt table leaves for deltas before it must be rebuilt bigger. */
-const TABLE_HEADROOM = 1.25;
+const TABLE_HEADROOM = 1.2;
 
 /** What LMDB keeps per list (hotlist-lists, keyed by name). */
 export interface ListRecord {
@@ -60,6 +64,13 @@ export interface ListRecord {
 }
 
 type EntryKey = [string, number, string];
+type KeysKey = [string, number, "base" | "expiring-keys" | "expiring-ms"];
+type DeltaKey = [string, number, number];
+interface Delta {
+  /** [plate, weed date or null] */
+  add: [string, number | null][];
+  remove: string[];
+}
 
 interface ListState {
   record: ListRecord;
@@ -153,6 +164,8 @@ export class HotlistService implements ReadSink {
     private readonly ownsRoot: boolean,
     private readonly entries: Database<HotlistEntry, EntryKey>,
     private readonly records: Database<ListRecord, string>,
+    private readonly keys: Database<Buffer, KeysKey>,
+    private readonly deltas: Database<Delta, DeltaKey>,
     private readonly loadTables: boolean,
     private readonly clock: () => number,
   ) {
@@ -163,12 +176,16 @@ export class HotlistService implements ReadSink {
     const root = options.root ?? openEnvironment(options.config.store);
     const entries = root.openDB<HotlistEntry, EntryKey>({ name: ENTRIES_DB });
     const records = root.openDB<ListRecord, string>({ name: LISTS_DB });
+    const keys = root.openDB<Buffer, KeysKey>({ name: KEYS_DB, encoding: "binary" });
+    const deltas = root.openDB<Delta, DeltaKey>({ name: DELTAS_DB });
     const service = new HotlistService(
       options.config,
       root,
       !options.root,
       entries,
       records,
+      keys,
+      deltas,
       options.load ?? true,
       options.clock ?? Date.now,
     );
@@ -232,8 +249,70 @@ export class HotlistService implements ReadSink {
     return changed;
   }
 
-  /** Builds a table aside from the LMDB entries of the record's revision, leaving out expired ones. */
+  /**
+   * Calls refresh() every `intervalMs` so changes made by another process (the CLI, a second gateway)
+   * are picked up; returns a function that stops it.
+   */
+  startRefresh(intervalMs: number): () => void {
+    const timer = setInterval(() => {
+      if (this.loadTables) this.refresh();
+    }, intervalMs);
+    timer.unref();
+    return () => clearInterval(timer);
+  }
+
+  /**
+   * Builds a table aside for the record's revision, leaving out entries whose weed date has passed: from
+   * the revision's packed keys and its deltas when they are stored (fast: no entry is decoded), else from
+   * the LMDB entries themselves.
+   */
   private buildTable(record: ListRecord, extraCapacity = 0): HotlistTable {
+    return this.buildFromKeys(record, extraCapacity) ?? this.buildFromEntries(record, extraCapacity);
+  }
+
+  private buildFromKeys(record: ListRecord, extraCapacity: number): HotlistTable | undefined {
+    const rev = record.revision;
+    const base = this.keys.getBinary([record.name, rev, "base"]);
+    if (!base) return undefined;
+    const now = this.clock();
+    const packed = new Uint32Array(base.buffer.slice(base.byteOffset, base.byteOffset + base.length));
+    const deltas = [...this.deltas.getRange({ start: [record.name, rev], end: [record.name, rev + 1] })].map(
+      (d) => d.value,
+    );
+    const added = deltas.reduce((sum, d) => sum + d.add.length, 0);
+    const table = this.tableOf(packed, packed.length / 2, record, extraCapacity + added);
+    const expKeys = this.keys.getBinary([record.name, rev, "expiring-keys"]);
+    const expMs = this.keys.getBinary([record.name, rev, "expiring-ms"]);
+    if (expKeys && expMs) {
+      const k = new Uint32Array(
+        expKeys.buffer.slice(expKeys.byteOffset, expKeys.byteOffset + expKeys.length),
+      );
+      const ms = new Float64Array(expMs.buffer.slice(expMs.byteOffset, expMs.byteOffset + expMs.length));
+      const gone = new Uint32Array(k.length);
+      let n = 0;
+      for (let i = 0; i < ms.length; i++) {
+        if (ms[i]! > now) continue;
+        gone[2 * n] = k[2 * i]!;
+        gone[2 * n + 1] = k[2 * i + 1]!;
+        n++;
+      }
+      for (let at = 0; at < n; at += BATCH_KEYS) {
+        const m = Math.min(BATCH_KEYS, n - at);
+        table.keys.set(gone.subarray(at * 2, (at + m) * 2));
+        table.removeStaged(m);
+      }
+    }
+    for (const d of deltas) {
+      table.insertPlates(d.add.filter(([, ms]) => ms === null || ms > now).map(([p]) => p));
+      table.removePlates([
+        ...d.remove,
+        ...d.add.filter(([, ms]) => ms !== null && ms <= now).map(([p]) => p),
+      ]);
+    }
+    return table;
+  }
+
+  private buildFromEntries(record: ListRecord, extraCapacity: number): HotlistTable {
     const now = this.clock();
     let packed = new Uint32Array(Math.max(1024, record.entries) * 2);
     let n = 0;
@@ -271,6 +350,12 @@ export class HotlistService implements ReadSink {
   }
 
   private async clearRevision(name: string, revision: number): Promise<void> {
+    const deltaKeys = [...this.deltas.getKeys({ start: [name, revision], end: [name, revision + 1] })];
+    await this.keys.transaction(() => {
+      for (const part of ["base", "expiring-keys", "expiring-ms"] as const)
+        this.keys.remove([name, revision, part]);
+      for (const key of deltaKeys) this.deltas.remove(key);
+    });
     while (true) {
       const keys = [
         ...this.entries.getKeys({ start: [name, revision], end: [name, revision + 1], limit: 10_000 }),
@@ -323,18 +408,24 @@ export class HotlistService implements ReadSink {
     let rejected = 0;
     let packed = new Uint32Array(64 * 1024);
     let accepted = 0;
+    const expiringKeys: number[] = [];
+    const expiringMs: number[] = [];
     let pending: HotlistEntry[] = [];
     const reject = (line: number, code: string, reason: string): void => {
       rejected++;
       hotlistImportRejected.inc({ list: name, reason: code });
       if (rejectedLines.length < MAX_REPORTED_LINES) rejectedLines.push({ line, code, reason });
     };
+    // One commit in flight while the next chunk is parsed: LMDB writes (and syncs) on its own thread.
+    let inFlight: Promise<unknown> = Promise.resolve();
     const flush = async (): Promise<void> => {
       const batch = pending;
       pending = [];
-      await this.entries.transaction(() => {
+      await inFlight;
+      inFlight = this.entries.transaction(() => {
         for (const e of batch) this.entries.put([name, revision, e.plate], e);
       });
+      inFlight.catch(() => undefined); // awaited by the next flush or at the end
     };
     const onBytes = opts.onProgress ? (b: number) => opts.onProgress!(b, totalBytes) : undefined;
     try {
@@ -368,12 +459,18 @@ export class HotlistService implements ReadSink {
           packed = bigger;
         }
         packPlateInto(entry.plate, packed, accepted++);
+        if (entry.expiresAtMs !== undefined) {
+          expiringKeys.push(packed[2 * accepted - 2]!, packed[2 * accepted - 1]!);
+          expiringMs.push(entry.expiresAtMs);
+        }
         pending.push(entry);
         if (pending.length >= IMPORT_CHUNK) await flush();
       }
       await flush();
+      await inFlight;
     } catch (err) {
       input.destroy();
+      await inFlight.catch(() => undefined);
       await this.clearRevision(name, revision);
       throw err;
     }
@@ -390,9 +487,16 @@ export class HotlistService implements ReadSink {
     };
     if (file && stat) record.source = { file, sizeBytes: stat.size, mtimeMs: stat.mtimeMs };
     const table = this.loadTables ? this.tableOf(packed, accepted, record) : undefined;
+    await this.keys.transaction(() => {
+      this.keys.put([name, revision, "base"], Buffer.from(packed.buffer, 0, accepted * 8));
+      this.keys.put([name, revision, "expiring-keys"], Buffer.from(new Uint32Array(expiringKeys).buffer));
+      this.keys.put([name, revision, "expiring-ms"], Buffer.from(new Float64Array(expiringMs).buffer));
+    });
     await this.records.put(name, record);
     if (table) this.install(record, table);
-    if (prev) await this.clearRevision(name, prev.revision);
+    // The previous revision stays one import longer, so a process still holding its table (not yet
+    // refreshed) keeps confirming plates from it; older revisions go now.
+    if (prev && prev.revision > 1) await this.clearRevision(name, prev.revision - 1);
     this.log.info({ list: name, revision, accepted, rejected }, "hot-list imported");
     return { list: name, revision, accepted, rejected, rejectedLines, durationMs: Date.now() - startedMs };
   }
@@ -440,7 +544,10 @@ export class HotlistService implements ReadSink {
         });
       }
       const group = byList.get(list) ?? [];
-      group.push(result.entry);
+      const same = group.findIndex((e) => e.plate === result.entry.plate);
+      if (same >= 0)
+        group[same] = result.entry; // the last entry for a plate wins
+      else group.push(result.entry);
       byList.set(list, group);
     });
     const alerts: Alert[] = [];
@@ -464,11 +571,16 @@ export class HotlistService implements ReadSink {
           `list ${name}: more than hotlists.capacity (${this.config.hotlists.capacity}) entries`,
         );
       }
-      await this.entries.transaction(() => {
-        for (const e of entries) this.entries.put([name, record.revision, e.plate], e);
-      });
       record.entries += fresh.length;
       record.version++;
+      await this.entries.transaction(() => {
+        for (const e of entries) this.entries.put([name, record.revision, e.plate], e);
+        if (!prev) this.keys.put([name, record.revision, "base"], Buffer.alloc(0));
+        this.deltas.put([name, record.revision, record.version], {
+          add: entries.map((e) => [e.plate, e.expiresAtMs ?? null]),
+          remove: [],
+        });
+      });
       record.updatedAtMs = this.clock();
       await this.records.put(name, record);
       if (this.loadTables) {
@@ -504,15 +616,16 @@ export class HotlistService implements ReadSink {
       const present = wanted.filter((p) => this.entries.get([list, prev.revision, p]) !== undefined);
       const state = this.lists.get(list);
       state?.table.removePlates(present);
-      await this.entries.transaction(() => {
-        for (const p of present) this.entries.remove([list, prev.revision, p]);
-      });
       const record: ListRecord = {
         ...prev,
         entries: prev.entries - present.length,
         version: prev.version + 1,
         updatedAtMs: this.clock(),
       };
+      await this.entries.transaction(() => {
+        for (const p of present) this.entries.remove([list, prev.revision, p]);
+        this.deltas.put([list, prev.revision, record.version], { add: [], remove: present });
+      });
       await this.records.put(list, record);
       if (state) this.lists.set(list, { ...state, record });
       hotlistEntries.set({ list }, record.entries);

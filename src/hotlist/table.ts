@@ -17,6 +17,8 @@ export const SET_LOAD_FACTOR = 0.8;
 export const BATCH_KEYS = 8192;
 /** Hit records a single read check may return. */
 export const MAX_CHECK_HITS = 1024;
+/** Look-alike variants of one plate enumerated before they are checked as a batch. */
+export const VARIANT_KEYS = 1024;
 
 interface TableExports {
   tableInit(
@@ -39,6 +41,8 @@ interface TableExports {
     maxSubs: number,
     outPtr: number,
     outMax: number,
+    scratchPtr: number,
+    scratchMax: number,
   ): number;
   tableCount(hdr: number): number;
   tableStale(hdr: number): number;
@@ -92,6 +96,7 @@ export class HotlistTable {
   private readonly keysPtr: number;
   private readonly outPtr: number;
   private readonly hitsPtr: number;
+  private readonly variantsPtr: number;
   /** Staging area the host writes packed keys into (two u32 per key) before a batch call. */
   readonly keys: Uint32Array;
   /** One u8 per staged key after tableContains / tableBloomContains. */
@@ -108,7 +113,8 @@ export class HotlistTable {
     this.keysPtr = this.hdr + HOTLIST_HEADER_BYTES;
     this.outPtr = this.keysPtr + BATCH_KEYS * 8;
     this.hitsPtr = align(this.outPtr + BATCH_KEYS, 16);
-    const bloomPtr = align(this.hitsPtr + MAX_CHECK_HITS * HOTLIST_HIT_BYTES, HOTLIST_BLOCK_BYTES);
+    this.variantsPtr = this.hitsPtr + MAX_CHECK_HITS * HOTLIST_HIT_BYTES;
+    const bloomPtr = align(this.variantsPtr + VARIANT_KEYS * 8, HOTLIST_BLOCK_BYTES);
     const normPtr = bloomPtr + this.nBlocks * HOTLIST_BLOCK_BYTES;
     const setPtr = normPtr + nNormBlocks * HOTLIST_BLOCK_BYTES;
     const end = setPtr + this.nSlots * 8;
@@ -219,8 +225,7 @@ export class HotlistTable {
   check(plates: readonly string[], maxSubstitutions: number): TableHit[] {
     const n = Math.min(plates.length, BATCH_KEYS);
     for (let i = 0; i < n; i++) packPlateInto(plates[i]!, this.keys, i);
-    const subs = this.lookalike ? maxSubstitutions : 0;
-    const found = this.k.tableCheck(this.hdr, this.keysPtr, n, subs, this.hitsPtr, MAX_CHECK_HITS);
+    const found = this.checkStaged(n, maxSubstitutions);
     const hits: TableHit[] = [];
     for (let h = 0; h < found; h++) {
       const at = h * HOTLIST_HIT_BYTES;
@@ -236,7 +241,16 @@ export class HotlistTable {
   /** Number of hits only (no decoding): the benchmark's read-check path. */
   checkStaged(n: number, maxSubstitutions: number): number {
     const subs = this.lookalike ? maxSubstitutions : 0;
-    return this.k.tableCheck(this.hdr, this.keysPtr, n, subs, this.hitsPtr, MAX_CHECK_HITS);
+    return this.k.tableCheck(
+      this.hdr,
+      this.keysPtr,
+      n,
+      subs,
+      this.hitsPtr,
+      MAX_CHECK_HITS,
+      this.variantsPtr,
+      VARIANT_KEYS,
+    );
   }
 
   /** Look-alike-normalised form of a key (kernel's own mapping). */

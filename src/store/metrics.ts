@@ -72,6 +72,12 @@ export const storePurgeHeld = new Gauge({
   registers: [registry],
 });
 
+export const storeLastPurge = new Gauge({
+  name: "kestrel_store_last_purge_timestamp_seconds",
+  help: "When the last retention purge completed (Unix seconds): a stale value means the purge is behind",
+  registers: [registry],
+});
+
 export const auditEntries = new Counter({
   name: "kestrel_audit_entries_total",
   help: "Entries appended to the audit log",

@@ -26,6 +26,7 @@ import {
   storeBatchReads,
   storeDatabaseBytes,
   storeFull,
+  storeLastPurge,
   storeMapLimitBytes,
   storePurgedImages,
   storePurgedReads,
@@ -35,7 +36,7 @@ import {
   storeReadsStored,
   storeWriteLatency,
 } from "./metrics.js";
-import { GRAM_GAP, GRAM_TRIGRAM, type ParsedPattern, parsePattern, plateGrams } from "./wildcard.js";
+import { GRAM_GAP, GRAM_TRIGRAM, type ParsedPattern, parsePattern, plateGramKeys } from "./wildcard.js";
 
 export type StoreConfig = KestrelConfig["store"];
 
@@ -100,7 +101,7 @@ export interface TimeQuery extends WindowQuery {
 export interface PartialPlateQuery extends WindowQuery {
   /** `?` one character, `*` any run, e.g. `AB1?C*`. */
   pattern: string;
-  /** Index steps one page may take before it returns early (fewer items, non-null cursor). Default 20000. */
+  /** Index steps one page may take before it returns early (fewer items, non-null cursor). Default 10000. */
   scanBudget?: number;
 }
 
@@ -186,6 +187,7 @@ const DAY_MS = 86_400_000;
 const GIB = 1024 ** 3;
 const EMPTY = Buffer.alloc(0);
 const MAX_PAGE = 1000;
+const MAX_BATCHES_IN_FLIGHT = 2;
 const DEFAULT_PAGE = 100;
 const MAX_CONVOY_TARGET_READS = 5000;
 const PLATE_RE = /^[A-Z0-9]{1,20}$/;
@@ -220,10 +222,13 @@ export class ReadStore implements ReadSink {
 
   private queue: Pending[] = [];
   private inFlight = 0;
+  private readonly batches = new Set<Promise<void>>();
+  private exclusiveDepth = 0;
+  private readonly pendingPlates = new Set<string>();
+  private acceptWaiters: Array<{ resolve: () => void; reject: (err: Error) => void }> = [];
   private timer: NodeJS.Timeout | undefined;
   private immediate: NodeJS.Immediate | undefined;
   private writeChain: Promise<unknown> = Promise.resolve();
-  private batchRunning: Promise<void> | undefined;
   private closed = false;
   private fullReason: string | undefined;
   private lastHighWater = 0;
@@ -240,9 +245,7 @@ export class ReadStore implements ReadSink {
       name: "reads",
       keyEncoding: "binary",
       encoding: "msgpack",
-      sharedStructuresKey: Buffer.from([
-        0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 1,
-      ]),
+      sharedStructuresKey: STRUCTURES_KEY,
     }) as unknown as Database<Record<string, unknown>, Buffer>;
     this.plateIndex = root.openDB({ name: "reads-by-plate", ...binary }) as Database<Buffer, Buffer>;
     this.cameraIndex = root.openDB({ name: "reads-by-camera", ...binary }) as Database<Buffer, Buffer>;
@@ -305,11 +308,34 @@ export class ReadStore implements ReadSink {
     });
   }
 
+  /**
+   * Resolves once the store takes reads again (queue below `writeQueueMax`), for producers that can wait
+   * instead of dropping. Rejects if the store is full or closed, since waiting would not help.
+   */
+  whenAccepting(): Promise<void> {
+    if (this.accepting) return Promise.resolve();
+    if (this.closed) return Promise.reject(new KestrelError("KESTREL_E_STORE_CLOSED"));
+    if (this.fullReason !== undefined) return Promise.reject(fullError(this.fullReason));
+    return new Promise((resolve, reject) => this.acceptWaiters.push({ resolve, reject }));
+  }
+
+  private wakeWaiters(): void {
+    if (this.acceptWaiters.length === 0) return;
+    if (!this.accepting && !this.closed && this.fullReason === undefined) return;
+    const waiters = this.acceptWaiters;
+    this.acceptWaiters = [];
+    for (const w of waiters) {
+      if (this.accepting) w.resolve();
+      else w.reject(this.closed ? new KestrelError("KESTREL_E_STORE_CLOSED") : fullError(this.fullReason!));
+    }
+  }
+
   /** Resolves when everything queued so far has been committed (or refused). */
   async flush(): Promise<void> {
-    while (this.queueDepth > 0 || this.batchRunning) {
-      if (!this.batchRunning) this.startBatch();
-      await this.batchRunning;
+    while (this.queueDepth > 0 || this.batches.size > 0) {
+      this.startBatch();
+      if (this.batches.size > 0) await Promise.allSettled([...this.batches]);
+      else await this.writeChain;
     }
   }
 
@@ -375,13 +401,9 @@ export class ReadStore implements ReadSink {
   }
 
   private schedule(): void {
-    if (this.batchRunning || this.queue.length === 0) return;
-    if (this.queue.length >= this.config.batchMaxReads || this.config.batchMaxDelayMs === 0) {
-      this.immediate ??= setImmediate(() => {
-        this.immediate = undefined;
-        this.startBatch();
-      });
-    } else {
+    if (this.batches.size > 0 || this.queue.length === 0) return;
+    if (this.queue.length >= this.config.batchMaxReads || this.config.batchMaxDelayMs === 0) this.kick();
+    else {
       this.timer ??= setTimeout(() => {
         this.timer = undefined;
         this.startBatch();
@@ -389,24 +411,35 @@ export class ReadStore implements ReadSink {
     }
   }
 
+  private kick(): void {
+    if (this.queue.length === 0) return;
+    this.immediate ??= setImmediate(() => {
+      this.immediate = undefined;
+      this.startBatch();
+    });
+  }
+
+  /**
+   * Starts a write transaction for the next batch. Two may be in flight: lmdb-js commits one on its writer
+   * thread while this thread encodes the next.
+   */
   private startBatch(): void {
-    if (this.batchRunning || this.queue.length === 0) return;
+    if (this.exclusiveDepth > 0 || this.batches.size >= MAX_BATCHES_IN_FLIGHT || this.queue.length === 0)
+      return;
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
     const batch = this.queue.splice(0, this.config.batchMaxReads);
-    this.inFlight = batch.length;
-    this.batchRunning = this.exclusive(() => this.commitBatch(batch)).finally(() => {
-      this.inFlight = 0;
-      this.batchRunning = undefined;
+    this.inFlight += batch.length;
+    const run: Promise<void> = this.commitBatch(batch).finally(() => {
+      this.inFlight -= batch.length;
+      this.batches.delete(run);
       storeQueueDepth.set(this.queueDepth);
-      if (this.queue.length > 0) {
-        // Whatever queued while this batch committed has waited long enough: commit it now.
-        this.immediate ??= setImmediate(() => {
-          this.immediate = undefined;
-          this.startBatch();
-        });
-      }
+      this.wakeWaiters();
+      // Whatever queued while this batch committed has waited long enough: commit it now.
+      this.kick();
     });
+    this.batches.add(run);
+    if (this.queue.length >= this.config.batchMaxReads) this.kick();
   }
 
   private async commitBatch(batch: Pending[]): Promise<void> {
@@ -416,9 +449,11 @@ export class ReadStore implements ReadSink {
     };
     this.checkDisk();
     if (this.fullReason !== undefined) return refuse(fullError(this.fullReason), "full");
+    // Plates first seen in this batch: their plate and gram entries ride in it. A later batch in flight
+    // meanwhile trusts this one to write them (pendingPlates); if this one fails, repairPlates restores them.
+    const added: string[] = [];
     try {
-      await this.root.batch(() => {
-        const newPlates = new Set<string>();
+      const committed = this.root.batch(() => {
         for (const p of batch) {
           const { read, plate, key } = p;
           const hasPatch = read.patch !== undefined && read.patch.byteLength > 0;
@@ -427,15 +462,23 @@ export class ReadStore implements ReadSink {
           const plateBytes = Buffer.from(plate, "latin1");
           this.plateIndex.put(indexKey(plate, key), EMPTY);
           this.cameraIndex.put(indexKey(read.cameraId, key), plateBytes);
-          if (!newPlates.has(plate) && !this.plates.doesExist(plateBytes)) {
-            newPlates.add(plate);
+          if (!this.pendingPlates.has(plate) && !this.plates.doesExist(plateBytes)) {
+            this.pendingPlates.add(plate);
+            added.push(plate);
             this.plates.put(plateBytes, EMPTY);
-            for (const g of plateGrams(plate)) this.grams.put(Buffer.concat([g, plateBytes]), EMPTY);
+            for (const g of plateGramKeys(plate)) this.grams.put(g, EMPTY);
           }
         }
       });
+      await committed;
       await this.root.flushed;
     } catch (cause) {
+      for (const plate of added) this.pendingPlates.delete(plate);
+      if (added.length > 0) {
+        this.exclusive(() => this.repairPlates(added)).catch((err: unknown) =>
+          this.log.error({ err }, "plate index repair failed"),
+        );
+      }
       const message = String((cause as Error)?.message ?? cause);
       if (/MDB_MAP_FULL|ENOSPC|No space|MDB_TXN_FULL/i.test(message)) {
         this.setFull(`commit failed: ${message}`);
@@ -447,8 +490,8 @@ export class ReadStore implements ReadSink {
         "commit_failed",
       );
     }
+    for (const plate of added) this.pendingPlates.delete(plate);
     const done = process.hrtime.bigint();
-    this.inFlight = 0;
     storeReadsStored.inc(batch.length);
     storeBatchReads.observe(batch.length);
     for (const p of batch) {
@@ -458,9 +501,40 @@ export class ReadStore implements ReadSink {
     this.checkGrowth();
   }
 
-  /** Serialises write transactions (intake batches, purge steps, legal holds) so each sees the last. */
+  /** After a failed batch: gives every plate that has reads its plate and gram entries. */
+  private async repairPlates(plates: string[]): Promise<void> {
+    await this.root.transaction(() => {
+      for (const plate of plates) {
+        const plateBytes = Buffer.from(plate, "latin1");
+        if (this.plates.doesExist(plateBytes) || !this.plateHasReads(plate)) continue;
+        this.plates.put(plateBytes, EMPTY);
+        for (const g of plateGramKeys(plate)) this.grams.put(g, EMPTY);
+      }
+    });
+  }
+
+  private plateHasReads(plate: string): boolean {
+    const prefix = Buffer.from(`${plate}\u0000`, "latin1");
+    for (const _ of this.plateIndex.getKeys({ start: prefix, end: prefixEnd(prefix), limit: 1 })) return true;
+    return false;
+  }
+
+  /**
+   * Runs a write step (purge step, legal hold, repair) alone: new intake batches wait, those in flight
+   * finish first, so the step sees every acknowledged read and intake sees the step.
+   */
   private exclusive<T>(fn: () => Promise<T>): Promise<T> {
-    const run = this.writeChain.then(fn, fn);
+    const run = this.writeChain.then(async () => {
+      this.exclusiveDepth++;
+      try {
+        await Promise.allSettled([...this.batches]);
+        return await fn();
+      } finally {
+        this.root.resetReadTxn();
+        this.exclusiveDepth--;
+        this.kick();
+      }
+    });
     this.writeChain = run.catch(() => undefined);
     return run;
   }
@@ -504,6 +578,7 @@ export class ReadStore implements ReadSink {
     if (this.fullReason === undefined) this.log.error({ reason }, "store full: intake stopped");
     this.fullReason = reason;
     storeFull.set(1);
+    this.wakeWaiters();
   }
 
   /** Lets intake try again (after a purge freed pages, or the operator freed disk or raised the limit). */
@@ -604,7 +679,7 @@ export class ReadStore implements ReadSink {
   byPartialPlate(q: PartialPlateQuery): Page<StoredRead> {
     const parsed = parsePattern(q.pattern);
     const { fromMs, toMs, limit } = checkWindow(q);
-    const budget = q.scanBudget ?? 20_000;
+    const budget = q.scanBudget ?? 10_000;
     let resumePlate = "";
     let resumeKey: Buffer | undefined;
     if (q.cursor) {
@@ -902,14 +977,9 @@ export class ReadStore implements ReadSink {
           }
           let plates = 0;
           for (const plate of touched) {
-            const plateBytes = Buffer.from(plate, "latin1");
-            const prefix = Buffer.concat([plateBytes, Buffer.from([0])]);
-            const any = this.plateIndex.getKeys({ start: prefix, end: prefixEnd(prefix), limit: 1 });
-            let remaining = false;
-            for (const _ of any) remaining = true;
-            if (remaining) continue;
-            this.plates.removeSync(plateBytes);
-            for (const g of plateGrams(plate)) this.grams.removeSync(Buffer.concat([g, plateBytes]));
+            if (this.plateHasReads(plate)) continue;
+            this.plates.removeSync(Buffer.from(plate, "latin1"));
+            for (const g of plateGramKeys(plate)) this.grams.removeSync(g);
             plates++;
           }
           return { last: batch.at(-1)?.key, n: batch.length, reads, images, held, plates };
@@ -921,15 +991,16 @@ export class ReadStore implements ReadSink {
       counts.indexEntries += step.reads * 2;
       counts.held += step.held;
       counts.plates += step.plates;
-      if (step.n < perTxn || !step.last) break;
+      if (step.n < perTxn || !step.last || this.closed) break;
       start = step.last;
     }
     await this.root.flushed;
     storePurgedReads.inc(counts.reads);
     storePurgedImages.inc(counts.images);
     storePurgeHeld.set(counts.held);
-    if (counts.reads > 0 && this.fullReason !== undefined && this.fullReason.startsWith("map size")) {
-      // Freed pages are reused before the file grows: let intake try again.
+    storeLastPurge.set(Date.now() / 1000);
+    if (counts.reads > 0 && this.fullReason !== undefined) {
+      // Freed pages are reused before the file grows: let intake try again (the next batch re-checks the disk).
       this.clearFull();
     }
     this.log.info(counts, "retention purge");
@@ -1008,6 +1079,7 @@ export class ReadStore implements ReadSink {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    this.wakeWaiters();
     if (this.purgeTimer) clearInterval(this.purgeTimer);
     await this.flush();
     await this.purging?.catch(() => undefined);

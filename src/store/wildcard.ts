@@ -62,17 +62,26 @@ export function parsePattern(input: string): ParsedPattern {
   return { pattern, regex, prefix, grams: [...grams.values()], exact: !/[?*]/.test(pattern) };
 }
 
-/** Every gram key of a plate: what the intake writes for a plate seen for the first time. */
-export function plateGrams(plate: string): Buffer[] {
+/** Every key a plate seen for the first time adds to the gram database: gram ‖ plate, once per distinct gram. */
+export function plateGramKeys(plate: string): Buffer[] {
   const s = START + plate + END;
-  const out = new Map<string, Buffer>();
+  const seen = new Set<string>();
+  const keys: Buffer[] = [];
+  const add = (type: number, chars: string) => {
+    const id = String.fromCharCode(type) + chars;
+    if (seen.has(id)) return;
+    seen.add(id);
+    const key = Buffer.allocUnsafe(1 + chars.length + plate.length);
+    key[0] = type;
+    key.write(chars, 1, "latin1");
+    key.write(plate, 1 + chars.length, "latin1");
+    keys.push(key);
+  };
   for (let j = 0; j + 2 < s.length; j++) {
-    const t = gramKey(GRAM_TRIGRAM, s.slice(j, j + 3));
-    const g = gramKey(GRAM_GAP, s[j]! + s[j + 2]!);
-    out.set(t.toString("latin1"), t);
-    out.set(g.toString("latin1"), g);
+    add(GRAM_TRIGRAM, s.slice(j, j + 3));
+    add(GRAM_GAP, s[j]! + s[j + 2]!);
   }
-  return [...out.values()];
+  return keys;
 }
 
 export function gramKey(type: number, chars: string): Buffer {

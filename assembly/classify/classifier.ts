@@ -1,0 +1,364 @@
+// Character classifier: crop a character box from an 8-bit grey frame, normalise it, and score the 36
+// classes with a small multi-layer perceptron whose weights the host loads once (classifierInit).
+//
+// Normalisation (the same steps as the JS reference in src/recognition/classify-reference.ts):
+//  1. Otsu threshold over the box's histogram; the class means give ink and ground grey levels.
+//  2. Ink level per pixel d = clamp((p - ground) / (ink - ground), 0, 1): contrast-free, polarity-free.
+//  3. Tighten the box to the ink (rows/columns with enough ink pixels), so loose or tight boxes from the
+//     segmenter give the same input.
+//  4. Area-resample the tight box into an inputWidth × inputHeight grid keeping its aspect ratio
+//     (height-filling, centred), so narrow glyphs (1, I) stay narrow and 0 stays narrower than O.
+//  5. Extra features: the tight box's aspect ratio (width / height).
+// Model: dense layers (ReLU between), softmax at the end. Weights file layout: see WEIGHTS_MAGIC.
+
+import { CHAR_CLASS_COUNT, MAX_FRAME_HEIGHT } from "../shared/constants";
+
+/** "KCL1" little-endian: the weights file's first four bytes. */
+const WEIGHTS_MAGIC: u32 = 0x314c434b;
+const WEIGHTS_VERSION: i32 = 1;
+/** Weights file header: magic, version, inputWidth, inputHeight, featureCount, layerCount (i32 each). */
+const HEADER_BYTES: i32 = 24;
+const MAX_LAYERS: i32 = 4;
+const MAX_UNITS: i32 = 2048;
+const MAX_INPUT_SIDE: i32 = 64;
+
+export const CLASSIFIER_ERR_MAGIC: i32 = -1;
+export const CLASSIFIER_ERR_VERSION: i32 = -2;
+export const CLASSIFIER_ERR_SIZE: i32 = -3;
+export const CLASSIFIER_ERR_SHAPE: i32 = -4;
+
+let ready = false;
+let inputWidth: i32 = 0;
+let inputHeight: i32 = 0;
+let featureCount: i32 = 0;
+let layerCount: i32 = 0;
+// Per layer: input count (padded to 4), output count, weights pointer (f32 [out][inPadded]), bias pointer.
+const layerIn = new StaticArray<i32>(MAX_LAYERS);
+const layerOut = new StaticArray<i32>(MAX_LAYERS);
+const layerW = new StaticArray<usize>(MAX_LAYERS);
+const layerB = new StaticArray<usize>(MAX_LAYERS);
+// Scratch, allocated once at init.
+let histogram: usize = 0; // i32[256]
+let rowInk: usize = 0; // i32[MAX_FRAME_HEIGHT]
+let colInk: usize = 0; // i32[MAX_FRAME_HEIGHT] (box widths are clamped to this too)
+let rowsTmp: usize = 0; // f32[MAX_FRAME_HEIGHT * inputWidth]: rows resampled horizontally
+let actA: usize = 0; // f32[MAX_UNITS]
+let actB: usize = 0; // f32[MAX_UNITS]
+let inputVec: usize = 0; // f32[MAX_UNITS]: classifyBox's normalised input
+
+function pad4(n: i32): i32 {
+  return (n + 3) & ~3;
+}
+
+/** Reserves `bytes` of wasm memory for the host to copy the weights file into (may grow memory). */
+export function classifierAlloc(bytes: i32): usize {
+  return heap.alloc(<usize>bytes);
+}
+
+/** Input vector length the loaded model expects (grid pixels + features), 0 before init. */
+export function classifierInputLength(): i32 {
+  return ready ? inputWidth * inputHeight + featureCount : 0;
+}
+
+/**
+ * Parses and copies the weights file at `weightsPtr` (layout: header, then per layer i32 nIn, nOut, then
+ * f32 weights [nOut][pad4(nIn)] and f32 bias [nOut]); allocates scratch once (may grow memory, so the
+ * host re-takes its views). Returns 0, or a negative CLASSIFIER_ERR_* status.
+ */
+export function classifierInit(weightsPtr: usize, weightsBytes: i32): i32 {
+  if (weightsBytes < HEADER_BYTES) return CLASSIFIER_ERR_SIZE;
+  if (load<u32>(weightsPtr) !== WEIGHTS_MAGIC) return CLASSIFIER_ERR_MAGIC;
+  if (load<i32>(weightsPtr, 4) !== WEIGHTS_VERSION) return CLASSIFIER_ERR_VERSION;
+  const iw = load<i32>(weightsPtr, 8);
+  const ih = load<i32>(weightsPtr, 12);
+  const nf = load<i32>(weightsPtr, 16);
+  const nl = load<i32>(weightsPtr, 20);
+  if (iw < 4 || ih < 4 || iw > MAX_INPUT_SIDE || ih > MAX_INPUT_SIDE || nf < 0 || nf > 16) {
+    return CLASSIFIER_ERR_SHAPE;
+  }
+  if (nl < 1 || nl > MAX_LAYERS) return CLASSIFIER_ERR_SHAPE;
+  let at: i32 = HEADER_BYTES;
+  let expectIn = iw * ih + nf;
+  for (let l = 0; l < nl; l++) {
+    if (at + 8 > weightsBytes) return CLASSIFIER_ERR_SIZE;
+    const nIn = load<i32>(weightsPtr + <usize>at);
+    const nOut = load<i32>(weightsPtr + <usize>at, 4);
+    if (nIn !== expectIn || nOut < 1 || nOut > MAX_UNITS || pad4(nIn) > MAX_UNITS)
+      return CLASSIFIER_ERR_SHAPE;
+    at += 8;
+    const wBytes = pad4(nIn) * nOut * 4;
+    const bBytes = nOut * 4;
+    if (at + wBytes + bBytes > weightsBytes) return CLASSIFIER_ERR_SIZE;
+    // Copy into our own memory: the host's copy can be reused once init returns.
+    const w = heap.alloc(<usize>wBytes);
+    memory.copy(w, weightsPtr + <usize>at, <usize>wBytes);
+    at += wBytes;
+    const b = heap.alloc(<usize>bBytes);
+    memory.copy(b, weightsPtr + <usize>at, <usize>bBytes);
+    at += bBytes;
+    layerIn[l] = pad4(nIn);
+    layerOut[l] = nOut;
+    layerW[l] = w;
+    layerB[l] = b;
+    expectIn = nOut;
+  }
+  if (expectIn !== CHAR_CLASS_COUNT) return CLASSIFIER_ERR_SHAPE;
+  if (at !== weightsBytes) return CLASSIFIER_ERR_SIZE;
+  inputWidth = iw;
+  inputHeight = ih;
+  featureCount = nf;
+  layerCount = nl;
+  if (histogram === 0) {
+    histogram = heap.alloc(256 * 4);
+    rowInk = heap.alloc(<usize>MAX_FRAME_HEIGHT * 4);
+    colInk = heap.alloc(<usize>MAX_FRAME_HEIGHT * 4);
+    actA = heap.alloc(<usize>MAX_UNITS * 4);
+    actB = heap.alloc(<usize>MAX_UNITS * 4);
+    inputVec = heap.alloc(<usize>MAX_UNITS * 4);
+    rowsTmp = heap.alloc(<usize>MAX_FRAME_HEIGHT * MAX_INPUT_SIDE * 4);
+  }
+  ready = true;
+  return 0;
+}
+
+/**
+ * Crops box (x, y, w, h) from the 8-bit grey image at `img` (row stride `stride` bytes; glyph dark on
+ * light when inverted = 0, light on dark when 1), normalises it and writes the model's input vector
+ * (classifierInputLength() f32) at `out`. Boxes larger than MAX_FRAME_HEIGHT on a side are clipped.
+ */
+export function classifyNormalise(
+  img: usize,
+  stride: i32,
+  x: i32,
+  y: i32,
+  w: i32,
+  h: i32,
+  inverted: i32,
+  out: usize,
+): void {
+  const gridLen = inputWidth * inputHeight;
+  const total = pad4(gridLen + featureCount);
+  memory.fill(out, 0, <usize>total * 4);
+  if (w > MAX_FRAME_HEIGHT) w = MAX_FRAME_HEIGHT;
+  if (h > MAX_FRAME_HEIGHT) h = MAX_FRAME_HEIGHT;
+  if (w <= 0 || h <= 0) return;
+
+  // 1. Otsu threshold and class means.
+  memory.fill(histogram, 0, 256 * 4);
+  for (let r = 0; r < h; r++) {
+    const row = img + <usize>(y + r) * <usize>stride + <usize>x;
+    for (let c = 0; c < w; c++) {
+      const p = histogram + ((<usize>load<u8>(row + <usize>c)) << 2);
+      store<i32>(p, load<i32>(p) + 1);
+    }
+  }
+  const n = <f64>(w * h);
+  let sumAll: f64 = 0;
+  for (let v = 0; v < 256; v++) sumAll += <f64>v * <f64>load<i32>(histogram + ((<usize>v) << 2));
+  let wB: f64 = 0;
+  let sumB: f64 = 0;
+  let best: f64 = -1;
+  let thr = 0;
+  for (let v = 0; v < 256; v++) {
+    const cnt = <f64>load<i32>(histogram + ((<usize>v) << 2));
+    wB += cnt;
+    if (wB === 0) continue;
+    const wF = n - wB;
+    if (wF === 0) break;
+    sumB += <f64>v * cnt;
+    const mB = sumB / wB;
+    const mF = (sumAll - sumB) / wF;
+    const between = wB * wF * (mB - mF) * (mB - mF);
+    if (between > best) {
+      best = between;
+      thr = v;
+    }
+  }
+  // Class means: dark = values <= thr, light = values > thr.
+  let cDark: f64 = 0;
+  let sDark: f64 = 0;
+  for (let v = 0; v <= thr; v++) {
+    const cnt = <f64>load<i32>(histogram + ((<usize>v) << 2));
+    cDark += cnt;
+    sDark += <f64>v * cnt;
+  }
+  const cLight = n - cDark;
+  if (cDark === 0 || cLight === 0) return; // flat box: no glyph
+  const mDark = <f32>(sDark / cDark);
+  const mLight = <f32>((sumAll - sDark) / cLight);
+  const inkLevel: f32 = inverted ? mLight : mDark;
+  const groundLevel: f32 = inverted ? mDark : mLight;
+  const span = inkLevel - groundLevel;
+  if (Mathf.abs(span) < 1) return;
+  const invSpan: f32 = 1 / span;
+
+  // 3. Ink counts per row and column (ink = the Otsu class on the glyph's side).
+  memory.fill(rowInk, 0, <usize>h * 4);
+  memory.fill(colInk, 0, <usize>w * 4);
+  for (let r = 0; r < h; r++) {
+    const row = img + <usize>(y + r) * <usize>stride + <usize>x;
+    let cntRow = 0;
+    for (let c = 0; c < w; c++) {
+      const p = <i32>load<u8>(row + <usize>c);
+      const ink = inverted ? p > thr : p <= thr;
+      if (ink) {
+        cntRow++;
+        const q = colInk + ((<usize>c) << 2);
+        store<i32>(q, load<i32>(q) + 1);
+      }
+    }
+    store<i32>(rowInk + ((<usize>r) << 2), cntRow);
+  }
+  const minRow = max(1, w >> 4);
+  const minCol = max(1, h >> 4);
+  let top = 0;
+  while (top < h && load<i32>(rowInk + ((<usize>top) << 2)) < minRow) top++;
+  let bottom = h - 1;
+  while (bottom > top && load<i32>(rowInk + ((<usize>bottom) << 2)) < minRow) bottom--;
+  let left = 0;
+  while (left < w && load<i32>(colInk + ((<usize>left) << 2)) < minCol) left++;
+  let right = w - 1;
+  while (right > left && load<i32>(colInk + ((<usize>right) << 2)) < minCol) right--;
+  if (top >= h || left >= w) return;
+  const bw = right - left + 1;
+  const bh = bottom - top + 1;
+
+  // 4. Area resampling into the grid, aspect kept: scale s target px per source px.
+  const s: f32 = min(<f32>inputHeight / <f32>bh, <f32>inputWidth / <f32>bw);
+  const offX: f32 = (<f32>inputWidth - <f32>bw * s) * 0.5;
+  const offY: f32 = (<f32>inputHeight - <f32>bh * s) * 0.5;
+  // Horizontal pass: rowsTmp[r][tx] = Σ_c d(r, c) · overlap of source column c with target column tx.
+  memory.fill(rowsTmp, 0, <usize>(bh * inputWidth) * 4);
+  for (let r = 0; r < bh; r++) {
+    const row = img + <usize>(y + top + r) * <usize>stride + <usize>(x + left);
+    const dst = rowsTmp + <usize>(r * inputWidth) * 4;
+    for (let c = 0; c < bw; c++) {
+      let d = (<f32>load<u8>(row + <usize>c) - groundLevel) * invSpan;
+      if (d <= 0) continue;
+      if (d > 1) d = 1;
+      const x0 = offX + <f32>c * s;
+      const x1 = x0 + s;
+      let tx = <i32>Mathf.floor(x0);
+      while (tx < inputWidth && <f32>tx < x1) {
+        const a = max(x0, <f32>tx);
+        const b = min(x1, <f32>(tx + 1));
+        if (tx >= 0 && b > a) {
+          const q = dst + ((<usize>tx) << 2);
+          store<f32>(q, load<f32>(q) + d * (b - a));
+        }
+        tx++;
+      }
+    }
+  }
+  // Vertical pass: out[ty][tx] = Σ_r rowsTmp[r][tx] · overlap of source row r with target row ty.
+  for (let r = 0; r < bh; r++) {
+    const src = rowsTmp + <usize>(r * inputWidth) * 4;
+    const y0 = offY + <f32>r * s;
+    const y1 = y0 + s;
+    let ty = <i32>Mathf.floor(y0);
+    while (ty < inputHeight && <f32>ty < y1) {
+      const a = max(y0, <f32>ty);
+      const b = min(y1, <f32>(ty + 1));
+      if (ty >= 0 && b > a) {
+        const k = b - a;
+        const dst = out + <usize>(ty * inputWidth) * 4;
+        for (let tx = 0; tx < inputWidth; tx++) {
+          const q = dst + ((<usize>tx) << 2);
+          store<f32>(q, load<f32>(q) + load<f32>(src + ((<usize>tx) << 2)) * k);
+        }
+      }
+      ty++;
+    }
+  }
+  // 5. Features.
+  if (featureCount > 0) store<f32>(out + <usize>gridLen * 4, <f32>bw / <f32>bh);
+}
+
+/** Dense layer: dst[o] = bias[o] + Σ_i w[o][i] · src[i] over `nIn` (multiple of 4) inputs; ReLU if relu. */
+function dense(src: usize, dst: usize, w: usize, bias: usize, nIn: i32, nOut: i32, relu: bool): void {
+  for (let o = 0; o < nOut; o++) {
+    const row = w + <usize>(o * nIn) * 4;
+    let acc: f32 = 0;
+    let i = 0;
+    if (ASC_FEATURE_SIMD) {
+      let v0 = f32x4.splat(0);
+      let v1 = f32x4.splat(0);
+      for (; i + 8 <= nIn; i += 8) {
+        const off = (<usize>i) << 2;
+        v0 = f32x4.add(v0, f32x4.mul(v128.load(row + off), v128.load(src + off)));
+        v1 = f32x4.add(v1, f32x4.mul(v128.load(row + off, 16), v128.load(src + off, 16)));
+      }
+      v0 = f32x4.add(v0, v1);
+      acc =
+        f32x4.extract_lane(v0, 0) +
+        f32x4.extract_lane(v0, 1) +
+        f32x4.extract_lane(v0, 2) +
+        f32x4.extract_lane(v0, 3);
+    }
+    for (; i < nIn; i++) acc += load<f32>(row + ((<usize>i) << 2)) * load<f32>(src + ((<usize>i) << 2));
+    acc += load<f32>(bias + ((<usize>o) << 2));
+    if (relu && acc < 0) acc = 0;
+    store<f32>(dst + ((<usize>o) << 2), acc);
+  }
+  // Zero the padding so the next layer's 4-wide loads read zeros.
+  const padded = pad4(nOut);
+  for (let o = nOut; o < padded; o++) store<f32>(dst + ((<usize>o) << 2), 0);
+}
+
+/**
+ * Runs the model on an input vector at `input` (classifierInputLength() f32, padded to 4 with zeros)
+ * and writes 36 softmax probabilities (CHAR_CLASSES order) at `out`.
+ */
+export function classifyVector(input: usize, out: usize): void {
+  let src = input;
+  for (let l = 0; l < layerCount; l++) {
+    const dst = l & 1 ? actB : actA;
+    dense(
+      src,
+      dst,
+      unchecked(layerW[l]),
+      unchecked(layerB[l]),
+      unchecked(layerIn[l]),
+      unchecked(layerOut[l]),
+      l + 1 < layerCount,
+    );
+    src = dst;
+  }
+  let mx: f32 = -Infinity;
+  for (let c = 0; c < CHAR_CLASS_COUNT; c++) mx = max(mx, load<f32>(src + ((<usize>c) << 2)));
+  let sum: f32 = 0;
+  for (let c = 0; c < CHAR_CLASS_COUNT; c++) {
+    const e = Mathf.exp(load<f32>(src + ((<usize>c) << 2)) - mx);
+    store<f32>(out + ((<usize>c) << 2), e);
+    sum += e;
+  }
+  const inv: f32 = 1 / sum;
+  for (let c = 0; c < CHAR_CLASS_COUNT; c++) {
+    const q = out + ((<usize>c) << 2);
+    store<f32>(q, load<f32>(q) * inv);
+  }
+}
+
+/**
+ * Classifies the character in box (x, y, w, h) of the 8-bit grey image at `img` (row stride `stride`;
+ * inverted = 1 for a light glyph on dark ground) and writes 36 f32 probabilities at `out` (CHAR_CLASSES
+ * order); uniform probabilities before classifierInit. A flat box (no glyph) scores an empty grid.
+ */
+export function classifyBox(
+  img: usize,
+  stride: i32,
+  x: i32,
+  y: i32,
+  w: i32,
+  h: i32,
+  inverted: i32,
+  out: usize,
+): void {
+  if (!ready) {
+    const u: f32 = 1.0 / <f32>CHAR_CLASS_COUNT;
+    for (let c = 0; c < CHAR_CLASS_COUNT; c++) store<f32>(out + ((<usize>c) << 2), u);
+    return;
+  }
+  classifyNormalise(img, stride, x, y, w, h, inverted, inputVec);
+  classifyVector(inputVec, out);
+}

@@ -1,0 +1,545 @@
+// Segmentation: deskew a localised candidate into a crop, binarise it adaptively (local mean over an
+// integral image, after Bradley & Roth 2007), find the character band(s) from rows rich in dark/light
+// transitions (one band, or two for a two-line plate), label connected components inside each band only
+// (so characters never join the border, the car body or the dark surround at night), merge broken
+// pieces, split touching characters at projection minima, and keep the largest run of
+// similar-height components. Character boxes land in ctx.charBoxes in crop coordinates.
+
+// biome-ignore lint/style/useImportType: AssemblyScript has no type-only imports
+import {
+  CANDIDATE_FIELDS,
+  COMPONENT_FIELDS,
+  Context,
+  CROP_MAX_HEIGHT,
+  CROP_MAX_WIDTH,
+  MAX_COMPONENTS,
+} from "../localise/context";
+import {
+  MAX_PLATE_CHARS,
+  PATCH_HEIGHT_PX,
+  PATCH_WIDTH_PX,
+  RESULT_ANGLE_MRAD,
+  RESULT_CHAR_HEIGHT_PX,
+  RESULT_CHARS,
+  RESULT_H,
+  RESULT_LINES,
+  RESULT_SCORE,
+  RESULT_W,
+  RESULT_X,
+  RESULT_Y,
+} from "../shared/constants";
+import { sampleRotated } from "./resample";
+
+/** Deskews candidate `index` into ctx.crop (frame is width × height). */
+export function cropCandidate(ctx: Context, width: i32, height: i32, index: i32): void {
+  const c = ctx.candidates + <usize>(index * CANDIDATE_FIELDS) * 4;
+  const bx = <f32>load<i32>(c);
+  const by = <f32>load<i32>(c, 4);
+  const bw = <f32>load<i32>(c, 8);
+  const bh = <f32>load<i32>(c, 12);
+  const angle = <f32>load<i32>(c, 20) * 0.001;
+  const cs = Mathf.cos(angle);
+  const sn = Mathf.abs(Mathf.sin(angle));
+  const det = cs * cs - sn * sn;
+  // the cell box bounds a rotated band of length L and thickness T
+  let L = (bw * cs - bh * sn) / det;
+  let T = (bh * cs - bw * sn) / det;
+  if (T < bh * 0.4) T = bh * 0.4;
+  if (T < 8) T = 8;
+  if (L < bw * 0.8) L = bw * 0.8;
+  const wf = L + T + 16;
+  const hf = T * 1.5 + 12;
+  let scale: f32 = 1;
+  if (T < 20) scale = 0.5;
+  if (T > 96) scale = T / 96;
+  if (wf / scale > <f32>CROP_MAX_WIDTH) scale = wf / <f32>CROP_MAX_WIDTH;
+  if (hf / scale > <f32>CROP_MAX_HEIGHT) scale = hf / <f32>CROP_MAX_HEIGHT;
+  let cw = <i32>(wf / scale);
+  let ch = <i32>(hf / scale);
+  if (cw > CROP_MAX_WIDTH) cw = CROP_MAX_WIDTH;
+  if (ch > CROP_MAX_HEIGHT) ch = CROP_MAX_HEIGHT;
+  ctx.cropWidth = cw;
+  ctx.cropHeight = ch;
+  ctx.cropCentreX = bx + bw * 0.5;
+  ctx.cropCentreY = by + bh * 0.5;
+  ctx.cropAngle = angle;
+  ctx.cropScale = scale;
+  sampleRotated(ctx.frame, width, height, ctx.cropCentreX, ctx.cropCentreY, angle, scale, ctx.crop, cw, ch);
+}
+
+/** Marks ctx.bin[i] = 1 where the crop is darker than its local mean (window 2r+1) by a margin. */
+export function binarise(ctx: Context, r: i32): void {
+  const w = ctx.cropWidth;
+  const h = ctx.cropHeight;
+  const iw = w + 1;
+  const I = ctx.integral;
+  memory.fill(I, 0, <usize>iw * 4);
+  for (let y = 0; y < h; y++) {
+    let rowSum: u32 = 0;
+    const src = ctx.crop + <usize>(y * w);
+    const prev = I + <usize>(y * iw) * 4;
+    const cur = I + <usize>((y + 1) * iw) * 4;
+    store<u32>(cur, 0);
+    for (let x = 0; x < w; x++) {
+      rowSum += load<u8>(src + <usize>x);
+      store<u32>(cur + ((<usize>(x + 1)) << 2), load<u32>(prev + ((<usize>(x + 1)) << 2)) + rowSum);
+    }
+  }
+  for (let y = 0; y < h; y++) {
+    const y0 = max(y - r, 0);
+    const y1 = min(y + r, h - 1);
+    const top = I + <usize>(y0 * iw) * 4;
+    const bot = I + <usize>((y1 + 1) * iw) * 4;
+    const src = ctx.crop + <usize>(y * w);
+    const dst = ctx.bin + <usize>(y * w);
+    for (let x = 0; x < w; x++) {
+      const x0 = max(x - r, 0);
+      const x1 = min(x + r, w - 1);
+      const cnt = <u32>((x1 - x0 + 1) * (y1 - y0 + 1));
+      const sum =
+        load<u32>(bot + ((<usize>(x1 + 1)) << 2)) -
+        load<u32>(top + ((<usize>(x1 + 1)) << 2)) -
+        load<u32>(bot + ((<usize>x0) << 2)) +
+        load<u32>(top + ((<usize>x0) << 2));
+      const mean = <i32>(sum / cnt);
+      let delta = mean >> 3;
+      if (delta < 10) delta = 10;
+      store<u8>(dst + <usize>x, <i32>load<u8>(src + <usize>x) + delta < mean ? 1 : 0);
+    }
+  }
+}
+
+function find(parents: usize, l: i32): i32 {
+  while (true) {
+    const p = load<i32>(parents + ((<usize>l) << 2));
+    if (p === l) return l;
+    const gp = load<i32>(parents + ((<usize>p) << 2));
+    store<i32>(parents + ((<usize>l) << 2), gp);
+    l = gp;
+  }
+}
+
+function union(parents: usize, a: i32, b: i32): i32 {
+  const ra = find(parents, a);
+  const rb = find(parents, b);
+  if (ra === rb) return ra;
+  if (ra < rb) {
+    store<i32>(parents + ((<usize>rb) << 2), ra);
+    return ra;
+  }
+  store<i32>(parents + ((<usize>ra) << 2), rb);
+  return rb;
+}
+
+function cf(ctx: Context, i: i32, f: i32): i32 {
+  return load<i32>(ctx.components + <usize>(i * COMPONENT_FIELDS + f) * 4);
+}
+
+function setCf(ctx: Context, i: i32, f: i32, v: i32): void {
+  store<i32>(ctx.components + <usize>(i * COMPONENT_FIELDS + f) * 4, v);
+}
+
+/** 8-connected components of ctx.bin within rows y0..y1; returns the count, boxes in ctx.components. */
+function label(ctx: Context, y0: i32, y1: i32): i32 {
+  const w = ctx.cropWidth;
+  const labels = ctx.labels;
+  const parents = ctx.parents;
+  let next = 1;
+  store<i32>(parents, 0);
+  for (let y = y0; y <= y1; y++) {
+    const brow = ctx.bin + <usize>(y * w);
+    const lrow = labels + ((<usize>(y * w)) << 2);
+    const urow = lrow - ((<usize>w) << 2);
+    for (let x = 0; x < w; x++) {
+      if (load<u8>(brow + <usize>x) === 0) {
+        store<i32>(lrow + ((<usize>x) << 2), 0);
+        continue;
+      }
+      let l = 0;
+      if (x > 0) l = load<i32>(lrow + ((<usize>(x - 1)) << 2));
+      if (y > y0) {
+        if (x > 0) {
+          const n = load<i32>(urow + ((<usize>(x - 1)) << 2));
+          if (n !== 0) l = l === 0 ? n : union(parents, l, n);
+        }
+        const u = load<i32>(urow + ((<usize>x) << 2));
+        if (u !== 0) l = l === 0 ? u : union(parents, l, u);
+        if (x + 1 < w) {
+          const n = load<i32>(urow + ((<usize>(x + 1)) << 2));
+          if (n !== 0) l = l === 0 ? n : union(parents, l, n);
+        }
+      }
+      if (l === 0 && next < MAX_COMPONENTS) {
+        l = next;
+        store<i32>(parents + ((<usize>next) << 2), next);
+        next++;
+      }
+      store<i32>(lrow + ((<usize>x) << 2), l);
+    }
+  }
+  // boxes per root, kept at the root's index, then compacted
+  for (let l = 1; l < next; l++) {
+    setCf(ctx, l, 0, 0x7fffffff);
+    setCf(ctx, l, 1, 0x7fffffff);
+    setCf(ctx, l, 2, -1);
+    setCf(ctx, l, 3, -1);
+    setCf(ctx, l, 4, 0);
+  }
+  for (let y = y0; y <= y1; y++) {
+    const lrow = labels + ((<usize>(y * w)) << 2);
+    for (let x = 0; x < w; x++) {
+      const l0 = load<i32>(lrow + ((<usize>x) << 2));
+      if (l0 === 0) continue;
+      const l = find(parents, l0);
+      if (x < cf(ctx, l, 0)) setCf(ctx, l, 0, x);
+      if (y < cf(ctx, l, 1)) setCf(ctx, l, 1, y);
+      if (x > cf(ctx, l, 2)) setCf(ctx, l, 2, x);
+      if (y > cf(ctx, l, 3)) setCf(ctx, l, 3, y);
+      setCf(ctx, l, 4, cf(ctx, l, 4) + 1);
+    }
+  }
+  let n = 0;
+  for (let l = 1; l < next; l++) {
+    if (load<i32>(parents + ((<usize>l) << 2)) !== l) continue;
+    if (cf(ctx, l, 4) < 3) continue;
+    for (let f = 0; f < 5; f++) setCf(ctx, n, f, cf(ctx, l, f));
+    setCf(ctx, n, 5, 1);
+    n++;
+  }
+  return n;
+}
+
+/** Dark pixels in column x between rows y0..y1. */
+function columnInk(ctx: Context, x: i32, y0: i32, y1: i32): i32 {
+  let s = 0;
+  for (let y = y0; y <= y1; y++) s += load<u8>(ctx.bin + <usize>(y * ctx.cropWidth + x));
+  return s;
+}
+
+/**
+ * Characters of the band rows y0..y1, appended to ctx.charBoxes from index `first` (x, y, w, h);
+ * returns how many were appended.
+ */
+function bandChars(ctx: Context, y0: i32, y1: i32, first: i32): i32 {
+  const bandH = y1 - y0 + 1;
+  const n = label(ctx, y0, y1);
+  // broken characters: pieces stacked in one column join
+  for (let pass = 0; pass < 2; pass++) {
+    for (let i = 0; i < n; i++) {
+      if (cf(ctx, i, 5) === 0) continue;
+      for (let j = i + 1; j < n; j++) {
+        if (cf(ctx, j, 5) === 0) continue;
+        const ax0 = cf(ctx, i, 0);
+        const ax1 = cf(ctx, i, 2);
+        const bx0 = cf(ctx, j, 0);
+        const bx1 = cf(ctx, j, 2);
+        const ov = min(ax1, bx1) - max(ax0, bx0) + 1;
+        const minW = min(ax1 - ax0, bx1 - bx0) + 1;
+        if (ov * 10 < minW * 7) continue;
+        const ny0 = min(cf(ctx, i, 1), cf(ctx, j, 1));
+        const ny1 = max(cf(ctx, i, 3), cf(ctx, j, 3));
+        const nx0 = min(ax0, bx0);
+        const nx1 = max(ax1, bx1);
+        if ((nx1 - nx0 + 1) * 10 > (ny1 - ny0 + 1) * 9) continue;
+        setCf(ctx, i, 0, nx0);
+        setCf(ctx, i, 1, ny0);
+        setCf(ctx, i, 2, nx1);
+        setCf(ctx, i, 3, ny1);
+        setCf(ctx, i, 4, cf(ctx, i, 4) + cf(ctx, j, 4));
+        setCf(ctx, j, 5, 0);
+      }
+    }
+  }
+  // character-like: at least half the band high, not a solid block (the national band, a flag)
+  let m = 0;
+  for (let i = 0; i < n; i++) {
+    if (cf(ctx, i, 5) === 0) continue;
+    const w = cf(ctx, i, 2) - cf(ctx, i, 0) + 1;
+    const h = cf(ctx, i, 3) - cf(ctx, i, 1) + 1;
+    if (h * 2 < bandH || h < 6) continue;
+    if (cf(ctx, i, 4) * 100 > w * h * 88 && w * 10 > h * 4) continue;
+    if (w > h * 4) continue;
+    for (let f = 0; f < 5; f++) setCf(ctx, m, f, cf(ctx, i, f));
+    setCf(ctx, m, 5, 1);
+    m++;
+  }
+  if (m < 1) return 0;
+  // median height: insertion sort of heights into the parents scratch (free after labelling)
+  const hs = ctx.parents;
+  for (let i = 0; i < m; i++) {
+    const h = cf(ctx, i, 3) - cf(ctx, i, 1) + 1;
+    let k = i;
+    while (k > 0 && load<i32>(hs + ((<usize>(k - 1)) << 2)) > h) {
+      store<i32>(hs + ((<usize>k) << 2), load<i32>(hs + ((<usize>(k - 1)) << 2)));
+      k--;
+    }
+    store<i32>(hs + ((<usize>k) << 2), h);
+  }
+  const med = load<i32>(hs + ((<usize>(m >> 1)) << 2));
+  // boxes of similar height, wide ones split at ink minima (touching characters), sorted by x
+  const boxes = ctx.charBoxes + ((<usize>first) << 4);
+  const cap = MAX_PLATE_CHARS * 2 - first;
+  let k = 0;
+  for (let i = 0; i < m && k < cap; i++) {
+    const x0 = cf(ctx, i, 0);
+    const cy0 = cf(ctx, i, 1);
+    const x1 = cf(ctx, i, 2);
+    const cy1 = cf(ctx, i, 3);
+    const w = x1 - x0 + 1;
+    const h = cy1 - cy0 + 1;
+    if (h * 100 < med * 72 || h * 100 > med * 122) continue;
+    let parts = 1;
+    if (w * 100 > med * 92) {
+      parts = <i32>Mathf.round(<f32>w / (<f32>med * 0.66));
+      if (parts < 2) parts = 2;
+      if (parts > 4) parts = 4;
+    }
+    let start = x0;
+    for (let p = 1; p <= parts && k < cap; p++) {
+      let end = x1;
+      if (p < parts) {
+        const expect = x0 + (w * p) / parts;
+        const reach = w / (parts * 4) + 1;
+        let best = expect;
+        let bestInk = 0x7fffffff;
+        for (let x = expect - reach; x <= expect + reach; x++) {
+          if (x <= start || x >= x1) continue;
+          const ink = columnInk(ctx, x, cy0, cy1);
+          if (ink < bestInk) {
+            bestInk = ink;
+            best = x;
+          }
+        }
+        end = best - 1;
+      }
+      if (end >= start) {
+        // insert sorted by x
+        let q = k;
+        while (q > 0 && load<i32>(boxes + ((<usize>(q - 1)) << 4)) > start) {
+          memory.copy(boxes + ((<usize>q) << 4), boxes + ((<usize>(q - 1)) << 4), 16);
+          q--;
+        }
+        const b = boxes + ((<usize>q) << 4);
+        store<i32>(b, start);
+        store<i32>(b, cy0, 4);
+        store<i32>(b, end - start + 1, 8);
+        store<i32>(b, h, 12);
+        k++;
+      }
+      start = end + 2;
+    }
+  }
+  if (k === 0) return 0;
+  // the plate is the longest run of boxes without a gap wider than a character height
+  let bestStart = 0;
+  let bestLen = 0;
+  let runStart = 0;
+  for (let i = 1; i <= k; i++) {
+    let breakHere = i === k;
+    if (!breakHere) {
+      const prevEnd =
+        load<i32>(boxes + ((<usize>(i - 1)) << 4)) + load<i32>(boxes + ((<usize>(i - 1)) << 4), 8);
+      const gap = load<i32>(boxes + ((<usize>i) << 4)) - prevEnd;
+      breakHere = gap * 100 > med * 115;
+    }
+    if (breakHere) {
+      if (i - runStart > bestLen) {
+        bestLen = i - runStart;
+        bestStart = runStart;
+      }
+      runStart = i;
+    }
+  }
+  if (bestStart > 0) memory.copy(boxes, boxes + ((<usize>bestStart) << 4), (<usize>bestLen) << 4);
+  return bestLen;
+}
+
+/** Rows rich in transitions form bands; writes up to two (y0, y1) pairs to out and returns how many. */
+function findBands(ctx: Context, out: StaticArray<i32>): i32 {
+  const w = ctx.cropWidth;
+  const h = ctx.cropHeight;
+  const T = ctx.rowTransitions;
+  let maxT = 0;
+  for (let y = 0; y < h; y++) {
+    const row = ctx.bin + <usize>(y * w);
+    let t = 0;
+    let prev = load<u8>(row);
+    for (let x = 1; x < w; x++) {
+      const b = load<u8>(row + <usize>x);
+      if (b !== prev) t++;
+      prev = b;
+    }
+    store<i32>(T + ((<usize>y) << 2), t);
+    if (t > maxT) maxT = t;
+  }
+  let thr = (maxT * 2) / 5;
+  if (thr < 4) thr = 4;
+  // runs of rows over the threshold, allowing one-row dips
+  let best0 = -1;
+  let best1 = -1;
+  let bestSum = 0;
+  let sec0 = -1;
+  let sec1 = -1;
+  let secSum = 0;
+  let y = 0;
+  while (y < h) {
+    if (load<i32>(T + ((<usize>y) << 2)) < thr) {
+      y++;
+      continue;
+    }
+    const s0 = y;
+    let sum = 0;
+    let e = y;
+    while (y < h) {
+      const t = load<i32>(T + ((<usize>y) << 2));
+      if (t >= thr) {
+        sum += t;
+        e = y;
+      } else if (!(y + 1 < h && load<i32>(T + ((<usize>(y + 1)) << 2)) >= thr)) break;
+      y++;
+    }
+    if (e - s0 + 1 >= 4) {
+      if (sum > bestSum) {
+        sec0 = best0;
+        sec1 = best1;
+        secSum = bestSum;
+        best0 = s0;
+        best1 = e;
+        bestSum = sum;
+      } else if (sum > secSum) {
+        sec0 = s0;
+        sec1 = e;
+        secSum = sum;
+      }
+    }
+    y++;
+  }
+  if (best0 < 0) return 0;
+  const bh = best1 - best0 + 1;
+  const grow = bh / 10 + 1;
+  out[0] = max(0, best0 - grow);
+  out[1] = min(h - 1, best1 + grow);
+  if (sec0 < 0) return 1;
+  const sh = sec1 - sec0 + 1;
+  const gap = sec0 > best1 ? sec0 - best1 : best0 - sec1;
+  if (sh * 10 < bh * 6 || sh * 10 > bh * 17 || gap > max(bh, sh)) return 1;
+  const sgrow = sh / 10 + 1;
+  const a0 = max(0, sec0 - sgrow);
+  const a1 = min(h - 1, sec1 + sgrow);
+  if (sec0 < best0) {
+    out[2] = out[0];
+    out[3] = out[1];
+    out[0] = a0;
+    out[1] = min(a1, out[2] - 1);
+  } else {
+    out[2] = max(a0, out[1] + 1);
+    out[3] = a1;
+  }
+  return 2;
+}
+
+const bands = new StaticArray<i32>(4);
+
+/**
+ * Segments the crop made by cropCandidate: fills ctx.charBoxes (crop coordinates, top line first) and the
+ * result record at `result` (frame box, counts, skew, char height). Returns the character count.
+ */
+export function segmentCrop(ctx: Context, result: usize): i32 {
+  let r = ctx.cropHeight / 5;
+  if (r < 4) r = 4;
+  if (r > 32) r = 32;
+  binarise(ctx, r);
+  const nb = findBands(ctx, bands);
+  if (nb === 0) return 0;
+  let n = bandChars(ctx, bands[0], bands[1], 0);
+  let lines = 1;
+  if (nb === 2 && n > 0) {
+    const n2 = bandChars(ctx, bands[2], bands[3], n);
+    if (n2 >= 2) {
+      n += n2;
+      lines = 2;
+    } else if (n2 === 1) {
+      // a lone box is not a second line
+    }
+  }
+  if (n < 2) return 0;
+  if (n > MAX_PLATE_CHARS) n = MAX_PLATE_CHARS;
+  // group bounds, median-ish height (first char) and frame box of the plate (chars plus margins)
+  let gx0 = 0x7fffffff;
+  let gy0 = 0x7fffffff;
+  let gx1 = -1;
+  let gy1 = -1;
+  let hsum = 0;
+  for (let i = 0; i < n; i++) {
+    const b = ctx.charBoxes + ((<usize>i) << 4);
+    const x = load<i32>(b);
+    const y = load<i32>(b, 4);
+    const w = load<i32>(b, 8);
+    const h = load<i32>(b, 12);
+    gx0 = min(gx0, x);
+    gy0 = min(gy0, y);
+    gx1 = max(gx1, x + w);
+    gy1 = max(gy1, y + h);
+    hsum += h;
+  }
+  const ch = <f32>hsum / <f32>n;
+  const mx = ch * 0.25;
+  const my = ch * 0.22;
+  const u0 = <f32>gx0 - mx;
+  const u1 = <f32>gx1 + mx;
+  const v0 = <f32>gy0 - my;
+  const v1 = <f32>gy1 + my;
+  const s = ctx.cropScale;
+  const c = Mathf.cos(ctx.cropAngle) * s;
+  const sn = Mathf.sin(ctx.cropAngle) * s;
+  const hw = <f32>ctx.cropWidth * 0.5;
+  const hh = <f32>ctx.cropHeight * 0.5;
+  let fx0: f32 = 1e9;
+  let fy0: f32 = 1e9;
+  let fx1: f32 = -1e9;
+  let fy1: f32 = -1e9;
+  for (let k = 0; k < 4; k++) {
+    const u = (k & 1 ? u1 : u0) - hw;
+    const v = (k & 2 ? v1 : v0) - hh;
+    const X = ctx.cropCentreX + u * c - v * sn;
+    const Y = ctx.cropCentreY + u * sn + v * c;
+    fx0 = Mathf.min(fx0, X);
+    fy0 = Mathf.min(fy0, Y);
+    fx1 = Mathf.max(fx1, X);
+    fy1 = Mathf.max(fy1, Y);
+  }
+  store<i32>(result + ((<usize>RESULT_X) << 2), <i32>Mathf.round(fx0));
+  store<i32>(result + ((<usize>RESULT_Y) << 2), <i32>Mathf.round(fy0));
+  store<i32>(result + ((<usize>RESULT_W) << 2), <i32>Mathf.round(fx1 - fx0));
+  store<i32>(result + ((<usize>RESULT_H) << 2), <i32>Mathf.round(fy1 - fy0));
+  store<i32>(result + ((<usize>RESULT_CHARS) << 2), n);
+  store<i32>(result + ((<usize>RESULT_LINES) << 2), lines);
+  store<i32>(result + ((<usize>RESULT_ANGLE_MRAD) << 2), <i32>Mathf.round(ctx.cropAngle * 1000));
+  store<i32>(result + ((<usize>RESULT_SCORE) << 2), 0);
+  store<i32>(result + ((<usize>RESULT_CHAR_HEIGHT_PX) << 2), <i32>Mathf.round(ch * s));
+  return n;
+}
+
+/** Cuts the plate patch (PATCH_WIDTH_PX × PATCH_HEIGHT_PX grey) around the plate in `result`. */
+export function cutPatch(ctx: Context, width: i32, height: i32, result: usize, dst: usize): void {
+  const x = <f32>load<i32>(result + ((<usize>RESULT_X) << 2));
+  const y = <f32>load<i32>(result + ((<usize>RESULT_Y) << 2));
+  const w = <f32>load<i32>(result + ((<usize>RESULT_W) << 2));
+  const h = <f32>load<i32>(result + ((<usize>RESULT_H) << 2));
+  const a = ctx.cropAngle;
+  // the plate's own length, not its rotated bounding box
+  const plateLen = (w - h * Mathf.abs(Mathf.sin(a))) / Mathf.max(Mathf.cos(a), 0.5);
+  const scale = (Mathf.max(plateLen, 8) * 1.1) / <f32>PATCH_WIDTH_PX;
+  sampleRotated(
+    ctx.frame,
+    width,
+    height,
+    x + w * 0.5,
+    y + h * 0.5,
+    a,
+    scale,
+    dst,
+    PATCH_WIDTH_PX,
+    PATCH_HEIGHT_PX,
+  );
+}

@@ -1,0 +1,230 @@
+import { existsSync } from "node:fs";
+import {
+  CHAR_CLASS_COUNT,
+  MAX_PLATE_CHARS,
+  PATCH_HEIGHT_PX,
+  PATCH_WIDTH_PX,
+  RECOGNISE_MEMORY_PAGES,
+  RESULT_CHARS,
+  RESULT_FIELDS,
+  RESULT_H,
+  RESULT_LINES,
+  RESULT_W,
+  RESULT_X,
+  RESULT_Y,
+} from "../../assembly/shared/constants.js";
+import type { Box, FrameRead } from "../domain/read.js";
+import { KestrelError } from "../errors/index.js";
+import { asImports, kernelModule } from "../wasm/module.js";
+import { CLASSIFIER_WEIGHTS_PATH, loadClassifierWeights } from "./classifier.js";
+import { bestPlates, type PlateRegion } from "./syntax.js";
+
+export interface RecogniserOptions {
+  /** "gb": only valid UK marks; "any": any string of the 36 classes (foreign plates). */
+  region: PlateRegion;
+  /** Alternatives reported per read (the first is the read itself). */
+  topCandidates: number;
+  /** Largest frame this recogniser will be given (default 1920 × 1080). */
+  maxWidthPx?: number;
+  maxHeightPx?: number;
+  /** Reads whose best reading is less probable than this are dropped (default 0.2). */
+  minReadConfidence?: number;
+  /** Use the SIMD build (default: when the host supports it). */
+  simd?: boolean;
+  /** Classifier weights; default `loadClassifierWeights()`. */
+  weights?: Uint8Array;
+}
+
+/** [x, y, w, h] in frame pixels. */
+export type Roi = [number, number, number, number];
+
+/** Time spent per stage of the last `read` call, in ms (for the benchmark). */
+export interface StageTimes {
+  localiseMs: number;
+  segmentMs: number;
+  classifyMs: number;
+  syntaxMs: number;
+}
+
+interface RecogniseExports {
+  allocBytes(bytes: number): number;
+  init(maxWidth: number, maxHeight: number): number;
+  frameSlot(ctx: number): number;
+  frameSlotBytes(ctx: number): number;
+  resultsPtr(ctx: number): number;
+  scoresPtr(ctx: number): number;
+  patchesPtr(ctx: number): number;
+  candidatesPtr(ctx: number): number;
+  candidateCount(ctx: number): number;
+  localise(ctx: number, width: number, height: number, x: number, y: number, w: number, h: number): number;
+  segmentCandidates(ctx: number, width: number, height: number, classify: number): number;
+  recognise(ctx: number, width: number, height: number, x: number, y: number, w: number, h: number): number;
+  classifierInit(weightsPtr: number, weightsBytes: number): number;
+}
+
+const MAX_RESULT_SCORES = MAX_PLATE_CHARS * CHAR_CLASS_COUNT;
+const PATCH_BYTES = PATCH_WIDTH_PX * PATCH_HEIGHT_PX;
+
+/**
+ * Reads plates from grey frames with the wasm recogniser (localise ─► segment ─► classify) and the UK
+ * syntax on the host. One instance per thread; it owns a fixed-size shared memory, so another thread
+ * can write a frame straight into `frameSlot()` and no view ever detaches.
+ */
+export class Recogniser {
+  readonly memory: WebAssembly.Memory;
+  readonly region: PlateRegion;
+  readonly topCandidates: number;
+  readonly maxWidthPx: number;
+  readonly maxHeightPx: number;
+  private readonly minReadConfidence: number;
+  private readonly wasm: RecogniseExports;
+  private readonly ctx: number;
+  private readonly slot: number;
+  private readonly results: Int32Array;
+  private readonly scores: Float32Array;
+  private readonly patches: Uint8Array;
+
+  private constructor(options: RecogniserOptions, weights: Uint8Array | undefined) {
+    this.region = options.region;
+    this.topCandidates = Math.max(1, options.topCandidates);
+    this.maxWidthPx = options.maxWidthPx ?? 1920;
+    this.maxHeightPx = options.maxHeightPx ?? 1080;
+    this.minReadConfidence = options.minReadConfidence ?? 0.2;
+    this.memory = new WebAssembly.Memory({
+      initial: RECOGNISE_MEMORY_PAGES,
+      maximum: RECOGNISE_MEMORY_PAGES,
+      shared: true,
+    });
+    const instance = new WebAssembly.Instance(
+      kernelModule("recognise", options.simd),
+      asImports(this.memory),
+    );
+    this.wasm = instance.exports as unknown as RecogniseExports;
+    this.ctx = this.wasm.init(this.maxWidthPx, this.maxHeightPx);
+    this.slot = this.wasm.frameSlot(this.ctx);
+    const buf = this.memory.buffer;
+    this.results = new Int32Array(buf, this.wasm.resultsPtr(this.ctx));
+    this.scores = new Float32Array(buf, this.wasm.scoresPtr(this.ctx));
+    this.patches = new Uint8Array(buf, this.wasm.patchesPtr(this.ctx));
+    if (weights) {
+      const ptr = this.wasm.allocBytes(weights.byteLength);
+      if (ptr === 0) throw new KestrelError("KESTREL_E_WASM_LOAD", "classifier weights do not fit in memory");
+      new Uint8Array(buf, ptr, weights.byteLength).set(weights);
+      const status = this.wasm.classifierInit(ptr, weights.byteLength);
+      if (status < 0) {
+        throw new KestrelError("KESTREL_E_WASM_LOAD", `classifier rejected its weights (status ${status})`);
+      }
+    }
+  }
+
+  /** Loads the recogniser module and the classifier weights (synchronously). */
+  static create(options: RecogniserOptions): Recogniser {
+    return new Recogniser(options, options.weights ?? defaultWeights());
+  }
+
+  /** Where to write a width × height grey frame (stride = width) before calling `read`. */
+  frameSlot(): { offset: number; capacityBytes: number } {
+    return { offset: this.slot, capacityBytes: this.wasm.frameSlotBytes(this.ctx) };
+  }
+
+  /** Reads the plates on the frame currently in the slot; `roi` restricts the search. */
+  read(widthPx: number, heightPx: number, roi?: Roi, times?: StageTimes): FrameRead[] {
+    this.checkSize(widthPx, heightPx);
+    const [rx, ry, rw, rh] = roi ?? [0, 0, 0, 0];
+    let n: number;
+    if (times) {
+      const t0 = performance.now();
+      this.wasm.localise(this.ctx, widthPx, heightPx, rx, ry, rw, rh);
+      const t1 = performance.now();
+      this.wasm.segmentCandidates(this.ctx, widthPx, heightPx, 0);
+      const t2 = performance.now();
+      n = this.wasm.segmentCandidates(this.ctx, widthPx, heightPx, 1);
+      const t3 = performance.now();
+      times.localiseMs += t1 - t0;
+      times.segmentMs += t2 - t1;
+      times.classifyMs += t3 - t2 - (t2 - t1);
+    } else {
+      n = this.wasm.recognise(this.ctx, widthPx, heightPx, rx, ry, rw, rh);
+    }
+    const t4 = times ? performance.now() : 0;
+    const reads = this.collect(n);
+    if (times) times.syntaxMs += performance.now() - t4;
+    return reads;
+  }
+
+  /** Copies a grey frame into the slot, then reads it. */
+  readImage(grey: Uint8Array, widthPx: number, heightPx: number, roi?: Roi): FrameRead[] {
+    this.checkSize(widthPx, heightPx);
+    if (grey.byteLength < widthPx * heightPx) {
+      throw new KestrelError(
+        "KESTREL_E_INPUT_INVALID",
+        `frame holds ${grey.byteLength} bytes, need ${widthPx * heightPx}`,
+      );
+    }
+    new Uint8Array(this.memory.buffer, this.slot, widthPx * heightPx).set(
+      grey.subarray(0, widthPx * heightPx),
+    );
+    return this.read(widthPx, heightPx, roi);
+  }
+
+  /** Localiser candidates of the last read: [x, y, w, h] in frame pixels (for diagnostics and tests). */
+  lastCandidates(): Box[] {
+    const view = new Int32Array(this.memory.buffer, this.wasm.candidatesPtr(this.ctx));
+    const out: Box[] = [];
+    const n = this.wasm.candidateCount(this.ctx);
+    for (let i = 0; i < n; i++) {
+      out.push([view[i * 8]!, view[i * 8 + 1]!, view[i * 8 + 2]!, view[i * 8 + 3]!]);
+    }
+    return out;
+  }
+
+  private checkSize(widthPx: number, heightPx: number): void {
+    if (!(widthPx > 0 && heightPx > 0 && widthPx <= this.maxWidthPx && heightPx <= this.maxHeightPx)) {
+      throw new KestrelError(
+        "KESTREL_E_INPUT_INVALID",
+        `frame ${widthPx}x${heightPx} outside 1x1..${this.maxWidthPx}x${this.maxHeightPx}`,
+      );
+    }
+  }
+
+  private collect(n: number): FrameRead[] {
+    const reads: FrameRead[] = [];
+    for (let i = 0; i < n; i++) {
+      const rec = i * RESULT_FIELDS;
+      const chars = this.results[rec + RESULT_CHARS]!;
+      const scores = this.scores.subarray(
+        i * MAX_RESULT_SCORES,
+        i * MAX_RESULT_SCORES + chars * CHAR_CLASS_COUNT,
+      );
+      const readings = bestPlates(scores, chars, {
+        region: this.region,
+        top: this.topCandidates,
+        twoLine: this.results[rec + RESULT_LINES] === 2,
+      });
+      const best = readings[0];
+      if (!best || best.confidence < this.minReadConfidence) continue;
+      const patch = this.patches.slice(i * PATCH_BYTES, (i + 1) * PATCH_BYTES);
+      reads.push({
+        plate: best.plate,
+        confidence: best.confidence,
+        charConfidences: best.charConfidences,
+        box: [
+          this.results[rec + RESULT_X]!,
+          this.results[rec + RESULT_Y]!,
+          this.results[rec + RESULT_W]!,
+          this.results[rec + RESULT_H]!,
+        ],
+        candidates: readings.map((r) => ({ plate: r.plate, confidence: r.confidence })),
+        patch: { widthPx: PATCH_WIDTH_PX, heightPx: PATCH_HEIGHT_PX, pixels: patch },
+      });
+    }
+    // two results can read as the same plate (a plate and its reflection or a duplicate candidate)
+    reads.sort((a, b) => b.confidence - a.confidence);
+    return reads.filter((r, i) => reads.findIndex((o) => o.plate === r.plate) === i);
+  }
+}
+
+function defaultWeights(): Uint8Array | undefined {
+  // Until the trained weights are committed the classifier answers uniformly and nothing reads.
+  return existsSync(CLASSIFIER_WEIGHTS_PATH) ? loadClassifierWeights() : undefined;
+}

@@ -1,0 +1,2 @@
+export { encodeGreyPng } from "./patch-png.js";
+export { Tracker, type TrackerOptions } from "./tracker.js";

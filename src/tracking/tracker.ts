@@ -1,0 +1,326 @@
+import type {
+  Box,
+  Direction,
+  FinalRead,
+  FrameRead,
+  PlateCandidate,
+  ProvisionalRead,
+} from "../domain/read.js";
+import { encodeGreyPng } from "./patch-png.js";
+
+export interface TrackerOptions {
+  cameraId: string;
+  /** The camera's configured direction of travel: used when box growth does not tell. */
+  direction?: Direction;
+  /** A track emits one ProvisionalRead when its voted plate first reaches this confidence. */
+  provisionalConfidence: number;
+  /** A track's FinalRead is emitted only at or above this voted confidence. */
+  minConfidence: number;
+  engineVersion: string;
+  /** Reads a track needs before it emits anything (default 2: one frame alone is not a vehicle pass). */
+  minFramesRead?: number;
+  /** A track ends after this many frames without a read (default 12)… */
+  maxGapFrames?: number;
+  /** …or this much capture time without a read (default 1000 ms). */
+  maxGapMs?: number;
+  /** Alternatives reported per read (default 5). */
+  topCandidates?: number;
+}
+
+interface Observation {
+  frameIndex: number;
+  captureTimeMs: number;
+  read: FrameRead;
+}
+
+interface Track {
+  passId: string;
+  observations: Observation[];
+  /** Σ over reads of each candidate's confidence. */
+  plateVotes: Map<string, number>;
+  provisional: boolean;
+  lastFrame: number;
+  lastMs: number;
+  /** Box centre motion per frame (frame pixels), for predicting where the plate is next. */
+  vx: number;
+  vy: number;
+}
+
+const iou = (a: Box, b: Box): number => {
+  const iw = Math.min(a[0] + a[2], b[0] + b[2]) - Math.max(a[0], b[0]);
+  const ih = Math.min(a[1] + a[3], b[1] + b[3]) - Math.max(a[1], b[1]);
+  if (iw <= 0 || ih <= 0) return 0;
+  const inter = iw * ih;
+  return inter / (a[2] * a[3] + b[2] * b[3] - inter);
+};
+
+/** Levenshtein distance (plates are at most ~10 characters). */
+function editDistance(a: string, b: string): number {
+  const row = Array.from({ length: b.length + 1 }, (_, i) => i);
+  for (let i = 1; i <= a.length; i++) {
+    let diag = row[0]!;
+    row[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const up = row[j]!;
+      row[j] = Math.min(row[j]! + 1, row[j - 1]! + 1, diag + (a[i - 1] === b[j - 1] ? 0 : 1));
+      diag = up;
+    }
+  }
+  return row[b.length]!;
+}
+
+/**
+ * One camera's tracker: associates each frame's reads with vehicle tracks (by predicted box overlap and
+ * plate similarity), votes across a track's frames, emits a ProvisionalRead as soon as a track is
+ * confidently read and exactly one FinalRead when the track ends.
+ */
+export class Tracker {
+  private readonly options: Required<Omit<TrackerOptions, "direction">> & { direction?: Direction };
+  private tracks: Track[] = [];
+  private sequence = 0;
+
+  constructor(options: TrackerOptions) {
+    this.options = {
+      minFramesRead: 2,
+      maxGapFrames: 12,
+      maxGapMs: 1000,
+      topCandidates: 5,
+      ...options,
+    };
+  }
+
+  /** Tracks currently open (vehicles in view or recently seen). */
+  get openTracks(): number {
+    return this.tracks.length;
+  }
+
+  /** Adds one frame's reads; returns what this frame settles (provisional reads, ended passes). */
+  push(frameIndex: number, captureTimeMs: number, reads: FrameRead[]): (ProvisionalRead | FinalRead)[] {
+    const out: (ProvisionalRead | FinalRead)[] = [];
+    this.associate(frameIndex, captureTimeMs, reads, out);
+    const o = this.options;
+    const open: Track[] = [];
+    for (const t of this.tracks) {
+      if (frameIndex - t.lastFrame > o.maxGapFrames || captureTimeMs - t.lastMs > o.maxGapMs) {
+        const final = this.finish(t);
+        if (final) out.push(final);
+      } else {
+        open.push(t);
+      }
+    }
+    this.tracks = open;
+    return out;
+  }
+
+  /** Ends every open track (end of stream); returns their final reads. */
+  flush(): FinalRead[] {
+    const out: FinalRead[] = [];
+    for (const t of this.tracks) {
+      const final = this.finish(t);
+      if (final) out.push(final);
+    }
+    this.tracks = [];
+    return out;
+  }
+
+  private associate(
+    frameIndex: number,
+    captureTimeMs: number,
+    reads: FrameRead[],
+    out: (ProvisionalRead | FinalRead)[],
+  ): void {
+    // every (track, read) pair that could be the same vehicle, best first, assigned greedily
+    const pairs: { t: Track; r: number; score: number }[] = [];
+    for (const t of this.tracks) {
+      const last = t.observations[t.observations.length - 1]!;
+      const gap = frameIndex - t.lastFrame;
+      const lb = last.read.box;
+      const predicted: Box = [lb[0] + t.vx * gap, lb[1] + t.vy * gap, lb[2], lb[3]];
+      const best = this.votedPlate(t);
+      reads.forEach((read, r) => {
+        const b = read.box;
+        const overlap = iou(predicted, b);
+        const dx = predicted[0] + predicted[2] / 2 - (b[0] + b[2] / 2);
+        const dy = predicted[1] + predicted[3] / 2 - (b[1] + b[3] / 2);
+        const dist = Math.hypot(dx, dy) / Math.max(predicted[2], b[2], 1);
+        const distance = editDistance(best.plate, read.plate);
+        const similar = 1 - distance / Math.max(best.plate.length, read.plate.length, 1);
+        const near = overlap > 0.05 || dist < 1.5;
+        if (!near) return;
+        if (similar < 0.5 && overlap < 0.3) return;
+        pairs.push({ t, r, score: overlap + similar + 1 / (1 + dist) });
+      });
+    }
+    pairs.sort((a, b) => b.score - a.score);
+    const usedTracks = new Set<Track>();
+    const usedReads = new Set<number>();
+    for (const p of pairs) {
+      if (usedTracks.has(p.t) || usedReads.has(p.r)) continue;
+      usedTracks.add(p.t);
+      usedReads.add(p.r);
+      this.addObservation(p.t, frameIndex, captureTimeMs, reads[p.r]!, out);
+    }
+    reads.forEach((read, r) => {
+      if (usedReads.has(r)) return;
+      const t: Track = {
+        passId: `${this.options.cameraId}-${captureTimeMs}-${this.sequence++}`,
+        observations: [],
+        plateVotes: new Map(),
+        provisional: false,
+        lastFrame: frameIndex,
+        lastMs: captureTimeMs,
+        vx: 0,
+        vy: 0,
+      };
+      this.tracks.push(t);
+      this.addObservation(t, frameIndex, captureTimeMs, read, out);
+    });
+  }
+
+  private addObservation(
+    t: Track,
+    frameIndex: number,
+    captureTimeMs: number,
+    read: FrameRead,
+    out: (ProvisionalRead | FinalRead)[],
+  ): void {
+    const prev = t.observations[t.observations.length - 1];
+    if (prev && frameIndex > prev.frameIndex) {
+      const gap = frameIndex - prev.frameIndex;
+      const vx = (read.box[0] + read.box[2] / 2 - (prev.read.box[0] + prev.read.box[2] / 2)) / gap;
+      const vy = (read.box[1] + read.box[3] / 2 - (prev.read.box[1] + prev.read.box[3] / 2)) / gap;
+      t.vx = t.observations.length > 1 ? 0.5 * t.vx + 0.5 * vx : vx;
+      t.vy = t.observations.length > 1 ? 0.5 * t.vy + 0.5 * vy : vy;
+    }
+    t.observations.push({ frameIndex, captureTimeMs, read });
+    t.lastFrame = frameIndex;
+    t.lastMs = captureTimeMs;
+    for (const c of read.candidates)
+      t.plateVotes.set(c.plate, (t.plateVotes.get(c.plate) ?? 0) + c.confidence);
+    if (t.provisional || t.observations.length < Math.min(2, this.options.minFramesRead)) return;
+    const voted = this.votedPlate(t);
+    if (voted.confidence < this.options.provisionalConfidence) return;
+    t.provisional = true;
+    out.push({
+      kind: "provisional",
+      passId: t.passId,
+      cameraId: this.options.cameraId,
+      captureTimeMs,
+      frameIndex,
+      plate: voted.plate,
+      confidence: voted.confidence,
+      candidates: this.candidates(t),
+      box: read.box,
+      ...(read.patch
+        ? { patch: encodeGreyPng(read.patch.pixels, read.patch.widthPx, read.patch.heightPx) }
+        : {}),
+    });
+  }
+
+  /**
+   * The track's plate: per-character votes (each read's characters weighted by their confidence) among
+   * reads of the most supported length; if that string is not one the syntax ever proposed, the plate
+   * with the most summed candidate confidence. Confidence is the plate's mean posterior over the reads.
+   */
+  private votedPlate(t: Track): PlateCandidate {
+    const n = t.observations.length;
+    let bestPlate = "";
+    let bestVotes = -1;
+    for (const [plate, v] of t.plateVotes) {
+      if (v > bestVotes) {
+        bestVotes = v;
+        bestPlate = plate;
+      }
+    }
+    const byLength = new Map<number, number>();
+    for (const o of t.observations) {
+      byLength.set(o.read.plate.length, (byLength.get(o.read.plate.length) ?? 0) + o.read.confidence);
+    }
+    let length = 0;
+    let lengthWeight = -1;
+    for (const [len, w] of byLength) {
+      if (w > lengthWeight) {
+        lengthWeight = w;
+        length = len;
+      }
+    }
+    const columns: Map<string, number>[] = Array.from({ length }, () => new Map());
+    for (const o of t.observations) {
+      if (o.read.plate.length !== length) continue;
+      for (let i = 0; i < length; i++) {
+        const ch = o.read.plate[i]!;
+        const w = o.read.charConfidences[i] ?? o.read.confidence;
+        columns[i]!.set(ch, (columns[i]!.get(ch) ?? 0) + w);
+      }
+    }
+    const charVoted = columns
+      .map(
+        (col) => [...col.entries()].reduce((a, b) => (b[1] > a[1] ? b : a), ["", -1] as [string, number])[0],
+      )
+      .join("");
+    const plate = t.plateVotes.has(charVoted) ? charVoted : bestPlate;
+    return { plate, confidence: Math.min(1, (t.plateVotes.get(plate) ?? 0) / Math.max(n, 1)) };
+  }
+
+  private candidates(t: Track): PlateCandidate[] {
+    const n = Math.max(t.observations.length, 1);
+    return [...t.plateVotes.entries()]
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, this.options.topCandidates)
+      .map(([plate, v]) => ({ plate, confidence: Math.min(1, v / n) }));
+  }
+
+  private finish(t: Track): FinalRead | undefined {
+    const o = this.options;
+    if (t.observations.length < o.minFramesRead) return undefined;
+    const voted = this.votedPlate(t);
+    if (voted.confidence < o.minConfidence) return undefined;
+    const agreeing = t.observations.filter((ob) => ob.read.plate === voted.plate);
+    const pool = agreeing.length > 0 ? agreeing : t.observations;
+    const best = pool.reduce((a, b) => (b.read.confidence > a.read.confidence ? b : a));
+    const charConfidences = Array.from({ length: voted.plate.length }, (_, i) => {
+      let sum = 0;
+      for (const ob of agreeing) sum += ob.read.charConfidences[i] ?? 0;
+      return agreeing.length > 0 ? sum / agreeing.length : voted.confidence;
+    });
+    const first = t.observations[0]!;
+    const last = t.observations[t.observations.length - 1]!;
+    const candidates = this.candidates(t);
+    // the voted plate leads the candidates even when per-character voting picked it over the sum leader
+    const ordered = [voted, ...candidates.filter((c) => c.plate !== voted.plate)].slice(0, o.topCandidates);
+    return {
+      kind: "final",
+      passId: t.passId,
+      cameraId: o.cameraId,
+      plate: voted.plate,
+      confidence: voted.confidence,
+      charConfidences,
+      candidates: ordered,
+      captureTimeMs: best.captureTimeMs,
+      firstCaptureMs: first.captureTimeMs,
+      lastCaptureMs: last.captureTimeMs,
+      firstFrame: first.frameIndex,
+      lastFrame: last.frameIndex,
+      framesRead: t.observations.length,
+      direction: this.direction(t),
+      box: best.read.box,
+      ...(best.read.patch
+        ? { patch: encodeGreyPng(best.read.patch.pixels, best.read.patch.widthPx, best.read.patch.heightPx) }
+        : {}),
+      engineVersion: o.engineVersion,
+    };
+  }
+
+  /** Towards the camera when the plate grows over the pass, away when it shrinks. */
+  private direction(t: Track): Direction {
+    const obs = t.observations;
+    if (obs.length >= 3) {
+      const k = Math.max(1, Math.floor(obs.length / 3));
+      const mean = (list: Observation[]) => list.reduce((s, ob) => s + ob.read.box[2], 0) / list.length;
+      const ratio = mean(obs.slice(-k)) / Math.max(mean(obs.slice(0, k)), 1);
+      if (ratio > 1.08) return "towards";
+      if (ratio < 1 / 1.08) return "away";
+    }
+    return this.options.direction ?? "unknown";
+  }
+}
