@@ -88,7 +88,7 @@ describe("kestrel user, token and query against a running gateway", () => {
     expect(users).toEqual([expect.objectContaining({ name: "ivy", disabled: true })]);
     const actions = h.auditEntries().map((e) => e.action);
     expect(actions).toEqual(
-      expect.arrayContaining(["user.add", "token.issue", "query.plate", "user.disable"]),
+      expect.arrayContaining(["user.add", "token.issue", "query.plate", "query.result", "user.disable"]),
     );
   }, 180_000);
 });

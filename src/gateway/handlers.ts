@@ -286,6 +286,8 @@ export class Handlers {
       throw new KestrelError("KESTREL_E_GATEWAY_UNAVAILABLE", "read store not attached");
     }
 
+    // The query itself is on record before it runs.
+    await this.d.audit.append(this.base(s, action, extra));
     let page: Awaited<ReturnType<ReadQueryPort["query"]>>;
     try {
       page = await store.query({
@@ -298,7 +300,7 @@ export class Handlers {
     } catch (err) {
       const code = isKestrelError(err) ? err.code : "KESTREL_E_INTERNAL";
       await this.d.audit.append(
-        this.base(s, action, { ...extra, outcome: "error", reason: code, resultCount: 0 }),
+        this.base(s, "query.result", { ...extra, outcome: "error", reason: code, resultCount: 0 }),
       );
       count(code);
       throw isKestrelError(err) && err.code === "KESTREL_E_STORE_QUERY"
@@ -377,14 +379,13 @@ export class Handlers {
     const returned =
       reads.length +
       (convoy ? convoy.target.length + convoy.candidates.reduce((a, c) => a + c.sightings.length, 0) : 0);
-    // One entry per query: who asked what, why, under whose authority, how many records went out (and
-    // which), and what was withheld. It is on disk before any result leaves.
+    // The result count and what was withheld are on record before any result leaves.
     await this.d.audit.append(
-      this.base(s, action, {
+      this.base(s, "query.result", {
         ...extra,
         authorisationId: auth?.id ?? null,
         params: {
-          ...extra.params,
+          queryId,
           returnedByTier: Object.fromEntries(tally.visibleByTier),
           withheld,
         },
