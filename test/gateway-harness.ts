@@ -1,4 +1,4 @@
-import { mkdtempSync } from "node:fs";
+import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { AccessStore, issueToken, loadOrCreateSecret } from "../src/access/index.js";
@@ -9,6 +9,7 @@ import type { KestrelConfig, Role } from "../src/config/schema.js";
 import type { Alert, FinalRead } from "../src/domain/index.js";
 import { type Gateway, startGateway } from "../src/gateway/index.js";
 import { readStorePort } from "../src/gateway/store-port.js";
+import { HotlistService } from "../src/hotlist/service.js";
 import { openEnvironment } from "../src/store/environment.js";
 import { ReadStore } from "../src/store/read-store.js";
 
@@ -51,6 +52,7 @@ export interface Harness {
   config: KestrelConfig;
   access: AccessStore;
   store: ReadStore;
+  hotlists: HotlistService;
   /** Every audit entry so far, in order. */
   auditEntries(): AuditEntry[];
   url: string;
@@ -94,6 +96,7 @@ export async function startHarness(
   for (const [name, role, trained] of users) access.addUser(name, role, trained, T0);
   const secret = loadOrCreateSecret(join(dir, "token-secret"));
   const store = ReadStore.open({ ...config.store, root: env });
+  const hotlists = await HotlistService.open({ config, root: env });
   const clock = { nowMs: T0 };
   const gw = await startGateway({
     config,
@@ -101,10 +104,13 @@ export async function startHarness(
     secret,
     audit: store.audit,
     store: readStorePort(store),
+    hotlists,
     nowMs: () => clock.nowMs,
     accessPollMs: 50,
   });
-  const url = `ws://127.0.0.1:${gw.port}`;
+  const tls = config.gateway.tls;
+  const url = `${tls ? "wss" : "ws"}://127.0.0.1:${gw.port}`;
+  const ca = tls ? readFileSync(tls.certFile) : undefined;
   const token = async (user: string, ttlMs = 3_600_000, issuedAtMs = clock.nowMs) =>
     (await issueToken(access, secret, user, ttlMs, issuedAtMs)).token;
   return {
@@ -112,6 +118,7 @@ export async function startHarness(
     config,
     access,
     store,
+    hotlists,
     auditEntries: () => {
       const out: AuditEntry[] = [];
       for (;;) {
@@ -124,9 +131,10 @@ export async function startHarness(
     clock,
     token,
     connect: async (user, how = "header") =>
-      KestrelClient.connect({ url, token: await token(user), tokenIn: how }),
+      KestrelClient.connect({ url, token: await token(user), tokenIn: how, ...(ca ? { ca } : {}) }),
     close: async () => {
       await gw.close();
+      await hotlists.close();
       await store.close();
       await env.close();
     },

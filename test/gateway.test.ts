@@ -175,6 +175,60 @@ describe("live alerts", () => {
     await ana.close();
   });
 
+  it("lets an admin add and remove hot-list entries; a read of an added plate alerts subscribers", async () => {
+    const adm = await h.connect("adm");
+    const con = await h.connect("con");
+    const got: AlertMessage[] = [];
+    con.onAlert((m) => got.push(m));
+    await con.subscribe({ lists: ["wanted-e2e"] });
+    expect(
+      (
+        await refusal(
+          con.request({ type: "hotlist.add", entries: [{ list: "wanted-e2e", plate: "WA11NTD" }] }),
+        )
+      ).code,
+    ).toBe("KESTREL_E_ACCESS_DENIED");
+    const added = await adm.request({
+      type: "hotlist.add",
+      entries: [
+        {
+          list: "wanted-e2e",
+          plate: "WA11NTD",
+          category: "wanted",
+          priority: 0,
+          reason: "robbery",
+          action: "do not approach",
+        },
+      ],
+    });
+    expect(added).toMatchObject({ type: "hotlist.changed", added: 1 });
+    // The real hot-list service checks a final read and the alert comes through the gateway's sink.
+    h.hotlists.final(makeRead("pass-wanted", "WA11NTD", "cam-2", Date.now()));
+    await until(() => got.length === 1, "hot-list alert");
+    expect(got[0]!.alert).toMatchObject({
+      plate: "WA11NTD",
+      cameraId: "cam-2",
+      entry: { list: "wanted-e2e", action: "do not approach" },
+    });
+    expect(got[0]!.alert.cameraLocation).toBeUndefined();
+    const removed = await adm.request({ type: "hotlist.remove", list: "wanted-e2e", plates: ["WA11NTD"] });
+    expect(removed).toMatchObject({ type: "hotlist.changed", removed: 1 });
+    const bad = await refusal(
+      adm.request({ type: "hotlist.add", entries: [{ list: "wanted-e2e", plate: "!!" }] }),
+    );
+    expect(bad.message).not.toContain("!!");
+    const audited = h.auditEntries().filter((e) => e.action.startsWith("hotlist."));
+    expect(audited.map((e) => [e.actor, e.action, e.outcome])).toEqual([
+      ["con", "hotlist.add", "refused"],
+      ["adm", "hotlist.add", "ok"],
+      ["adm", "hotlist.remove", "ok"],
+      ["adm", "hotlist.add", "ok"],
+      ["adm", "hotlist.add", "error"],
+    ]);
+    await adm.close();
+    await con.close();
+  });
+
   it("an auditor may not subscribe to alerts", async () => {
     const aud = await h.connect("aud");
     expect((await refusal(aud.subscribe())).code).toBe("KESTREL_E_ACCESS_DENIED");

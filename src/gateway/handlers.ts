@@ -13,9 +13,9 @@ import type { AuditInput } from "../audit/audit-log.js";
 import type { KestrelConfig, Purpose, Role } from "../config/schema.js";
 import { isKestrelError, KestrelError } from "../errors/index.js";
 import { logger } from "../log/index.js";
-import type { AlertFanout } from "./alerts.js";
+import type { AlertFanout, AlertFilter } from "./alerts.js";
 import { gatewayMetrics } from "./metrics.js";
-import type { AuditPort, GatewayRef, ReadQueryPort } from "./ports.js";
+import type { AuditPort, GatewayRef, HotlistPort, ReadQueryPort } from "./ports.js";
 import type {
   AuditEntriesMessage,
   AuditVerifyMessage,
@@ -38,6 +38,7 @@ export interface HandlerDeps {
   access: AccessStore;
   audit: AuditPort;
   store: ReadQueryPort | undefined;
+  hotlists: HotlistPort | undefined;
   fanout: AlertFanout;
   nowMs: () => number;
   locationRoles: ReadonlySet<Role>;
@@ -95,7 +96,7 @@ export class Handlers {
       case "subscribe":
         return this.subscribe(s, msg);
       case "unsubscribe":
-        if (!s.subscriptions.delete(msg.subscriptionId))
+        if (!this.d.fanout.unsubscribe(s, msg.subscriptionId))
           throw new KestrelError("KESTREL_E_PROTO_NOT_FOUND", "subscription");
         s.send({ type: "ok", id: msg.id });
         return;
@@ -115,6 +116,10 @@ export class Handlers {
         return this.auditRead(s, msg);
       case "audit.verify":
         return this.auditVerify(s, msg);
+      case "hotlist.add":
+        return this.hotlistAdd(s, msg);
+      case "hotlist.remove":
+        return this.hotlistRemove(s, msg);
     }
   }
 
@@ -194,12 +199,12 @@ export class Handlers {
 
   private async subscribe(s: Session, msg: Msg<"subscribe">): Promise<void> {
     await this.permit(s, "alerts.subscribe", "alerts.subscribe");
-    const filter: { lists?: Set<string>; maxPriority?: number; cameras?: Set<string> } = {};
-    if (msg.lists) filter.lists = new Set(msg.lists);
+    const filter: AlertFilter = {};
+    if (msg.lists) filter.lists = msg.lists;
     if (msg.maxPriority !== undefined) filter.maxPriority = msg.maxPriority;
-    if (msg.cameras) filter.cameras = new Set(msg.cameras);
-    const subscriptionId = s.addSubscription(filter);
-    s.send({ type: "subscribed", id: msg.id, subscriptionId });
+    if (msg.cameras) filter.cameras = msg.cameras;
+    const { subscriptionId, nextSeq } = this.d.fanout.subscribe(s, filter);
+    s.send({ type: "subscribed", id: msg.id, subscriptionId, nextSeq });
   }
 
   private async ack(s: Session, msg: Msg<"ack">): Promise<void> {
@@ -557,6 +562,66 @@ export class Handlers {
     if (v.break) reply.brokenAt = v.break.seq;
     s.send(reply);
   }
+
+  // ---- hot-lists
+
+  private hotlists(): HotlistPort {
+    if (!this.d.hotlists)
+      throw new KestrelError("KESTREL_E_GATEWAY_UNAVAILABLE", "hot-list service not attached");
+    return this.d.hotlists;
+  }
+
+  private async hotlistAdd(s: Session, msg: Msg<"hotlist.add">): Promise<void> {
+    const lists = [...new Set(msg.entries.map((e) => e.list))];
+    const extra: Partial<AuditInput> = {
+      params: { lists, plates: msg.entries.map((e) => e.plate), count: msg.entries.length },
+    };
+    await this.permit(s, "hotlist.edit", "hotlist.add", extra);
+    const service = this.hotlists();
+    await this.d.audit.append(this.base(s, "hotlist.add", extra));
+    let result: { added: number; pastReadAlerts: unknown[] };
+    try {
+      result = await service.add(msg.entries);
+    } catch (err) {
+      const clean = sanitiseHotlistError(err);
+      await this.d.audit.append(
+        this.base(s, "hotlist.add", {
+          ...extra,
+          outcome: "error",
+          reason: isKestrelError(clean) ? clean.message : "failed",
+        }),
+      );
+      throw clean;
+    }
+    s.send({
+      type: "hotlist.changed",
+      id: msg.id,
+      added: result.added,
+      pastReadAlerts: result.pastReadAlerts.length,
+    });
+  }
+
+  private async hotlistRemove(s: Session, msg: Msg<"hotlist.remove">): Promise<void> {
+    const extra: Partial<AuditInput> = { params: { list: msg.list, plates: msg.plates } };
+    await this.permit(s, "hotlist.edit", "hotlist.remove", extra);
+    const service = this.hotlists();
+    await this.d.audit.append(this.base(s, "hotlist.remove", extra));
+    let result: { removed: number };
+    try {
+      result = await service.remove(msg.list, msg.plates);
+    } catch (err) {
+      const clean = sanitiseHotlistError(err);
+      await this.d.audit.append(
+        this.base(s, "hotlist.remove", {
+          ...extra,
+          outcome: "error",
+          reason: isKestrelError(clean) ? clean.message : "failed",
+        }),
+      );
+      throw clean;
+    }
+    s.send({ type: "hotlist.changed", id: msg.id, removed: result.removed });
+  }
 }
 
 function normaliseSelector(q: QuerySelector): QuerySelector {
@@ -575,4 +640,13 @@ function normaliseSelector(q: QuerySelector): QuerySelector {
     default:
       return q;
   }
+}
+
+/** Hot-list errors may quote the offending plate; the reply names only the entry's position. */
+function sanitiseHotlistError(err: unknown): unknown {
+  if (!isKestrelError(err)) return err;
+  const index = typeof err.details.index === "number" ? err.details.index : undefined;
+  return new KestrelError(err.code, index !== undefined ? `entry ${index} rejected` : undefined, {
+    details: index !== undefined ? { index } : {},
+  });
 }

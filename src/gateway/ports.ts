@@ -68,3 +68,12 @@ export interface AuditPort {
   list?(options: { fromSeq?: number; limit?: number }): AuditEntry[];
   verify?(): AuditVerifyResult;
 }
+
+/** The hot-list service as the gateway uses it (src/hotlist HotlistService fits as it is). */
+export interface HotlistPort {
+  add(
+    entries: readonly ({ list: string; plate: string } & Record<string, unknown>)[],
+  ): Promise<{ added: number; pastReadAlerts: unknown[] }>;
+  remove(list: string, plates: readonly string[]): Promise<{ removed: number }>;
+  addAlertSink?(sink: import("../domain/hotlist.js").AlertSink): () => void;
+}

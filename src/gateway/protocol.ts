@@ -115,6 +115,33 @@ export const auditVerifySchema = z.strictObject({ id, type: z.literal("audit.ver
 
 export const pingSchema = z.strictObject({ id, type: z.literal("ping") });
 
+/** Hot-list entry fields as docs/hotlists.md gives them; the hot-list service validates each. */
+const hotlistEntry = z.strictObject({
+  list: z.string().min(1).max(64),
+  plate,
+  category: z.string().max(64).optional(),
+  priority: z.int().min(0).max(9).optional(),
+  reason: z.string().max(2000).optional(),
+  action: z.string().max(2000).optional(),
+  warnings: z.array(z.string().max(200)).max(32).optional(),
+  sourceRef: z.string().max(200).optional(),
+  expiresAt: z.string().max(64).optional(),
+  securityMarking: z.string().max(64).optional(),
+});
+
+export const hotlistAddSchema = z.strictObject({
+  id,
+  type: z.literal("hotlist.add"),
+  entries: z.array(hotlistEntry).min(1).max(1000),
+});
+
+export const hotlistRemoveSchema = z.strictObject({
+  id,
+  type: z.literal("hotlist.remove"),
+  list: z.string().min(1).max(64),
+  plates: z.array(plate).min(1).max(1000),
+});
+
 export const MESSAGE_SCHEMAS = {
   subscribe: subscribeSchema,
   unsubscribe: unsubscribeSchema,
@@ -127,6 +154,8 @@ export const MESSAGE_SCHEMAS = {
   "audit.read": auditReadSchema,
   "audit.verify": auditVerifySchema,
   ping: pingSchema,
+  "hotlist.add": hotlistAddSchema,
+  "hotlist.remove": hotlistRemoveSchema,
 } as const;
 
 export type ClientMessageType = keyof typeof MESSAGE_SCHEMAS;
@@ -184,14 +213,17 @@ export interface WireAlert {
 
 export interface AlertMessage {
   type: "alert";
-  /** Per-connection sequence number: consecutive alerts for this connection differ by one. */
+  /** The subscription this alert came through (a connection with two matching subscriptions gets it twice). */
+  subscriptionId: string;
+  /** Per-subscription sequence number: consecutive alerts on a subscription differ by one. */
   seq: number;
   alert: WireAlert;
 }
 
-/** Alerts fromSeq..toSeq (inclusive) were dropped because this connection could not keep up. */
+/** Alerts fromSeq..toSeq (inclusive) of a subscription were dropped because this connection could not keep up. */
 export interface GapMessage {
   type: "gap";
+  subscriptionId: string;
   fromSeq: number;
   toSeq: number;
   count: number;
@@ -259,6 +291,8 @@ export interface SubscribedMessage {
   type: "subscribed";
   id: RequestId;
   subscriptionId: string;
+  /** The sequence number the next alert on this subscription will carry. */
+  nextSeq: number;
 }
 
 export interface OkMessage {
@@ -299,7 +333,17 @@ export interface PongMessage {
   nowMs: number;
 }
 
+export interface HotlistChangedMessage {
+  type: "hotlist.changed";
+  id: RequestId;
+  added?: number;
+  removed?: number;
+  /** Recent reads that matched the added entries (raised as "past-read" alerts to subscribers). */
+  pastReadAlerts?: number;
+}
+
 export type ReplyMessage =
+  | HotlistChangedMessage
   | ErrorMessage
   | ResultMessage
   | ImageMessage

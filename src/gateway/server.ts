@@ -17,7 +17,7 @@ import { openEnvironment } from "../store/environment.js";
 import { AlertFanout } from "./alerts.js";
 import { Handlers } from "./handlers.js";
 import { gatewayMetrics } from "./metrics.js";
-import type { AuditPort, ReadQueryPort } from "./ports.js";
+import type { AuditPort, HotlistPort, ReadQueryPort } from "./ports.js";
 import { CLOSE, PROTOCOL, type WelcomeMessage, WS_PATH } from "./protocol.js";
 import { RateLimiter } from "./rate-limit.js";
 import { Session } from "./session.js";
@@ -29,6 +29,8 @@ export interface GatewayOptions {
   audit: AuditPort;
   /** The read store's query side; without it queries and images answer KESTREL_E_GATEWAY_UNAVAILABLE. */
   store?: ReadQueryPort;
+  /** The hot-list service: admins add and remove entries through it; the gateway registers its alert sink. */
+  hotlists?: HotlistPort;
   /** Users, tokens and authorisations; opened on the store's LMDB environment when absent. */
   access?: AccessStore;
   /** Token-signing secret; read (or created) from config.gateway.secretFile or <dataDir>/token-secret when absent. */
@@ -80,11 +82,19 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   const cameraLocations = new Map<string, string>();
   for (const c of config.cameras) if (c.location !== undefined) cameraLocations.set(c.id, c.location);
   const locationRoles = new Set<Role>(config.access.locationRoles);
+  const mod = uws();
+  const app: TemplatedApp = gw.tls
+    ? mod.SSLApp({ key_file_name: gw.tls.keyFile, cert_file_name: gw.tls.certFile })
+    : mod.App();
   const fanout = new AlertFanout({
     maxBufferedBytes: gw.maxBackpressureBytes,
     locationRoles,
     cameraLocations,
+    publish: (topic, message) => {
+      app.publish(topic, message, false, false);
+    },
   });
+  const detachSink = options.hotlists?.addAlertSink?.(fanout);
   const sessions = new Set<Session>();
   const limiter = new RateLimiter(gw.rateLimitPerMinute);
   const handlers = new Handlers({
@@ -92,6 +102,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     access: accessStore,
     audit: options.audit,
     store: options.store,
+    hotlists: options.hotlists,
     fanout,
     nowMs,
     locationRoles,
@@ -99,11 +110,6 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   });
   let nextConnId = 1;
   let shuttingDown = false;
-
-  const mod = uws();
-  const app: TemplatedApp = gw.tls
-    ? mod.SSLApp({ key_file_name: gw.tls.keyFile, cert_file_name: gw.tls.certFile })
-    : mod.App();
 
   if (gw.tls) {
     // uWS does not report unreadable key files; check up front so start-up names the file.
@@ -123,7 +129,9 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     // uWS closes a connection that sends more than maxPayloadLength; the protocol limit is checked in the
     // handler instead, so an oversize message gets an error reply and the connection stays usable.
     maxPayloadLength: Math.max(gw.maxMessageBytes * 4, 1024 * 1024),
-    maxBackpressure: gw.maxBackpressureBytes * 4,
+    // uWS silently skips a subscriber past maxBackpressure; the fan-out takes a slow subscriber off its
+    // topics at gw.maxBackpressureBytes (and counts what it misses) long before this, so uWS never does.
+    maxBackpressure: Math.max(gw.maxBackpressureBytes * 4, 64 * 1024 * 1024),
     closeOnBackpressureLimit: 0,
     idleTimeout: 120,
     sendPingsAutomatically: true,
@@ -200,7 +208,6 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       const { session } = ws.getUserData();
       session.ws = ws;
       sessions.add(session);
-      fanout.add(session);
       gatewayMetrics.connections.inc();
       const welcome: WelcomeMessage = {
         type: "welcome",
@@ -324,6 +331,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       if (shuttingDown) return;
       shuttingDown = true;
       clearInterval(poll);
+      detachSink?.();
       accessStore.off("change", revalidate);
       mod.us_listen_socket_close(listenSocket);
       for (const s of [...sessions]) s.end(CLOSE.shutdown, "shutting down");

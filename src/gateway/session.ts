@@ -1,16 +1,15 @@
 import type { WebSocket } from "@trufflesuite/uws-js-unofficial";
 import type { Role } from "../config/schema.js";
-import type { AlertFilter, AlertSubscriber } from "./alerts.js";
+import type { AlertSubscriber } from "./alerts.js";
 import { gatewayMetrics } from "./metrics.js";
 
 /** One open WebSocket connection and who is on it. */
 export class Session implements AlertSubscriber {
   ws: WebSocket<{ session: Session }> | undefined;
   closed = false;
-  nextSeq = 1;
-  gap?: { fromSeq: number; toSeq: number; count: number };
-  readonly subscriptions = new Map<string, AlertFilter>();
-  private nextSubscription = 1;
+  suspended = false;
+  readonly topics = new Set<string>();
+  readonly gaps = new Map<string, { fromSeq: number; toSeq: number; count: number }>();
 
   constructor(
     readonly connId: number,
@@ -28,9 +27,12 @@ export class Session implements AlertSubscriber {
   sendBatch(frames: string[]): boolean {
     const ws = this.ws;
     if (this.closed || !ws) return false;
-    ws.cork(() => {
-      for (const f of frames) ws.send(f, false, false);
-    });
+    // One frame to one socket is one write either way; cork only to pack several into one write.
+    if (frames.length === 1) ws.send(frames[0]!, false, false);
+    else
+      ws.cork(() => {
+        for (const f of frames) ws.send(f, false, false);
+      });
     return true;
   }
 
@@ -40,10 +42,12 @@ export class Session implements AlertSubscriber {
     return ok;
   }
 
-  addSubscription(filter: AlertFilter): string {
-    const id = `s${this.nextSubscription++}`;
-    this.subscriptions.set(id, filter);
-    return id;
+  subscribeTopic(topic: string): void {
+    if (!this.closed && this.ws) this.ws.subscribe(topic);
+  }
+
+  unsubscribeTopic(topic: string): void {
+    if (!this.closed && this.ws) this.ws.unsubscribe(topic);
   }
 
   /** Closes with an application close code; the reason is the error code (no personal data). */
