@@ -8,7 +8,7 @@ import { configSchema, type KestrelConfig } from "./schema.js";
 /** Prefix of environment overrides: KESTREL_GATEWAY_PORT=9000 sets gateway.port. */
 export const ENV_PREFIX = "KESTREL_";
 /** KESTREL_* variables that are not configuration overrides. */
-const NON_CONFIG_ENV = new Set(["KESTREL_CONFIG", "KESTREL_LOG_LEVEL"]);
+const NON_CONFIG_ENV = new Set(["KESTREL_CONFIG", "KESTREL_LOG_LEVEL", "KESTREL_TOKEN"]);
 
 export interface LoadOptions {
   /** Path of the YAML or JSON file; none means defaults only. */

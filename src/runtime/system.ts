@@ -72,12 +72,12 @@ export async function startSystem(config: KestrelConfig, options: SystemOptions)
       config: { ...config, cameras: options.cameras },
       audit: store.audit,
       store: readStorePort(store),
+      hotlists,
       access,
       ...(options.gatewayPort !== undefined ? { port: options.gatewayPort } : {}),
       ...(options.nowMs ? { nowMs: options.nowMs } : {}),
     });
     closers.push({ name: "gateway", close: () => gateway.close() });
-    hotlists.addAlertSink(gateway.alertSink);
 
     const cameras = new CameraManager({
       recognition: config.recognition,
