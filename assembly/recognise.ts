@@ -22,6 +22,7 @@ import {
   RESULT_Y,
 } from "./shared/constants";
 
+export { lastBand } from "./segment/segment";
 export { classifierAlloc, classifierInit, classifyBox, classifyNormalise, classifyVector } from "./classify";
 
 /** Bytes from the module's bump heap (weights, scratch); never freed. Returns 0 when memory is full. */
@@ -188,4 +189,9 @@ export function cropHeight(ctx: usize): i32 {
 /** Character boxes (x, y, w, h i32, crop coordinates) of the last segmentation. */
 export function charBoxesPtr(ctx: usize): usize {
   return changetype<Context>(ctx).charBoxes;
+}
+
+/** Diagnostics: transitions per crop row of the last segmentation (i32). */
+export function rowTransitionsPtr(ctx: usize): usize {
+  return changetype<Context>(ctx).rowTransitions;
 }
