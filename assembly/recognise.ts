@@ -22,8 +22,8 @@ import {
   RESULT_Y,
 } from "./shared/constants";
 
-export { lastBand } from "./segment/segment";
 export { classifierAlloc, classifierInit, classifyBox, classifyNormalise, classifyVector } from "./classify";
+export { lastBand } from "./segment/segment";
 
 /** Bytes from the module's bump heap (weights, scratch); never freed. Returns 0 when memory is full. */
 export function allocBytes(bytes: i32): usize {

@@ -378,7 +378,7 @@ function findBands(ctx: Context, out: StaticArray<i32>): i32 {
   const w = ctx.cropWidth;
   const h = ctx.cropHeight;
   const T = ctx.rowTransitions;
-  const raw = T + (<usize>CROP_MAX_HEIGHT << 2);
+  const raw = T + ((<usize>CROP_MAX_HEIGHT) << 2);
   let maxT = 0;
   for (let y = 0; y < h; y++) {
     const row = ctx.bin + <usize>(y * w);
@@ -389,16 +389,16 @@ function findBands(ctx: Context, out: StaticArray<i32>): i32 {
       if (b !== prev) t++;
       prev = b;
     }
-    store<i32>(raw + (<usize>y << 2), t);
+    store<i32>(raw + ((<usize>y) << 2), t);
   }
   // median of three rows (two at the ends): one noisy row must not set the threshold
   for (let y = 0; y < h; y++) {
-    const a = load<i32>(raw + (<usize>max(y - 1, 0) << 2));
-    const b = load<i32>(raw + (<usize>y << 2));
-    const c = load<i32>(raw + (<usize>min(y + 1, h - 1) << 2));
+    const a = load<i32>(raw + ((<usize>max(y - 1, 0)) << 2));
+    const b = load<i32>(raw + ((<usize>y) << 2));
+    const c = load<i32>(raw + ((<usize>min(y + 1, h - 1)) << 2));
     let m = max(min(a, b), min(max(a, b), c));
     if (y === 0 || y === h - 1) m = min(a, c);
-    store<i32>(T + (<usize>y << 2), m);
+    store<i32>(T + ((<usize>y) << 2), m);
     if (m > maxT) maxT = m;
   }
   let thr = (maxT * 2) / 5;
@@ -413,15 +413,15 @@ function findBands(ctx: Context, out: StaticArray<i32>): i32 {
   let secSum = 0;
   let y = 0;
   while (y < h) {
-    if (load<i32>(T + (<usize>y << 2)) < thr) {
+    if (load<i32>(T + ((<usize>y) << 2)) < thr) {
       y++;
       continue;
     }
     let s0 = y;
-    while (s0 > 0 && load<i32>(T + (<usize>(s0 - 1) << 2)) >= low) s0--;
+    while (s0 > 0 && load<i32>(T + ((<usize>(s0 - 1)) << 2)) >= low) s0--;
     let sum = 0;
-    while (y < h && load<i32>(T + (<usize>y << 2)) >= low) {
-      sum += load<i32>(T + (<usize>y << 2));
+    while (y < h && load<i32>(T + ((<usize>y) << 2)) >= low) {
+      sum += load<i32>(T + ((<usize>y) << 2));
       y++;
     }
     const e = y - 1;
