@@ -15,7 +15,9 @@ import { CHAR_CLASS_COUNT, MAX_FRAME_HEIGHT } from "../shared/constants";
 
 /** "KCL1" little-endian: the weights file's first four bytes. */
 const WEIGHTS_MAGIC: u32 = 0x314c434b;
-const WEIGHTS_VERSION: i32 = 1;
+/** Version 1: f32 weights. Version 2: per-row f32 scale and i8 weights (dequantised at init). */
+const WEIGHTS_VERSION_F32: i32 = 1;
+const WEIGHTS_VERSION_I8: i32 = 2;
 /** Weights file header: magic, version, inputWidth, inputHeight, featureCount, layerCount (i32 each). */
 const HEADER_BYTES: i32 = 24;
 const MAX_LAYERS: i32 = 4;
@@ -62,13 +64,17 @@ export function classifierInputLength(): i32 {
 
 /**
  * Parses and copies the weights file at `weightsPtr` (layout: header, then per layer i32 nIn, nOut, then
- * f32 weights [nOut][pad4(nIn)] and f32 bias [nOut]); allocates scratch once (may grow memory, so the
- * host re-takes its views). Returns 0, or a negative CLASSIFIER_ERR_* status.
+ * version 1: f32 weights [nOut][pad4(nIn)]; version 2: f32 scale [nOut] and i8 weights [nOut][pad4(nIn)];
+ * then f32 bias [nOut]) into f32 arrays of its own; allocates scratch once (may grow memory, so the host
+ * re-takes its views). Returns 0, or a negative CLASSIFIER_ERR_* status.
  */
 export function classifierInit(weightsPtr: usize, weightsBytes: i32): i32 {
+  ready = false;
   if (weightsBytes < HEADER_BYTES) return CLASSIFIER_ERR_SIZE;
   if (load<u32>(weightsPtr) !== WEIGHTS_MAGIC) return CLASSIFIER_ERR_MAGIC;
-  if (load<i32>(weightsPtr, 4) !== WEIGHTS_VERSION) return CLASSIFIER_ERR_VERSION;
+  const version = load<i32>(weightsPtr, 4);
+  if (version !== WEIGHTS_VERSION_F32 && version !== WEIGHTS_VERSION_I8) return CLASSIFIER_ERR_VERSION;
+  const quantised = version === WEIGHTS_VERSION_I8;
   const iw = load<i32>(weightsPtr, 8);
   const ih = load<i32>(weightsPtr, 12);
   const nf = load<i32>(weightsPtr, 16);
@@ -86,12 +92,26 @@ export function classifierInit(weightsPtr: usize, weightsBytes: i32): i32 {
     if (nIn !== expectIn || nOut < 1 || nOut > MAX_UNITS || pad4(nIn) > MAX_UNITS)
       return CLASSIFIER_ERR_SHAPE;
     at += 8;
-    const wBytes = pad4(nIn) * nOut * 4;
+    const count = pad4(nIn) * nOut;
+    const wBytes = quantised ? nOut * 4 + count : count * 4;
     const bBytes = nOut * 4;
     if (at + wBytes + bBytes > weightsBytes) return CLASSIFIER_ERR_SIZE;
     // Copy into our own memory: the host's copy can be reused once init returns.
-    const w = heap.alloc(<usize>wBytes);
-    memory.copy(w, weightsPtr + <usize>at, <usize>wBytes);
+    const w = heap.alloc(<usize>count * 4);
+    if (quantised) {
+      const scales = weightsPtr + <usize>at;
+      const q = scales + <usize>nOut * 4;
+      const rowLen = pad4(nIn);
+      for (let o = 0; o < nOut; o++) {
+        const scale = load<f32>(scales + ((<usize>o) << 2));
+        for (let i = 0; i < rowLen; i++) {
+          const k = o * rowLen + i;
+          store<f32>(w + ((<usize>k) << 2), <f32>load<i8>(q + <usize>k) * scale);
+        }
+      }
+    } else {
+      memory.copy(w, weightsPtr + <usize>at, <usize>wBytes);
+    }
     at += wBytes;
     const b = heap.alloc(<usize>bBytes);
     memory.copy(b, weightsPtr + <usize>at, <usize>bBytes);

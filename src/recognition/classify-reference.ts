@@ -5,7 +5,9 @@ import { CHAR_CLASS_COUNT } from "../../assembly/shared/constants.js";
 
 /** "KCL1" little-endian. */
 export const WEIGHTS_MAGIC = 0x314c434b;
-export const WEIGHTS_VERSION = 1;
+/** Version 1: f32 weights. Version 2: per-row f32 scale and i8 weights (a quarter of the size). */
+export const WEIGHTS_VERSION_F32 = 1;
+export const WEIGHTS_VERSION_I8 = 2;
 
 export interface DenseLayer {
   nIn: number;
@@ -29,15 +31,44 @@ export function inputLength(model: Pick<ClassifierModel, "inputWidth" | "inputHe
   return model.inputWidth * model.inputHeight + model.featureCount;
 }
 
-/** The weights file: i32 header (magic, version, inputWidth, inputHeight, featureCount, layerCount), then per layer i32 nIn, nOut, f32 weights, f32 bias. */
-export function serialiseModel(model: ClassifierModel): Uint8Array {
+/**
+ * Rounds every weight to its row's i8 grid (scale = max |w| / 127), as a version-2 file stores it; the
+ * model then computes exactly what the kernel computes from the file.
+ */
+export function quantiseModel(model: ClassifierModel): ClassifierModel {
+  return {
+    ...model,
+    layers: model.layers.map((l) => {
+      const rowLen = pad4(l.nIn);
+      const weights = new Float32Array(l.weights.length);
+      for (let o = 0; o < l.nOut; o++) {
+        let mx = 0;
+        for (let i = 0; i < rowLen; i++) mx = Math.max(mx, Math.abs(l.weights[o * rowLen + i]!));
+        const scale = Math.fround(mx / 127 || 1);
+        for (let i = 0; i < rowLen; i++) {
+          weights[o * rowLen + i] = Math.fround(Math.round(l.weights[o * rowLen + i]! / scale) * scale);
+        }
+      }
+      return { ...l, weights };
+    }),
+  };
+}
+
+/**
+ * The weights file: i32 header (magic, version, inputWidth, inputHeight, featureCount, layerCount), then
+ * per layer i32 nIn, nOut, weights (v1: f32; v2: f32 scale per row then i8), f32 bias.
+ */
+export function serialiseModel(model: ClassifierModel, quantised = true): Uint8Array {
   let bytes = 24;
-  for (const l of model.layers) bytes += 8 + (pad4(l.nIn) * l.nOut + l.nOut) * 4;
+  for (const l of model.layers) {
+    const count = pad4(l.nIn) * l.nOut;
+    bytes += 8 + (quantised ? l.nOut * 4 + count : count * 4) + l.nOut * 4;
+  }
   const buf = new ArrayBuffer(bytes);
   const dv = new DataView(buf);
   const head = [
     WEIGHTS_MAGIC,
-    WEIGHTS_VERSION,
+    quantised ? WEIGHTS_VERSION_I8 : WEIGHTS_VERSION_F32,
     model.inputWidth,
     model.inputHeight,
     model.featureCount,
@@ -49,9 +80,27 @@ export function serialiseModel(model: ClassifierModel): Uint8Array {
     dv.setInt32(at, l.nIn, true);
     dv.setInt32(at + 4, l.nOut, true);
     at += 8;
-    for (const v of l.weights) {
-      dv.setFloat32(at, v, true);
-      at += 4;
+    if (quantised) {
+      const rowLen = pad4(l.nIn);
+      const scales: number[] = [];
+      for (let o = 0; o < l.nOut; o++) {
+        let mx = 0;
+        for (let i = 0; i < rowLen; i++) mx = Math.max(mx, Math.abs(l.weights[o * rowLen + i]!));
+        scales.push(Math.fround(mx / 127 || 1));
+        dv.setFloat32(at, scales[o]!, true);
+        at += 4;
+      }
+      for (let o = 0; o < l.nOut; o++) {
+        for (let i = 0; i < rowLen; i++) {
+          const q = Math.max(-127, Math.min(127, Math.round(l.weights[o * rowLen + i]! / scales[o]!)));
+          dv.setInt8(at++, q);
+        }
+      }
+    } else {
+      for (const v of l.weights) {
+        dv.setFloat32(at, v, true);
+        at += 4;
+      }
     }
     for (const v of l.bias) {
       dv.setFloat32(at, v, true);
@@ -65,7 +114,10 @@ export function parseModel(bytes: Uint8Array): ClassifierModel {
   const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   if (bytes.byteLength < 24 || dv.getUint32(0, true) !== WEIGHTS_MAGIC)
     throw new Error("not a classifier weights file");
-  if (dv.getInt32(4, true) !== WEIGHTS_VERSION) throw new Error("unsupported classifier weights version");
+  const version = dv.getInt32(4, true);
+  if (version !== WEIGHTS_VERSION_F32 && version !== WEIGHTS_VERSION_I8) {
+    throw new Error("unsupported classifier weights version");
+  }
   const model: ClassifierModel = {
     inputWidth: dv.getInt32(8, true),
     inputHeight: dv.getInt32(12, true),
@@ -78,8 +130,17 @@ export function parseModel(bytes: Uint8Array): ClassifierModel {
     const nIn = dv.getInt32(at, true);
     const nOut = dv.getInt32(at + 4, true);
     at += 8;
-    const weights = new Float32Array(pad4(nIn) * nOut);
-    for (let i = 0; i < weights.length; i++, at += 4) weights[i] = dv.getFloat32(at, true);
+    const rowLen = pad4(nIn);
+    const weights = new Float32Array(rowLen * nOut);
+    if (version === WEIGHTS_VERSION_I8) {
+      const scales = Array.from({ length: nOut }, (_, o) => dv.getFloat32(at + o * 4, true));
+      at += nOut * 4;
+      for (let i = 0; i < weights.length; i++, at++) {
+        weights[i] = Math.fround(dv.getInt8(at) * scales[Math.floor(i / rowLen)]!);
+      }
+    } else {
+      for (let i = 0; i < weights.length; i++, at += 4) weights[i] = dv.getFloat32(at, true);
+    }
     const bias = new Float32Array(nOut);
     for (let i = 0; i < nOut; i++, at += 4) bias[i] = dv.getFloat32(at, true);
     model.layers.push({ nIn, nOut, weights, bias });

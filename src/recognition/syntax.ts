@@ -39,27 +39,53 @@ export interface PlateReading {
 const K = CHAR_CLASS_COUNT;
 const idx = (ch: string): number => CHAR_CLASSES.indexOf(ch);
 
-/** A class mask (weight 1 per allowed class) from the characters of `chars`. */
-function mask(chars: string): Float64Array {
-  const w = new Float64Array(K);
-  for (const ch of chars) w[idx(ch)] = 1;
-  return w;
-}
-
 const DIGITS = "0123456789";
 const LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ";
 const without = (set: string, banned: string): string => [...set].filter((c) => !banned.includes(c)).join("");
 
-const M_DIGIT = mask(DIGITS);
-const M_LETTER = mask(LETTERS);
-/** Current format: first two letters (memory tag) never I, Q, Z. */
-const M_CURRENT_AREA = mask(without(LETTERS, "IQZ"));
-/** Current format: last three letters never I or Q. */
-const M_CURRENT_RANDOM = mask(without(LETTERS, "IQ"));
-/** Prefix/suffix year letter: never I, O, Q, U, Z. */
-const M_YEAR_LETTER = mask(without(LETTERS, "IOQUZ"));
-const M_Q = mask("Q");
-const M_ANY = mask(CHAR_CLASSES);
+/** Current marks: the memory tag (first two letters) never I, Q or Z. */
+const MEMORY_TAG = without(LETTERS, "IQZ");
+/** Current marks: the three random letters never I or Q. */
+const CURRENT_TAIL = without(LETTERS, "IQ");
+/** Prefix and suffix year letters: never I, O, Q, U or Z. */
+const YEAR_LETTER = without(LETTERS, "IOQUZ");
+/** Other letters of GB marks: I and Z only in Northern Ireland marks, Q only in Q marks (DVLA rules). */
+const GB_LETTERS = without(LETTERS, "IQZ");
+/** Northern Ireland county codes (the two letters after the first): each contains I or Z. */
+const NI_CODES = [
+  "AZ",
+  "BZ",
+  "CZ",
+  "DZ",
+  "EZ",
+  "FZ",
+  "GZ",
+  "HZ",
+  "IA",
+  "IB",
+  "IG",
+  "IJ",
+  "IL",
+  "IW",
+  "JI",
+  "JZ",
+  "KZ",
+  "LZ",
+  "MZ",
+  "NZ",
+  "OI",
+  "PZ",
+  "RZ",
+  "SZ",
+  "TZ",
+  "UI",
+  "UZ",
+  "VZ",
+  "WZ",
+  "XI",
+  "XZ",
+  "YZ",
+];
 
 /** One or more positions read together: a list of allowed class tuples with prior weights. */
 interface Slot {
@@ -69,24 +95,23 @@ interface Slot {
   weightSum: number;
 }
 
-function charSlot(m: Float64Array): Slot {
-  const tuples: number[][] = [];
-  const weights: number[] = [];
-  for (let c = 0; c < K; c++) {
-    if (m[c]! > 0) {
-      tuples.push([c]);
-      weights.push(m[c]!);
-    }
-  }
-  return { width: 1, tuples, weights, weightSum: weights.reduce((a, b) => a + b, 0) };
+function tupleSlot(tuples: string[]): Slot {
+  return {
+    width: tuples[0]!.length,
+    tuples: tuples.map((t) => [...t].map(idx)),
+    weights: tuples.map(() => 1),
+    weightSum: tuples.length,
+  };
 }
 
-/** The current format's age identifier: two digits, March YY (02..max) or September YY+50 (51..50+max). */
+const charSlot = (chars: string): Slot => tupleSlot([...chars]);
+
+/** The current format's age identifier: March YY (02..max) or September YY + 50 (51..50 + max). */
 function ageSlot(maxAgeYear: number): Slot {
-  const tuples: number[][] = [];
-  for (let v = 2; v <= maxAgeYear; v++) tuples.push([Math.floor(v / 10), v % 10]);
-  for (let v = 51; v <= 50 + maxAgeYear; v++) tuples.push([Math.floor(v / 10), v % 10]);
-  return { width: 2, tuples, weights: tuples.map(() => 1), weightSum: tuples.length };
+  const ids: string[] = [];
+  for (let v = 2; v <= maxAgeYear; v++) ids.push(String(v).padStart(2, "0"));
+  for (let v = 51; v <= 50 + maxAgeYear; v++) ids.push(String(v));
+  return tupleSlot(ids);
 }
 
 interface Format {
@@ -98,16 +123,16 @@ interface Format {
 }
 
 /**
- * Share of traffic per format family (roughly the UK fleet: current marks dominate). Only the ratios
- * between formats of the same length matter much; these decide genuinely ambiguous reads.
+ * Share of traffic per format family, as the synthetic generator draws them (roughly what a road shows).
+ * Only ratios between formats of the same length matter, and only for genuinely ambiguous reads.
  */
 export const FORMAT_PRIORS = {
-  current: 0.8,
-  prefix: 0.1,
-  suffix: 0.03,
-  dateless: 0.04,
-  northernIreland: 0.025,
-  q: 0.005,
+  current: 0.72,
+  prefix: 0.08,
+  suffix: 0.04,
+  dateless: 0.05,
+  northernIreland: 0.07,
+  q: 0.04,
 } as const;
 
 /** Prior of a reading that fits no UK format (region "gb"): the mass behind "this is not a UK mark". */
@@ -120,65 +145,44 @@ const EXTRA_BOX_PRIOR_TWO_LINE = 0.005;
 const P_FLOOR = 1e-9;
 
 const slot = {
-  digit: charSlot(M_DIGIT),
-  letter: charSlot(M_LETTER),
-  area: charSlot(M_CURRENT_AREA),
-  random: charSlot(M_CURRENT_RANDOM),
-  year: charSlot(M_YEAR_LETTER),
-  q: charSlot(M_Q),
-  any: charSlot(M_ANY),
+  digit: charSlot(DIGITS),
+  /** First digit of a serial number: never 0. */
+  lead: charSlot(without(DIGITS, "0")),
+  letter: charSlot(LETTERS),
+  gb: charSlot(GB_LETTERS),
+  tag: charSlot(MEMORY_TAG),
+  tail: charSlot(CURRENT_TAIL),
+  year: charSlot(YEAR_LETTER),
+  q: charSlot("Q"),
+  niCode: tupleSlot(NI_CODES),
+  any: charSlot(CHAR_CLASSES),
 };
 
 const rep = (s: Slot, n: number): Slot[] => Array.from({ length: n }, () => s);
+/** A serial number of exactly `d` digits, no leading zero. */
+const serial = (d: number): Slot[] => [slot.lead, ...rep(slot.digit, d - 1)];
 
 function buildFormats(maxAgeYear: number): Format[] {
   const f: Format[] = [];
   const add = (name: string, prior: number, slots: Slot[]): void => {
     f.push({ name, prior, slots, length: slots.reduce((a, s) => a + s.width, 0) });
   };
-  add("current", FORMAT_PRIORS.current, [slot.area, slot.area, ageSlot(maxAgeYear), ...rep(slot.random, 3)]);
+  add("current", FORMAT_PRIORS.current, [slot.tag, slot.tag, ageSlot(maxAgeYear), ...rep(slot.tail, 3)]);
+  // Serial numbers: each digit count is as likely as another.
   for (let d = 1; d <= 3; d++) {
-    add("prefix", FORMAT_PRIORS.prefix / 3, [slot.year, ...rep(slot.digit, d), ...rep(slot.letter, 3)]);
-    add("suffix", FORMAT_PRIORS.suffix / 3, [...rep(slot.letter, 3), ...rep(slot.digit, d), slot.year]);
-    add("q", FORMAT_PRIORS.q / 3, [slot.q, ...rep(slot.digit, d), ...rep(slot.letter, 3)]);
+    add("prefix", FORMAT_PRIORS.prefix / 3, [slot.year, ...serial(d), ...rep(slot.gb, 3)]);
+    add("suffix", FORMAT_PRIORS.suffix / 3, [...rep(slot.gb, 3), ...serial(d), slot.year]);
+    add("q", FORMAT_PRIORS.q / 3, [slot.q, ...serial(d), ...rep(slot.letter, 3)]);
   }
   for (let d = 1; d <= 4; d++) {
+    add("northern-ireland", FORMAT_PRIORS.northernIreland / 4, [slot.letter, slot.niCode, ...serial(d)]);
     for (let l = 1; l <= 3; l++) {
       const p = FORMAT_PRIORS.dateless / 24;
-      add("dateless", p, [...rep(slot.digit, d), ...rep(slot.letter, l)]);
-      add("dateless", p, [...rep(slot.letter, l), ...rep(slot.digit, d)]);
+      add("dateless", p, [...serial(d), ...rep(slot.gb, l)]);
+      add("dateless", p, [...rep(slot.gb, l), ...serial(d)]);
     }
   }
-  return f.concat(northernIrelandFormats());
-}
-
-/**
- * Northern Ireland: LLL N{1,4} where the three-letter county code contains I or Z. Expressed as the
- * union of disjoint shapes by where the first I/Z falls: [IZ] L L | [^IZ] [IZ] L | [^IZ] [^IZ] [IZ].
- */
-function northernIrelandFormats(): Format[] {
-  const iz = charSlot(mask("IZ"));
-  const notIz = charSlot(mask(without(LETTERS, "IZ")));
-  // Each variant gets its share of the family prior in proportion to how many codes it holds.
-  const parts: Slot[][] = [
-    [iz, slot.letter, slot.letter],
-    [notIz, iz, slot.letter],
-    [notIz, notIz, iz],
-  ];
-  const total = 26 ** 3 - 24 ** 3;
-  const out: Format[] = [];
-  for (let d = 1; d <= 4; d++) {
-    for (const letters of parts) {
-      const count = letters.reduce((a, s) => a * s.weightSum, 1);
-      out.push({
-        name: "northern-ireland",
-        length: 3 + d,
-        prior: (FORMAT_PRIORS.northernIreland / 4) * (count / total),
-        slots: [...letters, ...rep(slot.digit, d)],
-      });
-    }
-  }
-  return out;
+  return f;
 }
 
 const formatCache = new Map<number, Format[]>();
@@ -193,12 +197,17 @@ function formatsFor(maxAgeYear: number): Format[] {
 
 /** A slot evaluated at one box offset: per-tuple scores w/W · Π 36·p, best first, and their sum. */
 interface SlotEval {
+  /** First box of the slot. */
+  at: number;
   tuples: number[][];
+  /** Per tuple w/W · Π 36·p, best first. */
   scores: number[];
   /** Σ scores: the slot's share of the normaliser. */
   mass: number;
   /** Characters of each tuple, for building plate strings. */
   text: string[];
+  /** Σ over the formats using this slot of (format mass / slot mass): its weight in the marginals. */
+  coef: number;
 }
 
 function evalSlot(s: Slot, lik: Float64Array, at: number): SlotEval {
@@ -213,10 +222,12 @@ function evalSlot(s: Slot, lik: Float64Array, at: number): SlotEval {
   }
   order.sort((a, b) => b.s - a.s);
   return {
+    at,
     tuples: order.map((o) => o.t),
     scores: order.map((o) => o.s),
     mass,
     text: order.map((o) => o.t.map((c) => CHAR_CLASSES[c]).join("")),
+    coef: 0,
   };
 }
 
@@ -227,14 +238,16 @@ interface Partial {
 
 /**
  * Exact top-`beam` strings of one format: a top string's prefix is always among the top prefixes, so
- * merging slot by slot and keeping `beam` at each step loses nothing.
+ * merging slot by slot and keeping `beam` at each step loses nothing; and in the top `beam` of two
+ * sorted lists a pair (i, j) always has (i + 1)(j + 1) ≤ beam.
  */
 function bestOfFormat(prior: number, evals: SlotEval[], beam: number): Partial[] {
   let acc: Partial[] = [{ score: prior, plate: "" }];
   for (const e of evals) {
     const next: Partial[] = [];
-    const take = Math.min(beam, e.scores.length);
-    for (const a of acc) {
+    for (let i = 0; i < acc.length; i++) {
+      const a = acc[i]!;
+      const take = Math.min(Math.floor(beam / (i + 1)), e.scores.length);
       for (let o = 0; o < take; o++) next.push({ score: a.score * e.scores[o]!, plate: a.plate + e.text[o] });
     }
     next.sort((x, y) => y.score - x.score);
@@ -259,6 +272,14 @@ function windowsFor(n: number, twoLine: boolean): Window[] {
   return w;
 }
 
+interface Job {
+  start: number;
+  prior: number;
+  evals: SlotEval[];
+  /** Score of the format's best string: no string of it can beat this. */
+  bound: number;
+}
+
 interface Scored {
   plate: string;
   score: number;
@@ -279,7 +300,7 @@ export function bestPlates(scores: Float32Array, n: number, options: BestPlatesO
     for (let c = 0; c < K; c++) sum += Math.max(scores[i * K + c]!, P_FLOOR);
     for (let c = 0; c < K; c++) lik[i * K + c] = (K * Math.max(scores[i * K + c]!, P_FLOOR)) / sum;
   }
-  const beam = Math.max(1, options.top);
+  const top = options.top;
   const formats = gb ? formatsFor(options.maxAgeYear ?? 25) : [];
   // Slot evaluations are shared between formats: the same letter or digit slot at the same box.
   const evalCache = new Map<Slot, SlotEval[]>();
@@ -292,24 +313,18 @@ export function bestPlates(scores: Float32Array, n: number, options: BestPlatesO
     row[at] ??= evalSlot(s, lik, at);
     return row[at]!;
   };
-  const found = new Map<string, Scored>();
-  /** marginal[box * 36 + class]: posterior mass of readings that put `class` on `box`. */
-  const marginal = new Float64Array(n * K);
+  const jobs: Job[] = [];
   let total = 0;
   for (const win of windowsFor(n, options.twoLine ?? false)) {
-    const free: Format = {
-      name: "any",
-      length: win.length,
-      prior: gb ? UNFORMATTED_PRIOR : 1,
-      slots: rep(slot.any, win.length),
-    };
-    const candidates = gb ? formats.filter((f) => f.length === win.length) : [free];
+    const anySlots = rep(slot.any, win.length);
     if (gb) {
-      let m = win.prior * free.prior;
+      // The unformatted reading only feeds the normaliser: "gb" never reports a non-UK string.
+      let m = win.prior * UNFORMATTED_PRIOR;
       for (let j = 0; j < win.length; j++) m *= evalAt(slot.any, win.start + j).mass;
       total += m;
     }
-    for (const f of candidates) {
+    const shapes = gb ? formats.filter((f) => f.length === win.length) : [{ prior: 1, slots: anySlots }];
+    for (const f of shapes) {
       const evals: SlotEval[] = [];
       let at = win.start;
       for (const s of f.slots) {
@@ -318,46 +333,51 @@ export function bestPlates(scores: Float32Array, n: number, options: BestPlatesO
       }
       const prior = win.prior * f.prior;
       let mass = prior;
-      for (const e of evals) mass *= e.mass;
+      let bound = prior;
+      for (const e of evals) {
+        mass *= e.mass;
+        bound *= e.scores[0]!;
+      }
       if (!(mass > 0)) continue;
       total += mass;
-      // Exact per-box marginals: the other slots contribute their whole mass.
-      at = win.start;
-      for (let k = 0; k < evals.length; k++) {
-        const e = evals[k]!;
-        const rest = mass / e.mass;
-        for (let t = 0; t < e.tuples.length; t++) {
-          const tuple = e.tuples[t]!;
-          const v = rest * e.scores[t]!;
-          for (let j = 0; j < tuple.length; j++) marginal[(at + j) * K + tuple[j]!]! += v;
-        }
-        at += f.slots[k]!.width;
-      }
-      for (const r of bestOfFormat(prior, evals, beam)) {
-        // Formats overlap (Northern Ireland marks are also dateless): one string, summed prior.
-        const key = `${win.start}:${r.plate}`;
-        const prev = found.get(key);
-        if (prev) prev.score += r.score;
-        else found.set(key, { plate: r.plate, score: r.score, start: win.start });
-      }
+      // Exact per-box marginals: the other slots of the format contribute their whole mass.
+      for (const e of evals) e.coef += mass / e.mass;
+      jobs.push({ start: win.start, prior, evals, bound });
     }
   }
   if (!(total > 0)) return [];
-  const ranked = [...found.values()].sort((a, b) => b.score - a.score);
-  const out: PlateReading[] = [];
-  const seen = new Set<string>();
-  for (const s of ranked) {
-    if (out.length >= options.top) break;
-    // The same string from two windows (rare): report it once, at its best.
-    if (seen.has(s.plate)) continue;
-    seen.add(s.plate);
-    out.push({
-      plate: s.plate,
-      confidence: Math.min(1, s.score / total),
-      charConfidences: [...s.plate].map((ch, j) =>
-        Math.min(1, marginal[(s.start + j) * K + CHAR_CLASSES.indexOf(ch)]! / total),
-      ),
-    });
+  const marginal = new Float64Array(n * K);
+  for (const row of evalCache.values()) {
+    for (const e of row) {
+      if (!e || e.coef === 0) continue;
+      for (let t = 0; t < e.tuples.length; t++) {
+        const tuple = e.tuples[t]!;
+        const v = e.coef * e.scores[t]!;
+        for (let j = 0; j < tuple.length; j++) marginal[(e.at + j) * K + tuple[j]!]! += v;
+      }
+    }
   }
-  return out;
+  // Formats (and windows of different length) hold disjoint strings, so the best `top` overall come
+  // from formats searched in order of their bound until the bound cannot beat the current top.
+  jobs.sort((a, b) => b.bound - a.bound);
+  let best: Scored[] = [];
+  for (const job of jobs) {
+    if (best.length >= top && job.bound <= best[top - 1]!.score) break;
+    for (const r of bestOfFormat(job.prior, job.evals, top)) {
+      const same = best.find((b) => b.plate === r.plate);
+      // Dropping the first or the last box can give the same string: report it once, at its best.
+      if (same) {
+        if (r.score > same.score) Object.assign(same, { score: r.score, start: job.start });
+      } else best.push({ plate: r.plate, score: r.score, start: job.start });
+    }
+    best.sort((a, b) => b.score - a.score);
+    if (best.length > top) best = best.slice(0, top);
+  }
+  return best.map((s) => ({
+    plate: s.plate,
+    confidence: Math.min(1, s.score / total),
+    charConfidences: [...s.plate].map((ch, j) =>
+      Math.min(1, marginal[(s.start + j) * K + CHAR_CLASSES.indexOf(ch)]! / total),
+    ),
+  }));
 }

@@ -1,0 +1,398 @@
+// Synthetic character crops for training and measuring the character classifier. Every crop comes from
+// one seed (TRAIN seeds for training, EVAL seeds for measuring) through the synthetic generator's glyph
+// sources and rasteriser, then a camera-like degradation: scale, aspect, rotation, shear, stroke weight,
+// blur, noise, uneven light, low contrast, binarisation (as a thresholding segmenter hands over),
+// polarity, neighbours and plate border in a loose box, and occluding blobs (screws, dirt).
+import { CHAR_CLASSES } from "../../assembly/shared/constants.js";
+import { type GlyphSourceName, glyphSource } from "../synth/glyphs/sources.js";
+import { Canvas, type Contour } from "../synth/raster.js";
+import { Rng } from "../synth/rng.js";
+
+/** One character crop: an 8-bit grey image, the box to classify in it, and the truth. */
+export interface GlyphSample {
+  grey: Uint8Array;
+  width: number;
+  height: number;
+  box: { x: number; y: number; w: number; h: number };
+  /** Light glyph on dark ground. */
+  inverted: boolean;
+  /** Class index into CHAR_CLASSES. */
+  label: number;
+}
+
+/** Height of the reference glyph masks in pixels (crops are resampled from these). */
+const MASK_HEIGHT_PX = 72;
+
+interface CellVariant {
+  widthMm: number;
+  heightMm: number;
+  strokeMm: number;
+}
+
+/** Car (79×50, 14 mm stroke), pre-2001 wide (57 mm), two-line (64×44, 10 mm), plus lighter and heavier strokes. */
+const PLATE_FONT_CELLS: CellVariant[] = [
+  { widthMm: 50, heightMm: 79, strokeMm: 14 },
+  { widthMm: 50, heightMm: 79, strokeMm: 11 },
+  { widthMm: 50, heightMm: 79, strokeMm: 17 },
+  { widthMm: 57, heightMm: 79, strokeMm: 14 },
+  { widthMm: 44, heightMm: 64, strokeMm: 10 },
+  { widthMm: 46, heightMm: 79, strokeMm: 13 },
+  { widthMm: 50, heightMm: 79, strokeMm: 19 },
+  { widthMm: 46, heightMm: 79, strokeMm: 18 },
+];
+const FONT_CELLS: CellVariant[] = [
+  { widthMm: 50, heightMm: 79, strokeMm: 14 },
+  { widthMm: 44, heightMm: 64, strokeMm: 10 },
+];
+
+/** Share of crops drawn from each glyph source: mostly the plate font, a tail of other narrow sans fonts. */
+const SOURCE_WEIGHTS: Record<GlyphSourceName, number> = {
+  "plate-font": 0.6,
+  "roboto-condensed-700": 0.14,
+  "barlow-condensed-600": 0.13,
+  "barlow-condensed-700": 0.13,
+};
+
+interface Mask {
+  cov: Float32Array;
+  width: number;
+  height: number;
+  /** Ink bounding box in mask pixels [x0, y0, x1, y1). */
+  box: [number, number, number, number];
+}
+
+const masks = new Map<string, Mask>();
+
+/**
+ * Stroke growth in mask pixels: real crops come through a camera and a thresholding segmenter, which
+ * fatten strokes and close counters; the glyph is dilated by a disc of this radius (0 = as drawn).
+ */
+const BOLD_RADII_PX = [0, 0, 2, 3.5];
+
+function dilate(m: Mask, radius: number): Mask {
+  if (radius <= 0) return m;
+  const { width, height } = m;
+  const r = Math.ceil(radius);
+  const out = new Float32Array(width * height);
+  const offsets: number[] = [];
+  for (let dy = -r; dy <= r; dy++)
+    for (let dx = -r; dx <= r; dx++) if (dx * dx + dy * dy <= radius * radius) offsets.push(dx, dy);
+  let x0 = width;
+  let y0 = height;
+  let x1 = 0;
+  let y1 = 0;
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) {
+      let v = 0;
+      for (let k = 0; k < offsets.length && v < 1; k += 2) {
+        const xx = x + offsets[k]!;
+        const yy = y + offsets[k + 1]!;
+        if (xx >= 0 && yy >= 0 && xx < width && yy < height) v = Math.max(v, m.cov[yy * width + xx]!);
+      }
+      out[y * width + x] = v;
+      if (v > 0.5) {
+        x0 = Math.min(x0, x);
+        y0 = Math.min(y0, y);
+        x1 = Math.max(x1, x + 1);
+        y1 = Math.max(y1, y + 1);
+      }
+    }
+  }
+  return { cov: out, width, height, box: [x0, y0, Math.max(x1, x0 + 1), Math.max(y1, y0 + 1)] };
+}
+
+const boldMasks = new Map<string, Mask>();
+function boldMask(source: GlyphSourceName, cell: CellVariant, ch: string, radius: number): Mask {
+  const base = glyphMask(source, cell, ch);
+  if (radius <= 0) return base;
+  const key = `${source}|${cell.widthMm}|${cell.heightMm}|${cell.strokeMm}|${ch}|${radius}`;
+  let m = boldMasks.get(key);
+  if (!m) {
+    m = dilate(base, radius);
+    boldMasks.set(key, m);
+  }
+  return m;
+}
+
+/** The cell a character is drawn in: "I" as wide as its stroke, "1" about half width (as plates lay out). */
+function charCell(cell: CellVariant, ch: string): CellVariant {
+  if (ch === "I") return { ...cell, widthMm: cell.strokeMm };
+  if (ch === "1") return { ...cell, widthMm: Math.round(cell.widthMm * 0.52) };
+  return cell;
+}
+
+/** The glyph drawn once at MASK_HEIGHT_PX as coverage 0..1 (cached per source, cell and character). */
+function glyphMask(source: GlyphSourceName, baseCell: CellVariant, ch: string): Mask {
+  const cell = charCell(baseCell, ch);
+  const key = `${source}|${cell.widthMm}|${cell.heightMm}|${cell.strokeMm}|${ch}`;
+  let m = masks.get(key);
+  if (m) return m;
+  const scale = MASK_HEIGHT_PX / cell.heightMm;
+  const pad = 4;
+  const width = Math.ceil(cell.widthMm * scale) + 2 * pad;
+  const height = MASK_HEIGHT_PX + 2 * pad;
+  const canvas = new Canvas(width, height);
+  canvas.fill(255, 255, 255);
+  const contours: Contour[] = glyphSource(source)
+    .glyph(ch, cell)
+    .map((c) => c.map((v) => v * scale + pad));
+  canvas.fillPolygons(contours, 0, 0, 0);
+  const grey = canvas.toGrey8();
+  const cov = new Float32Array(width * height);
+  let x0 = width;
+  let y0 = height;
+  let x1 = 0;
+  let y1 = 0;
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) {
+      const v = 1 - grey[y * width + x]! / 255;
+      cov[y * width + x] = v;
+      if (v > 0.5) {
+        x0 = Math.min(x0, x);
+        y0 = Math.min(y0, y);
+        x1 = Math.max(x1, x + 1);
+        y1 = Math.max(y1, y + 1);
+      }
+    }
+  }
+  m = { cov, width, height, box: [x0, y0, Math.max(x1, x0 + 1), Math.max(y1, y0 + 1)] };
+  masks.set(key, m);
+  return m;
+}
+
+function bilinear(m: Mask, x: number, y: number): number {
+  const fx = Math.floor(x);
+  const fy = Math.floor(y);
+  if (fx < 0 || fy < 0 || fx + 1 >= m.width || fy + 1 >= m.height) return 0;
+  const ax = x - fx;
+  const ay = y - fy;
+  const i = fy * m.width + fx;
+  const c = m.cov;
+  return (
+    (c[i]! * (1 - ax) + c[i + 1]! * ax) * (1 - ay) +
+    (c[i + m.width]! * (1 - ax) + c[i + m.width + 1]! * ax) * ay
+  );
+}
+
+function pickWeighted<K extends string>(rng: Rng, weights: Record<K, number>): K {
+  return rng.weighted(weights);
+}
+
+/** Separable box-approximated Gaussian blur (3 box passes) of a float image in place. */
+function blur(img: Float32Array, w: number, h: number, sigma: number): void {
+  if (sigma < 0.3) return;
+  const r = Math.max(1, Math.round(Math.sqrt((12 * sigma * sigma) / 3 + 1) / 2));
+  const tmp = new Float32Array(Math.max(w, h));
+  for (let pass = 0; pass < 3; pass++) {
+    for (let y = 0; y < h; y++) {
+      for (let x = 0; x < w; x++) {
+        let s = 0;
+        let n = 0;
+        for (let k = -r; k <= r; k++) {
+          const xx = x + k;
+          if (xx >= 0 && xx < w) {
+            s += img[y * w + xx]!;
+            n++;
+          }
+        }
+        tmp[x] = s / n;
+      }
+      img.set(tmp.subarray(0, w), y * w);
+    }
+    for (let x = 0; x < w; x++) {
+      for (let y = 0; y < h; y++) {
+        let s = 0;
+        let n = 0;
+        for (let k = -r; k <= r; k++) {
+          const yy = y + k;
+          if (yy >= 0 && yy < h) {
+            s += img[yy * w + x]!;
+            n++;
+          }
+        }
+        tmp[y] = s / n;
+      }
+      for (let y = 0; y < h; y++) img[y * w + x] = tmp[y]!;
+    }
+  }
+}
+
+/**
+ * Relative share of each class among the crops. "I" appears only in Northern Ireland marks, and the real
+ * plate font's "1" often loses its small flag at camera resolution, leaving a bar like an "I": so fewer
+ * "I" crops and some flagless "1" crops make a bare bar read "1" unless the position needs a letter.
+ */
+const CLASS_WEIGHTS: number[] = [...CHAR_CLASSES].map((ch) => (ch === "I" ? 0.4 : 1));
+const CLASS_WEIGHT_SUM = CLASS_WEIGHTS.reduce((a, b) => a + b, 0);
+/** Share of "1" crops drawn as a bare bar (flag lost). */
+const FLAGLESS_ONE_SHARE = 0.5;
+
+function pickClass(rng: Rng): number {
+  let r = rng.next() * CLASS_WEIGHT_SUM;
+  for (let c = 0; c < CLASS_WEIGHTS.length; c++) {
+    r -= CLASS_WEIGHTS[c]!;
+    if (r < 0) return c;
+  }
+  return CLASS_WEIGHTS.length - 1;
+}
+
+export interface GlyphSampleOptions {
+  /** Force the class (default: uniform over the 36). */
+  label?: number;
+}
+
+/** One synthetic character crop, fully determined by `seed`. */
+export function glyphSample(seed: number, options: GlyphSampleOptions = {}): GlyphSample {
+  const rng = new Rng(seed, 0x636c73);
+  const label = options.label ?? pickClass(rng);
+  const ch = CHAR_CLASSES[label]!;
+  const source = pickWeighted(rng, SOURCE_WEIGHTS);
+  const cells = source === "plate-font" ? PLATE_FONT_CELLS : FONT_CELLS;
+  const cell = rng.pick(cells);
+  const flagless = ch === "1" && rng.chance(FLAGLESS_ONE_SHARE);
+  const bold = rng.pick(BOLD_RADII_PX);
+  const mask = boldMask(source, cell, flagless ? "I" : ch, bold);
+
+  // Geometry: glyph height in the crop (log-uniform 11..60 px), aspect, rotation, shear.
+  const glyphH = Math.exp(rng.range(Math.log(11), Math.log(60)));
+  const s = glyphH / MASK_HEIGHT_PX;
+  const sx = s * rng.range(0.82, 1.18);
+  const sy = s;
+  const theta = (rng.normal() * 2.5 * Math.PI) / 180;
+  const shear = rng.normal() * 0.06;
+  const cos = Math.cos(theta);
+  const sin = Math.sin(theta);
+  // Forward map (mask → crop) around the ink box centre: A = R · Shear · Scale.
+  const a11 = cos * sx - sin * 0;
+  const a12 = cos * shear * sy - sin * sy;
+  const a21 = sin * sx;
+  const a22 = sin * shear * sy + cos * sy;
+  const det = a11 * a22 - a12 * a21;
+  const [bx0, by0, bx1, by1] = mask.box;
+  const cxm = (bx0 + bx1) / 2;
+  const cym = (by0 + by1) / 2;
+  // Ink box of the transformed glyph (corners of the mask's ink box).
+  let minX = Infinity;
+  let maxX = -Infinity;
+  let minY = Infinity;
+  let maxY = -Infinity;
+  for (const [px, py] of [
+    [bx0, by0],
+    [bx1, by0],
+    [bx0, by1],
+    [bx1, by1],
+  ] as const) {
+    const dx = px - cxm;
+    const dy = py - cym;
+    const X = a11 * dx + a12 * dy;
+    const Y = a21 * dx + a22 * dy;
+    minX = Math.min(minX, X);
+    maxX = Math.max(maxX, X);
+    minY = Math.min(minY, Y);
+    maxY = Math.max(maxY, Y);
+  }
+  const inkW = maxX - minX;
+  const inkH = maxY - minY;
+  // The box the segmenter would hand over: tight to loose, occasionally clipping a pixel.
+  const loose = rng.chance(0.2) ? 0.25 : 0.12;
+  const mL = rng.range(-0.03, loose) * glyphH;
+  const mR = rng.range(-0.03, loose) * glyphH;
+  const mT = rng.range(-0.03, 0.18) * glyphH;
+  const mB = rng.range(-0.03, 0.18) * glyphH;
+  const pad = 2;
+  const boxW = Math.max(2, Math.round(inkW + mL + mR));
+  const boxH = Math.max(2, Math.round(inkH + mT + mB));
+  const width = boxW + 2 * pad;
+  const height = boxH + 2 * pad;
+  // Crop coordinates of the glyph centre.
+  const cx = pad + mL - minX;
+  const cy = pad + mT - minY;
+
+  const cov = new Float32Array(width * height);
+  const ss = Math.min(4, Math.max(1, Math.ceil(1 / s / 2)));
+  const paint = (m: Mask, offX: number, offY: number): void => {
+    const mcx = (m.box[0] + m.box[2]) / 2;
+    const mcy = (m.box[1] + m.box[3]) / 2;
+    for (let y = 0; y < height; y++) {
+      for (let x = 0; x < width; x++) {
+        let acc = 0;
+        for (let j = 0; j < ss; j++) {
+          for (let i = 0; i < ss; i++) {
+            const X = x + (i + 0.5) / ss - cx - offX;
+            const Y = y + (j + 0.5) / ss - cy - offY;
+            // Inverse map crop → mask.
+            const u = (a22 * X - a12 * Y) / det + mcx;
+            const v = (-a21 * X + a11 * Y) / det + mcy;
+            acc += bilinear(m, u, v);
+          }
+        }
+        const c = acc / (ss * ss);
+        if (c > cov[y * width + x]!) cov[y * width + x] = c;
+      }
+    }
+  };
+  paint(mask, 0, 0);
+  // Neighbours: the next glyph along the plate intrudes into a loose box.
+  const gap = (11 / 79) * glyphH * rng.range(0.6, 1.4);
+  if (rng.chance(0.3)) {
+    const other = boldMask(source, cell, CHAR_CLASSES[rng.int(0, 35)]!, bold);
+    const ow = (other.box[2] - other.box[0]) * sx;
+    paint(other, -(inkW / 2 + gap + ow / 2), 0);
+  }
+  if (rng.chance(0.3)) {
+    const other = boldMask(source, cell, CHAR_CLASSES[rng.int(0, 35)]!, bold);
+    const ow = (other.box[2] - other.box[0]) * sx;
+    paint(other, inkW / 2 + gap + ow / 2, 0);
+  }
+  // Plate border or band edge above or below.
+  if (rng.chance(0.08)) {
+    const thick = Math.max(1, Math.round(rng.range(0.03, 0.08) * glyphH));
+    const top = rng.chance(0.5);
+    const at = top
+      ? Math.round(pad + mT - rng.range(0.08, 0.2) * glyphH)
+      : Math.round(pad + mT + inkH + rng.range(0.08, 0.2) * glyphH);
+    for (let y = at; y < at + thick; y++) {
+      if (y < 0 || y >= height) continue;
+      for (let x = 0; x < width; x++) cov[y * width + x] = 1;
+    }
+  }
+  // Occluding blob: a screw head (ink-coloured) or dirt/glare (ground-coloured).
+  if (rng.chance(0.08)) {
+    const r = rng.range(0.04, 0.1) * glyphH;
+    const ox = rng.range(pad + mL, pad + mL + inkW);
+    const oy = rng.range(pad + mT, pad + mT + inkH);
+    const value = rng.chance(0.5) ? 1 : 0;
+    for (let y = Math.floor(oy - r); y <= oy + r; y++) {
+      for (let x = Math.floor(ox - r); x <= ox + r; x++) {
+        if (x < 0 || y < 0 || x >= width || y >= height) continue;
+        if ((x - ox) ** 2 + (y - oy) ** 2 <= r * r) cov[y * width + x] = value;
+      }
+    }
+  }
+  // Optics: blur (defocus, motion, low resolution).
+  blur(cov, width, height, rng.chance(0.7) ? rng.range(0, 1.2) * Math.max(0.5, glyphH / 40) : 0);
+
+  // Light: ground and ink levels, contrast from strong to weak, an uneven gradient, sensor noise.
+  const ground = rng.range(120, 250);
+  const contrast = rng.range(0.3, 1) * ground;
+  const ink = ground - contrast;
+  const gx = rng.normal() * 0.15 * contrast;
+  const gy = rng.normal() * 0.15 * contrast;
+  const noise = rng.chance(0.7) ? rng.range(0, 0.12) * contrast : 0;
+  const binarise = rng.chance(0.35);
+  // A low threshold fattens strokes and closes counters, as real binarised crops show.
+  const thresholdAt = rng.range(0.15, 0.65);
+  const inverted = rng.chance(0.15);
+  const grey = new Uint8Array(width * height);
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) {
+      const c = cov[y * width + x]!;
+      let v = ground + (ink - ground) * c + (gx * (x - width / 2)) / width + (gy * (y - height / 2)) / height;
+      v += noise * rng.normal();
+      if (binarise) v = (ground - v) / contrast > thresholdAt ? 0 : 255;
+      if (inverted) v = 255 - v;
+      grey[y * width + x] = Math.max(0, Math.min(255, Math.round(v)));
+    }
+  }
+  return { grey, width, height, box: { x: pad, y: pad, w: boxW, h: boxH }, inverted, label };
+}
