@@ -42,6 +42,8 @@ export interface CameraStatus {
 export interface CameraDeps {
   stallTimeoutMs: number;
   queueFrames: number;
+  /** Frames of this camera that may be in workers at once (the pool size). */
+  maxInFlight: number;
   provisionalConfidence: number;
   minConfidence: number;
   engineVersion: string;
@@ -55,6 +57,12 @@ export interface CameraDeps {
   emit(read: TrackedRead): void;
   log: Logger;
   now(): number;
+}
+
+interface InFlight {
+  frameIndex: number;
+  captureTimeMs: number;
+  outcome: JobOutcome | undefined;
 }
 
 type Queued =
@@ -73,7 +81,8 @@ export class Camera {
   private state: StreamState = "stopped";
   private readonly queue: Queued[] = [];
   private queuedFrames = 0;
-  private inFlight = false;
+  /** Frames in workers, in dispatch (= capture) order; results are applied to the tracker in this order. */
+  private readonly inFlight: InFlight[] = [];
   private readonly tracker: TrackerLike;
   private readonly skipper: FrameSkipper;
   private frameIndex = 0;
@@ -277,28 +286,39 @@ export class Camera {
     }
   }
 
-  /** The next frame for a worker, or undefined when this camera has none ready (or one in a worker). */
+  /**
+   * The next frame for a worker, or undefined when this camera has none ready. Up to `maxInFlight` frames
+   * of one camera may be in workers at once (so a lone camera can use every core); their results are
+   * re-ordered here so the tracker always sees capture order.
+   */
   nextJob(): FrameJob | undefined {
-    if (this.inFlight) return undefined;
+    if (this.inFlight.length >= this.deps.maxInFlight) return undefined;
     this.pump();
     const head = this.queue[0];
     if (head?.kind !== "frame") return undefined;
     this.queue.shift();
     this.queuedFrames--;
-    this.inFlight = true;
-    const job: FrameJob = {
+    const slot: InFlight = {
+      frameIndex: head.frameIndex,
+      captureTimeMs: head.captureTimeMs,
+      outcome: undefined,
+    };
+    this.inFlight.push(slot);
+    return {
       widthPx: head.geometry.widthPx,
       heightPx: head.geometry.heightPx,
       roi: this.config.roi,
       parts: head.parts,
-      done: (outcome) => this.done(head.frameIndex, head.captureTimeMs, outcome),
+      done: (outcome) => {
+        slot.outcome = outcome;
+        this.deliver();
+      },
     };
-    return job;
   }
 
   /** Handles queue heads that need no worker: stream gaps flush the tracker once earlier frames are done. */
   private pump(): void {
-    while (!this.inFlight && this.queue[0]?.kind === "gap") {
+    while (this.inFlight.length === 0 && this.queue[0]?.kind === "gap") {
       this.queue.shift();
       this.skipper.reset();
       this.emitAll(this.tracker.flush());
@@ -306,8 +326,17 @@ export class Camera {
     if (this.stopping) this.settleStop();
   }
 
-  private done(frameIndex: number, captureTimeMs: number, outcome: JobOutcome): void {
-    this.inFlight = false;
+  /** Applies finished results in capture order. */
+  private deliver(): void {
+    while (this.inFlight[0]?.outcome) {
+      const { frameIndex, captureTimeMs, outcome } = this.inFlight.shift()!;
+      this.apply(frameIndex, captureTimeMs, outcome!);
+    }
+    this.pump();
+    if (this.queuedFrames > 0) this.deps.kick();
+  }
+
+  private apply(frameIndex: number, captureTimeMs: number, outcome: JobOutcome): void {
     if (outcome.ok) {
       this.counts.recognised++;
       ingestMetrics.framesRecognised.inc(this.labels);
@@ -316,13 +345,14 @@ export class Camera {
         stageHistogram(stage.replace(/Ms$/, ""))?.observe(ms / 1000);
       }
       ingestMetrics.captureToRead.observe(this.labels, Math.max(0, this.deps.now() - captureTimeMs) / 1000);
-      this.skipper.observe(captureTimeMs, outcome.reads.length);
+      this.skipper.observe(
+        captureTimeMs,
+        outcome.reads.map((r) => r.box),
+      );
       this.emitAll(this.tracker.push(frameIndex, captureTimeMs, outcome.reads));
     } else {
       this.drop(outcome.reason);
     }
-    this.pump();
-    if (this.queuedFrames > 0) this.deps.kick();
   }
 
   private emitAll(reads: TrackedRead[]): void {
@@ -360,7 +390,7 @@ export class Camera {
   }
 
   private settleStop(): void {
-    if (!this.stopping || this.stream || this.inFlight || this.queue.length > 0) return;
+    if (!this.stopping || this.stream || this.inFlight.length > 0 || this.queue.length > 0) return;
     this.setState("stopped");
     this.resolveStopped?.();
     this.resolveStopped = undefined;
