@@ -105,7 +105,13 @@ export class Camera {
     decoded: 0,
     recognised: 0,
     skipped: 0,
-    dropped: { queue_full: 0, worker_lost: 0, oversize: 0, camera_stopped: 0 } as Record<DropReason, number>,
+    dropped: {
+      queue_full: 0,
+      worker_lost: 0,
+      oversize: 0,
+      invalid_frame: 0,
+      camera_stopped: 0,
+    } as Record<DropReason, number>,
   };
   private fpsWindow = { startMs: 0, frames: 0, fps: 0 };
   private readonly labels: { camera: string };
