@@ -234,8 +234,10 @@ export class Camera {
   private onExit(exit: StreamExit): void {
     this.stream = undefined;
     this.lastExit = describeExit(exit, this.config.url);
-    if (exit.tornBytes > 0)
-      this.deps.log.warn({ camera: this.id, tornBytes: exit.tornBytes }, "torn last frame");
+    // A frame cut short because we killed ffmpeg is expected; one cut short by ffmpeg itself is worth a word.
+    if (exit.tornBytes > 0 && !exit.stopped) {
+      this.deps.log.warn({ camera: this.id, tornBytes: exit.tornBytes }, "torn last frame dropped");
+    }
     // A gap in the stream ends any vehicle pass in progress once the frames before it are recognised.
     this.queue.push({ kind: "gap" });
     this.pump();

@@ -18,7 +18,7 @@ export interface SkipOptions {
 
 export const DEFAULT_SKIP: SkipOptions = {
   idleStride: 3,
-  activeStride: 1,
+  activeStride: 2,
   holdMs: 1000,
   staticAfterMs: 3000,
 };
