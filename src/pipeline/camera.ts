@@ -353,10 +353,7 @@ export class Camera {
         stageHistogram(stage.replace(/Ms$/, ""))?.observe(ms / 1000);
       }
       ingestMetrics.captureToRead.observe(this.labels, Math.max(0, this.deps.now() - captureTimeMs) / 1000);
-      this.skipper.observe(
-        captureTimeMs,
-        outcome.reads.map((r) => r.box),
-      );
+      this.skipper.observe(captureTimeMs, outcome.reads);
       this.emitAll(this.tracker.push(frameIndex, captureTimeMs, outcome.reads));
     } else {
       this.drop(outcome.reason);
