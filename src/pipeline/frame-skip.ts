@@ -21,7 +21,7 @@ export interface SkipOptions {
 
 export const DEFAULT_SKIP: SkipOptions = {
   idleStride: 3,
-  activeStride: 2,
+  activeStride: 1,
   holdMs: 1000,
   staticAfterMs: 3000,
   // Off: at 0.9 on the synthetic clips nearly every read counted as uncertain and almost nothing was skipped.
