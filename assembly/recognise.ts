@@ -23,6 +23,7 @@ import {
 } from "./shared/constants";
 
 export { classifierAlloc, classifierInit, classifyBox, classifyNormalise, classifyVector } from "./classify";
+export { lastBand } from "./segment/segment";
 
 /** Bytes from the module's bump heap (weights, scratch); never freed. Returns 0 when memory is full. */
 export function allocBytes(bytes: i32): usize {
@@ -188,4 +189,9 @@ export function cropHeight(ctx: usize): i32 {
 /** Character boxes (x, y, w, h i32, crop coordinates) of the last segmentation. */
 export function charBoxesPtr(ctx: usize): usize {
   return changetype<Context>(ctx).charBoxes;
+}
+
+/** Diagnostics: transitions per crop row of the last segmentation (i32). */
+export function rowTransitionsPtr(ctx: usize): usize {
+  return changetype<Context>(ctx).rowTransitions;
 }

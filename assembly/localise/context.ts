@@ -91,7 +91,7 @@ export function createContext(maxWidth: i32, maxHeight: i32): Context {
   ctx.labels = alloc(cropPx * 4);
   ctx.parents = alloc(<usize>MAX_COMPONENTS * 4);
   ctx.components = alloc(<usize>MAX_COMPONENTS * COMPONENT_FIELDS * 4);
-  ctx.rowTransitions = alloc(<usize>CROP_MAX_HEIGHT * 4);
+  ctx.rowTransitions = alloc(<usize>CROP_MAX_HEIGHT * 8);
   ctx.charBoxes = alloc(<usize>MAX_PLATE_CHARS * 4 * 4 * 2);
   ctx.results = alloc(<usize>MAX_PLATE_RESULTS * RESULT_FIELDS * 4);
   ctx.scores = alloc(<usize>MAX_PLATE_RESULTS * MAX_PLATE_CHARS * CHAR_CLASS_COUNT * 4);

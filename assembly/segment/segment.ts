@@ -354,11 +354,31 @@ function bandChars(ctx: Context, y0: i32, y1: i32, first: i32): i32 {
   return bestLen;
 }
 
+/** Dark pixels in row y of ctx.bin. */
+function rowInk(ctx: Context, y: i32): i32 {
+  const row = ctx.bin + <usize>(y * ctx.cropWidth);
+  let s = 0;
+  for (let x = 0; x < ctx.cropWidth; x++) s += load<u8>(row + <usize>x);
+  return s;
+}
+
+/** Grows a band by `grow` rows each way, but never into rows that are mostly dark (border, surround). */
+function growBand(ctx: Context, y0: i32, y1: i32, grow: i32, out: StaticArray<i32>, at: i32): void {
+  const limit = (ctx.cropWidth * 11) / 20;
+  for (let k = 0; k < grow && y0 > 0 && rowInk(ctx, y0 - 1) < limit; k++) y0--;
+  for (let k = 0; k < grow && y1 < ctx.cropHeight - 1 && rowInk(ctx, y1 + 1) < limit; k++) y1++;
+  while (y1 - y0 > 4 && rowInk(ctx, y0) >= limit) y0++;
+  while (y1 - y0 > 4 && rowInk(ctx, y1) >= limit) y1--;
+  out[at] = y0;
+  out[at + 1] = y1;
+}
+
 /** Rows rich in transitions form bands; writes up to two (y0, y1) pairs to out and returns how many. */
 function findBands(ctx: Context, out: StaticArray<i32>): i32 {
   const w = ctx.cropWidth;
   const h = ctx.cropHeight;
   const T = ctx.rowTransitions;
+  const raw = T + ((<usize>CROP_MAX_HEIGHT) << 2);
   let maxT = 0;
   for (let y = 0; y < h; y++) {
     const row = ctx.bin + <usize>(y * w);
@@ -369,12 +389,22 @@ function findBands(ctx: Context, out: StaticArray<i32>): i32 {
       if (b !== prev) t++;
       prev = b;
     }
-    store<i32>(T + ((<usize>y) << 2), t);
-    if (t > maxT) maxT = t;
+    store<i32>(raw + ((<usize>y) << 2), t);
+  }
+  // median of three rows (two at the ends): one noisy row must not set the threshold
+  for (let y = 0; y < h; y++) {
+    const a = load<i32>(raw + ((<usize>max(y - 1, 0)) << 2));
+    const b = load<i32>(raw + ((<usize>y) << 2));
+    const c = load<i32>(raw + ((<usize>min(y + 1, h - 1)) << 2));
+    let m = max(min(a, b), min(max(a, b), c));
+    if (y === 0 || y === h - 1) m = min(a, c);
+    store<i32>(T + ((<usize>y) << 2), m);
+    if (m > maxT) maxT = m;
   }
   let thr = (maxT * 2) / 5;
   if (thr < 4) thr = 4;
-  // runs of rows over the threshold, allowing one-row dips
+  // runs by hysteresis: seeded by rows over the threshold, extended through rows over half of it
+  const low = thr >> 1;
   let best0 = -1;
   let best1 = -1;
   let bestSum = 0;
@@ -387,17 +417,14 @@ function findBands(ctx: Context, out: StaticArray<i32>): i32 {
       y++;
       continue;
     }
-    const s0 = y;
+    let s0 = y;
+    while (s0 > 0 && load<i32>(T + ((<usize>(s0 - 1)) << 2)) >= low) s0--;
     let sum = 0;
-    let e = y;
-    while (y < h) {
-      const t = load<i32>(T + ((<usize>y) << 2));
-      if (t >= thr) {
-        sum += t;
-        e = y;
-      } else if (!(y + 1 < h && load<i32>(T + ((<usize>(y + 1)) << 2)) >= thr)) break;
+    while (y < h && load<i32>(T + ((<usize>y) << 2)) >= low) {
+      sum += load<i32>(T + ((<usize>y) << 2));
       y++;
     }
+    const e = y - 1;
     if (e - s0 + 1 >= 4) {
       if (sum > bestSum) {
         sec0 = best0;
@@ -416,24 +443,19 @@ function findBands(ctx: Context, out: StaticArray<i32>): i32 {
   }
   if (best0 < 0) return 0;
   const bh = best1 - best0 + 1;
-  const grow = bh / 10 + 1;
-  out[0] = max(0, best0 - grow);
-  out[1] = min(h - 1, best1 + grow);
+  growBand(ctx, best0, best1, bh / 10 + 1, out, 0);
   if (sec0 < 0) return 1;
   const sh = sec1 - sec0 + 1;
   const gap = sec0 > best1 ? sec0 - best1 : best0 - sec1;
   if (sh * 10 < bh * 6 || sh * 10 > bh * 17 || gap > max(bh, sh)) return 1;
-  const sgrow = sh / 10 + 1;
-  const a0 = max(0, sec0 - sgrow);
-  const a1 = min(h - 1, sec1 + sgrow);
   if (sec0 < best0) {
     out[2] = out[0];
     out[3] = out[1];
-    out[0] = a0;
-    out[1] = min(a1, out[2] - 1);
+    growBand(ctx, sec0, sec1, sh / 10 + 1, out, 0);
+    out[1] = min(out[1], out[2] - 1);
   } else {
-    out[2] = max(a0, out[1] + 1);
-    out[3] = a1;
+    growBand(ctx, sec0, sec1, sh / 10 + 1, out, 2);
+    out[2] = max(out[2], out[1] + 1);
   }
   return 2;
 }
@@ -542,4 +564,9 @@ export function cutPatch(ctx: Context, width: i32, height: i32, result: usize, d
     PATCH_WIDTH_PX,
     PATCH_HEIGHT_PX,
   );
+}
+
+/** Diagnostics: band rows found by the last segmentation (y0, y1, y0', y1'). */
+export function lastBand(i: i32): i32 {
+  return bands[i & 3];
 }

@@ -20,7 +20,7 @@ export const STREAM_STATE_CODES = {
 export type StreamState = keyof typeof STREAM_STATE_CODES;
 
 /** Why a decoded frame was not recognised. */
-export type DropReason = "queue_full" | "worker_lost" | "oversize" | "camera_stopped";
+export type DropReason = "queue_full" | "worker_lost" | "oversize" | "invalid_frame" | "camera_stopped";
 
 const cam = ["camera"] as const;
 
@@ -131,7 +131,13 @@ export function forgetCamera(cameraId: string): void {
     if (metric === ingestMetrics.workerRestarts) continue;
     (metric as Counter<string>).remove?.({ camera: cameraId });
   }
-  for (const reason of ["queue_full", "worker_lost", "oversize", "camera_stopped"] as const) {
+  for (const reason of [
+    "queue_full",
+    "worker_lost",
+    "oversize",
+    "invalid_frame",
+    "camera_stopped",
+  ] as const) {
     ingestMetrics.framesDropped.remove({ camera: cameraId, reason });
   }
 }

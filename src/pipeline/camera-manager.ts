@@ -137,6 +137,7 @@ export class CameraManager implements JobSource {
     return new Camera(config, {
       stallTimeoutMs: r.stallTimeoutMs,
       queueFrames: r.queueFramesPerCamera,
+      maxInFlight: this.pool.size,
       provisionalConfidence: r.provisionalConfidence,
       minConfidence: r.minConfidence,
       engineVersion: this.engineVersion,

@@ -42,6 +42,8 @@ export interface CameraStatus {
 export interface CameraDeps {
   stallTimeoutMs: number;
   queueFrames: number;
+  /** Frames of this camera that may be in workers at once (the pool size). */
+  maxInFlight: number;
   provisionalConfidence: number;
   minConfidence: number;
   engineVersion: string;
@@ -55,6 +57,12 @@ export interface CameraDeps {
   emit(read: TrackedRead): void;
   log: Logger;
   now(): number;
+}
+
+interface InFlight {
+  frameIndex: number;
+  captureTimeMs: number;
+  outcome: JobOutcome | undefined;
 }
 
 type Queued =
@@ -73,7 +81,8 @@ export class Camera {
   private state: StreamState = "stopped";
   private readonly queue: Queued[] = [];
   private queuedFrames = 0;
-  private inFlight = false;
+  /** Frames in workers, in dispatch (= capture) order; results are applied to the tracker in this order. */
+  private readonly inFlight: InFlight[] = [];
   private readonly tracker: TrackerLike;
   private readonly skipper: FrameSkipper;
   private frameIndex = 0;
@@ -96,7 +105,13 @@ export class Camera {
     decoded: 0,
     recognised: 0,
     skipped: 0,
-    dropped: { queue_full: 0, worker_lost: 0, oversize: 0, camera_stopped: 0 } as Record<DropReason, number>,
+    dropped: {
+      queue_full: 0,
+      worker_lost: 0,
+      oversize: 0,
+      invalid_frame: 0,
+      camera_stopped: 0,
+    } as Record<DropReason, number>,
   };
   private fpsWindow = { startMs: 0, frames: 0, fps: 0 };
   private readonly labels: { camera: string };
@@ -219,8 +234,10 @@ export class Camera {
   private onExit(exit: StreamExit): void {
     this.stream = undefined;
     this.lastExit = describeExit(exit, this.config.url);
-    if (exit.tornBytes > 0)
-      this.deps.log.warn({ camera: this.id, tornBytes: exit.tornBytes }, "torn last frame");
+    // A frame cut short because we killed ffmpeg is expected; one cut short by ffmpeg itself is worth a word.
+    if (exit.tornBytes > 0 && !exit.stopped) {
+      this.deps.log.warn({ camera: this.id, tornBytes: exit.tornBytes }, "torn last frame dropped");
+    }
     // A gap in the stream ends any vehicle pass in progress once the frames before it are recognised.
     this.queue.push({ kind: "gap" });
     this.pump();
@@ -277,28 +294,39 @@ export class Camera {
     }
   }
 
-  /** The next frame for a worker, or undefined when this camera has none ready (or one in a worker). */
+  /**
+   * The next frame for a worker, or undefined when this camera has none ready. Up to `maxInFlight` frames
+   * of one camera may be in workers at once (so a lone camera can use every core); their results are
+   * re-ordered here so the tracker always sees capture order.
+   */
   nextJob(): FrameJob | undefined {
-    if (this.inFlight) return undefined;
+    if (this.inFlight.length >= this.deps.maxInFlight) return undefined;
     this.pump();
     const head = this.queue[0];
     if (head?.kind !== "frame") return undefined;
     this.queue.shift();
     this.queuedFrames--;
-    this.inFlight = true;
-    const job: FrameJob = {
+    const slot: InFlight = {
+      frameIndex: head.frameIndex,
+      captureTimeMs: head.captureTimeMs,
+      outcome: undefined,
+    };
+    this.inFlight.push(slot);
+    return {
       widthPx: head.geometry.widthPx,
       heightPx: head.geometry.heightPx,
       roi: this.config.roi,
       parts: head.parts,
-      done: (outcome) => this.done(head.frameIndex, head.captureTimeMs, outcome),
+      done: (outcome) => {
+        slot.outcome = outcome;
+        this.deliver();
+      },
     };
-    return job;
   }
 
   /** Handles queue heads that need no worker: stream gaps flush the tracker once earlier frames are done. */
   private pump(): void {
-    while (!this.inFlight && this.queue[0]?.kind === "gap") {
+    while (this.inFlight.length === 0 && this.queue[0]?.kind === "gap") {
       this.queue.shift();
       this.skipper.reset();
       this.emitAll(this.tracker.flush());
@@ -306,8 +334,17 @@ export class Camera {
     if (this.stopping) this.settleStop();
   }
 
-  private done(frameIndex: number, captureTimeMs: number, outcome: JobOutcome): void {
-    this.inFlight = false;
+  /** Applies finished results in capture order. */
+  private deliver(): void {
+    while (this.inFlight[0]?.outcome) {
+      const { frameIndex, captureTimeMs, outcome } = this.inFlight.shift()!;
+      this.apply(frameIndex, captureTimeMs, outcome!);
+    }
+    this.pump();
+    if (this.queuedFrames > 0) this.deps.kick();
+  }
+
+  private apply(frameIndex: number, captureTimeMs: number, outcome: JobOutcome): void {
     if (outcome.ok) {
       this.counts.recognised++;
       ingestMetrics.framesRecognised.inc(this.labels);
@@ -316,13 +353,11 @@ export class Camera {
         stageHistogram(stage.replace(/Ms$/, ""))?.observe(ms / 1000);
       }
       ingestMetrics.captureToRead.observe(this.labels, Math.max(0, this.deps.now() - captureTimeMs) / 1000);
-      this.skipper.observe(captureTimeMs, outcome.reads.length);
+      this.skipper.observe(captureTimeMs, outcome.reads);
       this.emitAll(this.tracker.push(frameIndex, captureTimeMs, outcome.reads));
     } else {
       this.drop(outcome.reason);
     }
-    this.pump();
-    if (this.queuedFrames > 0) this.deps.kick();
   }
 
   private emitAll(reads: TrackedRead[]): void {
@@ -360,7 +395,7 @@ export class Camera {
   }
 
   private settleStop(): void {
-    if (!this.stopping || this.stream || this.inFlight || this.queue.length > 0) return;
+    if (!this.stopping || this.stream || this.inFlight.length > 0 || this.queue.length > 0) return;
     this.setState("stopped");
     this.resolveStopped?.();
     this.resolveStopped = undefined;

@@ -26,7 +26,8 @@ export type FromWorker =
       recogniseMs: number;
       stageMs?: Record<string, number>;
     }
-  | { type: "trap"; jobId: number; message: string };
+  | { type: "trap"; jobId: number; message: string }
+  | { type: "rejected"; jobId: number; message: string };
 
 interface RecogniserModule {
   Recogniser: { create(options: RecogniserOptions): RecogniserLike | Promise<RecogniserLike> };
@@ -69,6 +70,12 @@ port.on("message", (msg: ToWorker) => {
   try {
     reads = recogniser.read(msg.widthPx, msg.heightPx, msg.roi, times);
   } catch (err) {
+    // A frame the recogniser refuses (bad geometry) is that frame's problem; anything else (a wasm trap,
+    // an abort) leaves the instance untrustworthy, so the thread ends and the pool starts a fresh one.
+    if ((err as { code?: string }).code === "KESTREL_E_INPUT_INVALID") {
+      port.postMessage({ type: "rejected", jobId: msg.jobId, message: String(err) } satisfies FromWorker);
+      return;
+    }
     port.postMessage({ type: "trap", jobId: msg.jobId, message: String(err) } satisfies FromWorker);
     process.exit(1);
   }

@@ -17,7 +17,7 @@ export interface FrameJob {
 
 export type JobOutcome =
   | { ok: true; reads: FrameRead[]; recogniseMs: number; stageMs?: Record<string, number> | undefined }
-  | { ok: false; reason: "worker_lost" | "oversize" };
+  | { ok: false; reason: "worker_lost" | "oversize" | "invalid_frame" };
 
 /** Where idle workers take their next frame from (the camera manager's fair scheduler). */
 export interface JobSource {
@@ -117,6 +117,13 @@ export class WorkerPool {
           const job = slot.job;
           slot.job = undefined;
           job.done({ ok: true, reads: msg.reads, recogniseMs: msg.recogniseMs, stageMs: msg.stageMs });
+          this.kick();
+        } else if (msg.type === "rejected") {
+          if (msg.jobId !== slot.jobId || !slot.job) return;
+          const job = slot.job;
+          slot.job = undefined;
+          this.log.warn({ err: msg.message }, "recogniser rejected a frame");
+          job.done({ ok: false, reason: "invalid_frame" });
           this.kick();
         } else if (msg.type === "trap") {
           this.log.error({ err: msg.message }, "recogniser trapped; replacing worker");

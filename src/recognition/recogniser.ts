@@ -83,6 +83,7 @@ export class Recogniser {
   private readonly results: Int32Array;
   private readonly scores: Float32Array;
   private readonly patches: Uint8Array;
+  private lastResultCount = 0;
 
   private constructor(options: RecogniserOptions, weights: Uint8Array | undefined) {
     this.region = options.region;
@@ -146,6 +147,7 @@ export class Recogniser {
     } else {
       n = this.wasm.recognise(this.ctx, widthPx, heightPx, rx, ry, rw, rh);
     }
+    this.lastResultCount = n;
     const t4 = times ? performance.now() : 0;
     const reads = this.collect(n);
     if (times) times.syntaxMs += performance.now() - t4;
@@ -174,6 +176,22 @@ export class Recogniser {
     const n = this.wasm.candidateCount(this.ctx);
     for (let i = 0; i < n; i++) {
       out.push([view[i * 8]!, view[i * 8 + 1]!, view[i * 8 + 2]!, view[i * 8 + 3]!]);
+    }
+    return out;
+  }
+
+  /** Segmented plates of the last read before syntax: box, character count, lines (for diagnostics). */
+  lastPlates(): { box: Box; chars: number; lines: number }[] {
+    const out: { box: Box; chars: number; lines: number }[] = [];
+    const n = this.lastResultCount;
+    for (let i = 0; i < n; i++) {
+      const rec = i * RESULT_FIELDS;
+      const r = this.results;
+      out.push({
+        box: [r[rec + RESULT_X]!, r[rec + RESULT_Y]!, r[rec + RESULT_W]!, r[rec + RESULT_H]!],
+        chars: r[rec + RESULT_CHARS]!,
+        lines: r[rec + RESULT_LINES]!,
+      });
     }
     return out;
   }
