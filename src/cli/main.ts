@@ -30,6 +30,12 @@ registerQuery(program);
 registerRun(program);
 registerWatch(program);
 
+// Output piped into `head` and the like: stop quietly when the reader goes away.
+process.stdout.on("error", (err: NodeJS.ErrnoException) => {
+  if (err.code === "EPIPE") process.exit(0);
+  throw err;
+});
+
 program.parseAsync(process.argv).catch((err: unknown) => {
   if (isKestrelError(err)) {
     process.stderr.write(`${JSON.stringify({ error: err.toJSON() })}\n`);
