@@ -12,6 +12,8 @@ import { ReadKeyAllocator } from "../src/store/keys.js";
 
 const N = Number(process.env.STORE_BENCH_N ?? 10_000_000);
 const RAW_N = Math.min(N, 1_000_000);
+// STORE_BENCH_INGEST_ONLY=1: stop after the ingest and bytes-per-read lines (for profiling intake).
+const INGEST_ONLY = process.env.STORE_BENCH_INGEST_ONLY === "1";
 const CAMERAS = 200;
 const DISTINCT_PLATES = Math.max(1000, Math.round(N / 5));
 const SPAN_MS = 30 * 86_400_000;
@@ -79,10 +81,18 @@ function timeMany(n: number, fn: (i: number) => void): { p50: number; p99: numbe
 const fmt = (ms: number) => `${ms.toFixed(2)} ms`;
 const line = (s: string) => process.stdout.write(`${s}\n`);
 
+// CPU time (all threads: JS and lmdb-js's writer) per read, less sensitive than wall time to other load.
+let cpuUsPerRead = 0;
+function cpuSince(start: NodeJS.CpuUsage, reads: number): void {
+  const used = process.cpuUsage(start);
+  cpuUsPerRead = (used.user + used.system) / reads;
+}
+
 async function rawBaseline(dir: string): Promise<number> {
   const env = open({ path: dir, maxDbs: 4, mapSize: 8 * 1024 ** 3 });
   const db = env.openDB({ name: "raw", keyEncoding: "binary" });
   const keys = new ReadKeyAllocator();
+  const cpu = process.cpuUsage();
   const t = performance.now();
   let last: Promise<boolean> | undefined;
   for (let i = 0; i < RAW_N; i++) {
@@ -93,11 +103,13 @@ async function rawBaseline(dir: string): Promise<number> {
   await last;
   await env.flushed;
   const rate = RAW_N / ((performance.now() - t) / 1000);
+  cpuSince(cpu, RAW_N);
   await env.close();
   return rate;
 }
 
 async function ingest(store: ReadStore, count: number, withPatch: Uint8Array | undefined): Promise<number> {
+  const cpu = process.cpuUsage();
   const t = performance.now();
   let i = 0;
   let nextReport = 1_000_000;
@@ -114,7 +126,9 @@ async function ingest(store: ReadStore, count: number, withPatch: Uint8Array | u
     if (i < count) await store.whenAccepting();
   }
   await store.flush();
-  return count / ((performance.now() - t) / 1000);
+  const rate = count / ((performance.now() - t) / 1000);
+  cpuSince(cpu, count);
+  return rate;
 }
 
 async function main(): Promise<void> {
@@ -124,7 +138,11 @@ async function main(): Promise<void> {
 
     // 1. Ingest: raw lmdb-js puts of the same records (one put per read) as the baseline, same run.
     const rawRate = await rawBaseline(join(base, "raw"));
-    line(`raw lmdb-js put (1 put/read, msgpack record)  ${Math.round(rawRate)} reads/s  (${RAW_N} reads)`);
+    const rawCpu = cpuUsPerRead;
+    line(
+      `raw lmdb-js put (1 put/read, msgpack record)  ${Math.round(rawRate)} reads/s  (${RAW_N} reads)  ` +
+        `CPU ${rawCpu.toFixed(1)} µs/read`,
+    );
 
     const store = ReadStore.open({ dataDir: join(base, "store"), mapSizeGiB: 64, batchMaxReads: 5000 });
     const rate = await ingest(store, N, undefined);
@@ -132,11 +150,19 @@ async function main(): Promise<void> {
       `store ingest (record + plate/camera index + plate grams, durable batches)  ${Math.round(rate)} reads/s  ` +
         `ratio vs raw ${(rate / rawRate).toFixed(2)}  (target ≥ 50000)`,
     );
+    line(
+      `store ingest CPU (all threads) ${cpuUsPerRead.toFixed(1)} µs/read  ratio vs raw ${(cpuUsPerRead / rawCpu).toFixed(2)}`,
+    );
     const stats = store.stats();
     line(
       `on disk at ${N} reads without images: ${(stats.highWaterBytes / 1024 ** 2).toFixed(0)} MiB, ` +
         `${(stats.highWaterBytes / N).toFixed(0)} bytes/read (${stats.plates} distinct plates indexed)`,
     );
+
+    if (INGEST_ONLY) {
+      await store.close();
+      return;
+    }
 
     // 2. Queries at N stored reads.
     const qr = rng(7);

@@ -10,6 +10,7 @@ import {
   decodeCursor,
   encodeCursor,
   indexKey,
+  indexKeyOfBytes,
   indexTimeKey,
   MAX_TIME_MS,
   nameInIndex,
@@ -460,7 +461,7 @@ export class ReadStore implements ReadSink {
           this.reads.put(key, toRecord(read, plate, hasPatch));
           if (hasPatch) this.patches.put(key, Buffer.from(read.patch!));
           const plateBytes = Buffer.from(plate, "latin1");
-          this.plateIndex.put(indexKey(plate, key), EMPTY);
+          this.plateIndex.put(indexKeyOfBytes(plateBytes, key), EMPTY);
           this.cameraIndex.put(indexKey(read.cameraId, key), plateBytes);
           if (!this.pendingPlates.has(plate) && !this.plates.doesExist(plateBytes)) {
             this.pendingPlates.add(plate);

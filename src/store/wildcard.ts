@@ -64,22 +64,38 @@ export function parsePattern(input: string): ParsedPattern {
 
 /** Every key a plate seen for the first time adds to the gram database: gram ‖ plate, once per distinct gram. */
 export function plateGramKeys(plate: string): Buffer[] {
+  // Runs once per new plate on the intake path: builds each key straight into one buffer, no closures.
   const s = START + plate + END;
-  const seen = new Set<string>();
+  const n = s.length - 2;
+  const plateBytes = plate.length;
   const keys: Buffer[] = [];
-  const add = (type: number, chars: string) => {
-    const id = String.fromCharCode(type) + chars;
-    if (seen.has(id)) return;
-    seen.add(id);
-    const key = Buffer.allocUnsafe(1 + chars.length + plate.length);
-    key[0] = type;
-    key.write(chars, 1, "latin1");
-    key.write(plate, 1 + chars.length, "latin1");
-    keys.push(key);
-  };
-  for (let j = 0; j + 2 < s.length; j++) {
-    add(GRAM_TRIGRAM, s.slice(j, j + 3));
-    add(GRAM_GAP, s[j]! + s[j + 2]!);
+  const seenTri: number[] = [];
+  const seenGap: number[] = [];
+  for (let j = 0; j < n; j++) {
+    const a = s.charCodeAt(j);
+    const b = s.charCodeAt(j + 1);
+    const c = s.charCodeAt(j + 2);
+    const tri = (a << 16) | (b << 8) | c;
+    if (!seenTri.includes(tri)) {
+      seenTri.push(tri);
+      const key = Buffer.allocUnsafe(4 + plateBytes);
+      key[0] = GRAM_TRIGRAM;
+      key[1] = a;
+      key[2] = b;
+      key[3] = c;
+      key.write(plate, 4, "latin1");
+      keys.push(key);
+    }
+    const gap = (a << 8) | c;
+    if (!seenGap.includes(gap)) {
+      seenGap.push(gap);
+      const key = Buffer.allocUnsafe(3 + plateBytes);
+      key[0] = GRAM_GAP;
+      key[1] = a;
+      key[2] = c;
+      key.write(plate, 3, "latin1");
+      keys.push(key);
+    }
   }
   return keys;
 }
