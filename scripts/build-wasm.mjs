@@ -6,9 +6,20 @@ import { mkdirSync } from "node:fs";
 
 const MODULES = {
   probe: ["--initialMemory", "1"],
+  // One imported memory per table revision, sized by the host once and never grown (views stay valid).
+  hotlist: ["--importMemory", "--initialMemory", "2"],
   classifier: ["--initialMemory", "16"],
   // RECOGNISE_MEMORY_PAGES in assembly/shared/constants.ts: a fixed shared memory the host imports
-  recognise: ["--importMemory", "--sharedMemory", "--initialMemory", "768", "--maximumMemory", "768", "--enable", "threads"],
+  recognise: [
+    "--importMemory",
+    "--sharedMemory",
+    "--initialMemory",
+    "768",
+    "--maximumMemory",
+    "768",
+    "--enable",
+    "threads",
+  ],
 };
 
 const targets = process.argv.includes("--debug") ? ["debug"] : ["release", "scalar"];

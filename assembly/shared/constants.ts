@@ -7,6 +7,19 @@ export const MAX_FRAME_HEIGHT = 1080;
 /** Wasm page size in bytes. */
 export const WASM_PAGE_BYTES = 65536;
 
+// Hot-list tables (assembly/hotlist, src/hotlist): a plate packs into a 64-bit key, 6 bits per character.
+/** Longest plate a key holds (6 bits x 10 characters = 60 bits). */
+export const HOTLIST_MAX_PLATE_CHARS = 10;
+/** Bits per packed character: 0 is "no character", 1..10 are digits 0-9, 11..36 are letters A-Z. */
+export const HOTLIST_CHAR_BITS = 6;
+/** Where the host lays out a table in its wasm memory (below this: AssemblyScript's own data). */
+export const HOTLIST_BASE_OFFSET = 65536;
+/** Table header: u32 bloomPtr, nBlocks, normPtr, nNormBlocks, setPtr, nSlots, count, staleBloom. */
+export const HOTLIST_HEADER_BYTES = 64;
+/** One bloom block: a 64-byte cache line of eight u64 words, one bit set per word per key. */
+export const HOTLIST_BLOCK_BYTES = 64;
+/** One look-alike/read-check hit record: u64 key found, u32 index of the input key, u32 substitutions. */
+export const HOTLIST_HIT_BYTES = 16;
 /** Character classes of the classifier, in output order: digits then A–Z (index = class id). */
 export const CHAR_CLASSES = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ";
 /** Number of character classes (CHAR_CLASSES.length); `classifyBox` writes this many f32 scores. */

@@ -29,6 +29,7 @@ export const ERRORS = {
   KESTREL_E_STORE_BACKPRESSURE: "store write queue is full",
   KESTREL_E_STORE_QUERY: "store query is invalid",
   KESTREL_E_AUDIT_BROKEN: "audit chain is broken",
+  KESTREL_E_AUDIT_WRITE: "audit entry could not be written",
   // access and gateway
   KESTREL_E_AUTH_MISSING: "no bearer token presented",
   KESTREL_E_AUTH_INVALID: "token is invalid, forged or expired",
@@ -41,6 +42,16 @@ export const ERRORS = {
   KESTREL_E_PROTO_FIELD: "message field is missing or invalid",
   KESTREL_E_PROTO_OVERSIZE: "message exceeds the size limit",
   KESTREL_E_PROTO_RATE: "rate limit exceeded",
+  // synthetic material
+  KESTREL_E_SYNTH_OPTION: "synth option is invalid",
+  KESTREL_E_PROTO_NOT_FOUND: "no such subscription, alert, authorisation or record",
+  KESTREL_E_PROTO_RANGE: "time window is out of range",
+  KESTREL_E_PROTO_WILDCARD: "partial plate pattern is invalid",
+  KESTREL_E_USER_INVALID: "user name is invalid",
+  KESTREL_E_USER_EXISTS: "user already exists",
+  KESTREL_E_USER_UNKNOWN: "no such user",
+  KESTREL_E_AUTH_UNKNOWN_TOKEN: "no such token",
+  KESTREL_E_GATEWAY_UNAVAILABLE: "the gateway cannot serve this request now",
   KESTREL_E_INTERNAL: "internal error",
 } as const;
 

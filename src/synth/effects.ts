@@ -16,43 +16,63 @@ function clampRect(c: Canvas, r?: Rect): Rect {
   return [x0, y0, Math.max(0, x1 - x0), Math.max(0, y1 - y0)];
 }
 
-const line = { buf: new Float32Array(0) };
+const scratch = { buf: new Float32Array(0), sums: new Float64Array(0) };
 
-/** Running-sum box blur of length `len` pixels (fractional ends weighted) along x (dx=1) or y. */
+/**
+ * Running-sum box blur of length `len` pixels (fractional ends weighted) along x or y. Both directions
+ * walk memory row by row: the region is copied once and the sums run across rows for y.
+ */
 export function boxBlur1d(c: Canvas, len: number, axis: "x" | "y", region?: Rect): void {
   if (len <= 1.01) return;
   const [rx, ry, rw, rh] = clampRect(c, region);
   if (rw < 2 || rh < 2) return;
-  const n = axis === "x" ? rw : rh;
-  const lines = axis === "x" ? rh : rw;
-  const stride = axis === "x" ? 3 : c.width * 3;
-  if (line.buf.length < n * 3) line.buf = new Float32Array(n * 3);
-  const buf = line.buf;
+  const rowLen = rw * 3;
+  if (scratch.buf.length < rowLen * rh) scratch.buf = new Float32Array(rowLen * rh);
+  const src = scratch.buf;
+  const d = c.rgb;
+  const W3 = c.width * 3;
+  for (let y = 0; y < rh; y++) {
+    const o = (ry + y) * W3 + rx * 3;
+    src.set(d.subarray(o, o + rowLen), y * rowLen);
+  }
   const half = (len - 1) / 2;
   const whole = Math.floor(half);
   const frac = half - whole;
   const norm = 1 / len;
-  const d = c.rgb;
-  for (let l = 0; l < lines; l++) {
-    const base = axis === "x" ? ((ry + l) * c.width + rx) * 3 : (ry * c.width + rx + l) * 3;
-    for (let i = 0; i < n; i++) {
-      const o = base + i * stride;
-      buf[i * 3] = d[o] as number;
-      buf[i * 3 + 1] = d[o + 1] as number;
-      buf[i * 3 + 2] = d[o + 2] as number;
-    }
-    for (let k = 0; k < 3; k++) {
-      // initial window sum for i = 0 with clamped edges
-      let sum = 0;
-      for (let j = -whole; j <= whole; j++) sum += buf[Math.min(n - 1, Math.max(0, j)) * 3 + k] as number;
-      for (let i = 0; i < n; i++) {
-        const lo = buf[Math.max(0, i - whole - 1) * 3 + k] as number;
-        const hi = buf[Math.min(n - 1, i + whole + 1) * 3 + k] as number;
-        d[base + i * stride + k] = (sum + frac * (lo + hi)) * norm;
-        sum +=
-          (buf[Math.min(n - 1, i + whole + 1) * 3 + k] as number) -
-          (buf[Math.max(0, i - whole) * 3 + k] as number);
+  if (axis === "x") {
+    for (let y = 0; y < rh; y++) {
+      const base = y * rowLen;
+      const out = (ry + y) * W3 + rx * 3;
+      for (let k = 0; k < 3; k++) {
+        let sum = 0;
+        for (let j = -whole; j <= whole; j++)
+          sum += src[base + Math.min(rw - 1, Math.max(0, j)) * 3 + k] as number;
+        for (let i = 0; i < rw; i++) {
+          const lo = src[base + Math.max(0, i - whole - 1) * 3 + k] as number;
+          const hi = src[base + Math.min(rw - 1, i + whole + 1) * 3 + k] as number;
+          d[out + i * 3 + k] = (sum + frac * (lo + hi)) * norm;
+          sum += hi - (src[base + Math.max(0, i - whole) * 3 + k] as number);
+        }
       }
+    }
+    return;
+  }
+  if (scratch.sums.length < rowLen) scratch.sums = new Float64Array(rowLen);
+  const sums = scratch.sums;
+  sums.fill(0, 0, rowLen);
+  for (let j = -whole; j <= whole; j++) {
+    const row = Math.min(rh - 1, Math.max(0, j)) * rowLen;
+    for (let x = 0; x < rowLen; x++) sums[x] = (sums[x] as number) + (src[row + x] as number);
+  }
+  for (let y = 0; y < rh; y++) {
+    const lo = Math.max(0, y - whole - 1) * rowLen;
+    const hi = Math.min(rh - 1, y + whole + 1) * rowLen;
+    const drop = Math.max(0, y - whole) * rowLen;
+    const out = (ry + y) * W3 + rx * 3;
+    for (let x = 0; x < rowLen; x++) {
+      const h = src[hi + x] as number;
+      d[out + x] = ((sums[x] as number) + frac * ((src[lo + x] as number) + h)) * norm;
+      sums[x] = (sums[x] as number) + h - (src[drop + x] as number);
     }
   }
 }
@@ -158,7 +178,7 @@ const DCT = (() => {
  * JPEG-like compression artefacts: each 8x8 block of each channel goes through a DCT, coefficients are
  * quantised with a step growing with frequency (base `quality` step, 2-30), and transformed back.
  */
-export function blockCompress(c: Canvas, step: number): void {
+export function blockCompress(c: Canvas, step: number, region?: Rect): void {
   const blk = new Float64Array(64);
   const tmp = new Float64Array(64);
   const q = new Float64Array(64);
@@ -166,8 +186,11 @@ export function blockCompress(c: Canvas, step: number): void {
   q[0] = Math.max(1, step * 0.5);
   const d = c.rgb;
   const W = c.width;
-  for (let by = 0; by + 8 <= c.height; by += 8) {
-    for (let bx = 0; bx + 8 <= W; bx += 8) {
+  const [rx, ry, rw, rh] = clampRect(c, region);
+  const bx0 = rx & ~7;
+  const by0 = ry & ~7;
+  for (let by = by0; by + 8 <= Math.min(c.height, ry + rh + 7); by += 8) {
+    for (let bx = bx0; bx + 8 <= Math.min(W, rx + rw + 7); bx += 8) {
       for (let ch = 0; ch < 3; ch++) {
         for (let y = 0; y < 8; y++)
           for (let x = 0; x < 8; x++) blk[y * 8 + x] = (d[((by + y) * W + bx + x) * 3 + ch] as number) - 128;

@@ -1,4 +1,15 @@
 export * from "./camera.js";
+export {
+  type ClipFrameTruth,
+  type ClipOptions,
+  type ClipTruth,
+  type ClipVehicleTruth,
+  type GenerateClipOptions,
+  type GeneratedClip,
+  generateClip,
+  SYNTH_VERSION,
+} from "./clip.js";
+export { writeImage } from "./files.js";
 export * from "./glyphs/glyph-source.js";
 export { PLATE_CHARS } from "./glyphs/plate-font.js";
 export * from "./glyphs/sources.js";
@@ -17,3 +28,4 @@ export {
   type Still,
   type StillOptions,
 } from "./still.js";
+export type { StillTruth, SynthTruth } from "./truth-file.js";

@@ -225,17 +225,14 @@ export class Canvas {
   }
 
   /** 8-bit RGB, clamped and rounded. */
-  toRgb8(out = new Uint8Array(this.width * this.height * 3)): Uint8Array {
-    const d = this.rgb;
-    for (let i = 0; i < d.length; i++) {
-      const v = d[i] as number;
-      out[i] = v <= 0 ? 0 : v >= 255 ? 255 : (v + 0.5) | 0;
-    }
+  toRgb8(out: Uint8Array = new Uint8Array(this.width * this.height * 3)): Uint8Array {
+    // A clamped array's typed-array set converts with clamping and rounding in native code.
+    new Uint8ClampedArray(out.buffer, out.byteOffset, out.length).set(this.rgb);
     return out;
   }
 
   /** 8-bit grey (ITU-R BT.601 luma). */
-  toGrey8(out = new Uint8Array(this.width * this.height)): Uint8Array {
+  toGrey8(out: Uint8Array = new Uint8Array(this.width * this.height)): Uint8Array {
     const d = this.rgb;
     for (let i = 0, j = 0; i < out.length; i++, j += 3) {
       const v = 0.299 * (d[j] as number) + 0.587 * (d[j + 1] as number) + 0.114 * (d[j + 2] as number);

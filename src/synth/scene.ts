@@ -1,4 +1,4 @@
-import { type Camera, groundAt, project } from "./camera.js";
+import { type Camera, project } from "./camera.js";
 import { glare } from "./effects.js";
 import type { PlateFormat } from "./marks.js";
 import { type PlateStyle, renderPlate } from "./plate.js";
@@ -300,32 +300,55 @@ export function renderBackground(cam: Camera, road: RoadLayout, rng: Rng): Canva
   const gap = rng.range(5, 8);
   const dashPhase = rng.range(0, 9);
   const markings = road.lanes.slice(1).map((_, i) => road.roadLeftM + road.laneWidthM * (i + 1));
+  const [horizonX, horizonY] = project(cam, cam.xM, cam.heightM, 1e7);
+  const slope = Math.tan(cam.rollRad);
+  const treeBand = cam.focalPx * rng.range(0.02, 0.06);
+  /** Smooth value noise in [0, 1). */
+  const smooth = (q: number): number => {
+    const i = Math.floor(q);
+    const fr = q - i;
+    const w = fr * fr * (3 - 2 * fr);
+    return hash(i, 3) * (1 - w) + hash(i + 1, 3) * w;
+  };
+  const edgeL = road.roadLeftM + 0.25;
+  const edgeR = road.roadRightM - 0.25;
+  const sr = Math.sin(cam.rollRad);
+  const cr = Math.cos(cam.rollRad);
+  const st = Math.sin(cam.tiltRad);
+  const ct = Math.cos(cam.tiltRad);
+  const f = cam.focalPx;
   for (let y = 0; y < H; y++) {
+    const dy = y + 0.5 - H / 2;
     for (let x = 0; x < W; x++) {
       const o = (y * W + x) * 3;
-      const g = groundAt(cam, x + 0.5, y + 0.5);
-      if (!g || g[1] > 400) {
-        // sky with a band of trees and buildings near the horizon
-        const n = hash(Math.floor(x / 9) + treeSeed, 7);
-        const horizon = g ? 0 : 1;
-        const t = y / H;
-        let r = sky[0] - t * 40;
-        let gg = sky[1] - t * 30;
-        let b = sky[2] - t * 20;
-        if (horizon === 0 || n < 0.5 + 0.3 * Math.sin(x / 40 + treeSeed)) {
-          const dark = 0.35 + 0.2 * hash(x >> 2, y >> 2);
-          r = 60 * dark + 30;
-          gg = 80 * dark + 35;
-          b = 55 * dark + 30;
+      // the ground point under this pixel (camera.ts groundAt, inlined)
+      const dx = x + 0.5 - W / 2;
+      const u = (dx * cr + dy * sr) / f;
+      const v = (-dx * sr + dy * cr) / f;
+      const ry = -v * ct - st;
+      const t = ry < -1e-6 ? cam.heightM / -ry : -1;
+      const X = cam.xM + t * u;
+      const Z = t * (-v * st + ct);
+      if (t < 0 || Z > 400) {
+        // sky above a band of trees and buildings standing on the horizon
+        const top = horizonY + (x - horizonX) * slope - treeBand * (0.45 + 0.55 * smooth(x / 37 + treeSeed));
+        const fy = y / H;
+        let r = sky[0] - fy * 40;
+        let gg = sky[1] - fy * 30;
+        let b = sky[2] - fy * 20;
+        if (y >= top) {
+          const dark = 0.35 + 0.25 * hash(x >> 1, y >> 1);
+          r = 60 * dark + 45;
+          gg = 80 * dark + 50;
+          b = 55 * dark + 50;
         }
         d[o] = r;
         d[o + 1] = gg;
         d[o + 2] = b;
         continue;
       }
-      const [X, Z] = g;
-      const px = Math.max(0.01, Z / cam.focalPx); // metres per pixel here
-      const grain = (hash(Math.floor(X / 0.05), Math.floor(Z / 0.05)) - 0.5) * 18;
+      const px = Math.max(0.01, Z / f); // metres per pixel here
+      const grain = (hash(Math.floor(X / 0.05), Math.floor(Z / 0.05)) - 0.5) * 12 + (hash(x, y) - 0.5) * 8;
       let r: number;
       let gg: number;
       let b: number;
@@ -342,15 +365,12 @@ export function renderBackground(cam: Camera, road: RoadLayout, rng: Rng): Canva
         gg = tar + grain;
         b = tar + grain - tarTint;
         // edge lines and dashed lane lines, 0.15 m wide, anti-aliased by pixel footprint
-        let paint = 0;
         const lw = 0.075;
-        for (const e of [road.roadLeftM + 0.25, road.roadRightM - 0.25]) {
-          paint = Math.max(paint, Math.min(1, Math.max(0, (lw - Math.abs(X - e)) / px + 0.5)));
-        }
-        const inDash = (Z + dashPhase) % (dash + gap) < dash;
-        if (inDash)
-          for (const m of markings)
-            paint = Math.max(paint, Math.min(1, Math.max(0, (lw - Math.abs(X - m)) / px + 0.5)));
+        let near = Math.min(Math.abs(X - edgeL), Math.abs(X - edgeR));
+        if ((Z + dashPhase) % (dash + gap) < dash)
+          for (let mi = 0; mi < markings.length; mi++)
+            near = Math.min(near, Math.abs(X - (markings[mi] as number)));
+        const paint = Math.min(1, Math.max(0, (lw - near) / px + 0.5));
         if (paint > 0) {
           r += (225 - r) * paint;
           gg += (225 - gg) * paint;

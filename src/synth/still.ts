@@ -6,6 +6,7 @@ import { Canvas } from "./raster.js";
 import { Rng } from "./rng.js";
 import {
   type Box,
+  bboxOf,
   drawVehicle,
   overlaps,
   PlacedVehicle,
@@ -105,7 +106,10 @@ export function randomRoad(
   const n = rng.int(2, 4);
   const cameraLane = rng.int(0, n - 1);
   const lanes = Array.from({ length: n }, (_, i) => (i - cameraLane) * laneWidthM);
-  cam.xM = rng.range(-0.4, 0.4);
+  // Aimed at one lane, or over the line between two so both lanes' traffic passes through the view.
+  const between = n > 1 && rng.chance(0.5);
+  const side = cameraLane === 0 ? 1 : cameraLane === n - 1 ? -1 : rng.chance(0.5) ? 1 : -1;
+  cam.xM = between ? (side * laneWidthM) / 2 + rng.range(-0.2, 0.2) : rng.range(-0.4, 0.4);
   const mainFacing: Facing = rng.chance(0.6) ? "front" : "rear";
   const directions = lanes.map((_, i) =>
     i === cameraLane ? mainFacing : rng.chance(0.5) ? "front" : "rear",
@@ -126,6 +130,15 @@ export function randomRoad(
 export function zForCharHeight(cam: Camera, charPx: number, plateY: number): number {
   const depthM = (GLYPH_HEIGHT_M * cam.focalPx) / charPx;
   return (depthM + (plateY - cam.heightM) * Math.sin(cam.tiltRad)) / Math.cos(cam.tiltRad);
+}
+
+/** Tilts the camera so a plate with characters of charPx pixels appears at image row targetY. */
+export function aimAt(cam: Camera, charPx: number, plateY: number, targetY: number): void {
+  for (let i = 0; i < 4; i++) {
+    const z = zForCharHeight(cam, charPx, plateY);
+    const below = Math.atan((cam.heightM - plateY) / z);
+    cam.tiltRad = below - Math.atan((targetY - cam.heightPx / 2) / cam.focalPx);
+  }
 }
 
 /** Per-plate conditions: brightness, occluder over part of one character, shadow, glare. */
@@ -180,6 +193,10 @@ export function generateStill(seed: number, options: StillOptions = {}): Still {
   const cam = randomCamera(rng, W, H, range);
   const { road, cameraLane, directions } = randomRoad(rng, cam);
   const night = resolveNight(rng, options.night);
+  // The main vehicle first: the camera is aimed so its plate lands at a random height in the frame.
+  const mainDesign = randomVehicle(rng, directions[cameraLane] as Facing);
+  const mainCharPx = rng.range(range[0], range[1]);
+  aimAt(cam, mainCharPx, mainDesign.plateY, rng.range(0.3, 0.85) * H);
   const bg = renderBackground(cam, road, rng.fork(1));
   const canvas = new Canvas(W, H, bg.rgb);
   if (night) nightInfrared(canvas, rng.range(0.1, 0.2));
@@ -188,13 +205,16 @@ export function generateStill(seed: number, options: StillOptions = {}): Still {
   for (let k = 0; k < count; k++) {
     const lane = k === 0 ? cameraLane : rng.int(0, road.lanes.length - 1);
     const facing = directions[lane] as Facing;
-    const design = randomVehicle(rng, facing);
-    const charPx = k === 0 ? rng.range(range[0], range[1]) : rng.range(range[0] * 0.8, range[1] * 0.6);
+    const design = k === 0 ? mainDesign : randomVehicle(rng, facing);
+    const charPx = k === 0 ? mainCharPx : rng.range(range[0] * 0.8, range[1] * 0.6);
     const z = zForCharHeight(cam, charPx, design.plateY);
     const depthM = (GLYPH_HEIGHT_M * cam.focalPx) / charPx;
     const halfViewM = ((W / 2) * depthM) / cam.focalPx;
-    const lateral =
-      k === 0 ? rng.range(-1, 1) * Math.max(0, Math.min(1.2, halfViewM - 0.5)) : rng.range(-0.4, 0.4);
+    // The main vehicle is placed in view of the camera (whichever lane that is); others in their lanes.
+    const x =
+      k === 0
+        ? cam.xM + rng.range(-1, 1) * Math.max(0, Math.min(1.2, halfViewM - 0.5))
+        : (road.lanes[lane] as number) + rng.range(-0.4, 0.4);
     const spec = randomPlateSpec(
       rng,
       facing === "front" ? "white" : "yellow",
@@ -206,7 +226,7 @@ export function generateStill(seed: number, options: StillOptions = {}): Still {
     const v = new PlacedVehicle(
       design,
       spec,
-      (road.lanes[lane] as number) + lateral,
+      x,
       z,
       (rng.range(-18, 18) * Math.PI) / 180,
       (rng.range(-5, 5) * Math.PI) / 180,
@@ -236,7 +256,12 @@ export function generateStill(seed: number, options: StillOptions = {}): Still {
   if (conditions) {
     if (rng.chance(0.4)) defocus(canvas, rng.range(0.4, 1.3));
     addNoise(canvas, night ? rng.range(3, 9) : rng.range(1, 5), rng);
-    if (rng.chance(0.3)) blockCompress(canvas, rng.range(3, 14));
+    // Compression artefacts where they matter (around plates): the whole frame would cost 10x more.
+    if (rng.chance(0.3)) {
+      const step = rng.range(3, 14);
+      for (const t of truths)
+        blockCompress(canvas, step, [t.box[0] - 16, t.box[1] - 16, t.box[2] + 32, t.box[3] + 32]);
+    }
   }
   const visible = truths.filter(
     (t) => t.box[0] + t.box[2] > 0 && t.box[1] + t.box[3] > 0 && t.box[0] < W && t.box[1] < H,
@@ -289,26 +314,27 @@ export function generatePlateCrop(seed: number, options: CropOptions = {}): Plat
   const ph = v.plateHeightM * 1000 * pxPerMm;
   const mx = pw * rng.range(0.08, 0.25);
   const my = ph * rng.range(0.15, 0.5);
-  const W = Math.ceil(pw + 2 * mx);
-  const H = Math.ceil(ph + 2 * my);
-  const canvas = new Canvas(W, H);
-  const paint = design.shapes.find((s) => s.contours.length > 0 && !s.light)?.rgb ?? [120, 120, 120];
-  const body = design.shapes[1]?.rgb ?? paint;
-  canvas.fill(body[0], body[1], body[2]);
+  // The rotated, slightly perspective plate around the origin; the crop is its bounding box plus margins.
   const ang = (rng.range(-8, 8) * Math.PI) / 180;
-  const cx = W / 2;
-  const cy = H / 2;
   const persp = (): number => rng.range(-0.04, 0.04) * ph;
   const corner = (dx: number, dy: number): [number, number] => [
-    cx + dx * Math.cos(ang) - dy * Math.sin(ang) + persp(),
-    cy + dx * Math.sin(ang) + dy * Math.cos(ang) + persp(),
+    dx * Math.cos(ang) - dy * Math.sin(ang) + persp(),
+    dx * Math.sin(ang) + dy * Math.cos(ang) + persp(),
   ];
-  const dst: Quad = [
+  const quad: Quad = [
     corner(-pw / 2, -ph / 2),
     corner(pw / 2, -ph / 2),
     corner(pw / 2, ph / 2),
     corner(-pw / 2, ph / 2),
   ];
+  const [qx, qy, qw, qh] = bboxOf(quad);
+  const W = Math.ceil(qw + 2 * mx);
+  const H = Math.ceil(qh + 2 * my);
+  const dst = quad.map(([x, y]) => [x - qx + (W - qw) / 2, y - qy + (H - qh) / 2]) as Quad;
+  const canvas = new Canvas(W, H);
+  const paint = design.shapes.find((s) => s.contours.length > 0 && !s.light)?.rgb ?? [120, 120, 120];
+  const body = design.shapes[1]?.rgb ?? paint;
+  canvas.fill(body[0], body[1], body[2]);
   const tw = v.texture.width;
   const th = v.texture.height;
   const Hm = homography(

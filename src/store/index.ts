@@ -1,0 +1,4 @@
+export * from "./environment.js";
+export * from "./keys.js";
+export * from "./read-store.js";
+export * from "./wildcard.js";

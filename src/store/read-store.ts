@@ -1,0 +1,1110 @@
+import { statfsSync } from "node:fs";
+import type { Database, RootDatabase } from "lmdb";
+import { AuditLog } from "../audit/audit-log.js";
+import type { KestrelConfig } from "../config/index.js";
+import type { FinalRead, ReadSink } from "../domain/index.js";
+import { KestrelError } from "../errors/index.js";
+import { logger } from "../log/index.js";
+import { openEnvironment } from "./environment.js";
+import {
+  decodeCursor,
+  encodeCursor,
+  indexKey,
+  indexTimeKey,
+  MAX_TIME_MS,
+  nameInIndex,
+  prefixEnd,
+  READ_KEY_BYTES,
+  ReadKeyAllocator,
+  readIdOf,
+  readKeyInIndex,
+  readKeyOf,
+  readTime,
+  timeKey,
+} from "./keys.js";
+import {
+  storeBatchReads,
+  storeDatabaseBytes,
+  storeFull,
+  storeMapLimitBytes,
+  storePurgedImages,
+  storePurgedReads,
+  storePurgeHeld,
+  storeQueueDepth,
+  storeReadsRefused,
+  storeReadsStored,
+  storeWriteLatency,
+} from "./metrics.js";
+import { GRAM_GAP, GRAM_TRIGRAM, type ParsedPattern, parsePattern, plateGrams } from "./wildcard.js";
+
+export type StoreConfig = KestrelConfig["store"];
+
+export interface ReadStoreOptions extends Partial<StoreConfig> {
+  /** An environment opened by `openEnvironment`; the store then leaves closing it to the caller. */
+  root?: RootDatabase;
+  /** Free disk space below which intake stops (default: 1% of the map limit, at least 16 MiB). */
+  diskReserveBytes?: number;
+}
+
+/** A legal hold on a read: it is exempt from the retention purge while any hold remains. */
+export interface LegalHold {
+  investigation: string;
+  sinceMs: number;
+}
+
+/** What the store keeps of a read: the FinalRead without its patch image, plus its id and legal holds. */
+export interface StoredRead extends Omit<FinalRead, "patch"> {
+  /** 24 hex characters; encodes the capture time, so it sorts in capture order. */
+  readId: string;
+  legalHold: LegalHold[];
+  /** True if a plate patch image is stored (fetch it with `image(readId)`). */
+  hasPatch: boolean;
+}
+
+export interface StoredRef {
+  readId: string;
+  captureTimeMs: number;
+}
+
+/** One page of a query. `cursor` is null when there is nothing more; pass it back to get the next page. */
+export interface Page<T> {
+  items: T[];
+  cursor: string | null;
+}
+
+export type Order = "asc" | "desc";
+
+export interface WindowQuery {
+  /** Inclusive bounds, capture time in ms since epoch UTC. */
+  fromMs: number;
+  toMs: number;
+  /** Items per page: 1..1000, default 100. */
+  limit?: number;
+  cursor?: string | null;
+}
+
+export interface PlateQuery extends WindowQuery {
+  plate: string;
+}
+
+export interface CameraQuery extends WindowQuery {
+  cameraId: string;
+  /** Default "desc" (newest first). */
+  order?: Order;
+}
+
+export interface TimeQuery extends WindowQuery {
+  order?: Order;
+}
+
+export interface PartialPlateQuery extends WindowQuery {
+  /** `?` one character, `*` any run, e.g. `AB1?C*`. */
+  pattern: string;
+  /** Index steps one page may take before it returns early (fewer items, non-null cursor). Default 20000. */
+  scanBudget?: number;
+}
+
+export interface ConvoyQuery extends WindowQuery {
+  plate: string;
+  /** A vehicle counts as with the target if it passed the same camera within this many seconds. */
+  withinSeconds: number;
+  /** Occasions (target passes) a vehicle must share to be a candidate. */
+  minOccasions: number;
+}
+
+export interface ConvoySighting {
+  readId: string;
+  cameraId: string;
+  captureTimeMs: number;
+  /** The target's read this sighting accompanies, and the gap (sighting minus target) in ms. */
+  withReadId: string;
+  deltaMs: number;
+}
+
+export interface ConvoyCandidate {
+  plate: string;
+  /** Distinct target passes this vehicle accompanied. */
+  occasions: number;
+  firstCaptureMs: number;
+  lastCaptureMs: number;
+  sightings: ConvoySighting[];
+}
+
+export interface ConvoyPage extends Page<ConvoyCandidate> {
+  /** The target's own reads in the window (capture times for the gateway's age tiers). */
+  target: Array<StoredRef & { cameraId: string }>;
+}
+
+export interface PurgeOptions {
+  /** "Now" for the retention cut-off (default Date.now()). */
+  nowMs?: number;
+  /** Reads examined per write transaction (default 500): keeps each write lock short. */
+  readsPerTxn?: number;
+}
+
+export interface PurgeCounts {
+  cutoffMs: number;
+  reads: number;
+  images: number;
+  indexEntries: number;
+  plates: number;
+  /** Reads past retention kept because of a legal hold. */
+  held: number;
+  transactions: number;
+}
+
+export interface StoreStats {
+  reads: number;
+  images: number;
+  plates: number;
+  highWaterBytes: number;
+  limitBytes: number;
+  full: boolean;
+  queueDepth: number;
+  auditEntries: number;
+}
+
+interface Pending {
+  read: FinalRead;
+  plate: string;
+  key: Buffer;
+  enqueuedNs: bigint;
+  resolve?: (ref: StoredRef) => void;
+  reject?: (err: Error) => void;
+}
+
+const DEFAULTS: StoreConfig = {
+  dataDir: "./data",
+  retentionDays: 730,
+  mapSizeGiB: 64,
+  writeQueueMax: 50_000,
+  batchMaxReads: 5_000,
+  batchMaxDelayMs: 20,
+  purgeIntervalMs: 60_000,
+};
+const DAY_MS = 86_400_000;
+const GIB = 1024 ** 3;
+const EMPTY = Buffer.alloc(0);
+const MAX_PAGE = 1000;
+const DEFAULT_PAGE = 100;
+const MAX_CONVOY_TARGET_READS = 5000;
+const PLATE_RE = /^[A-Z0-9]{1,20}$/;
+const CAMERA_RE = /^[A-Za-z0-9_-]{1,64}$/;
+
+/**
+ * The read store: reads, their plate and camera indexes, patch images, the distinct-plate and gram indexes
+ * for partial-plate search, and the audit log, all in named databases of one LMDB environment.
+ *
+ * Intake is a bounded queue drained by one write transaction at a time (up to `batchMaxReads` reads, or
+ * whatever is waiting after `batchMaxDelayMs`); a read and all its index entries are in the same
+ * transaction, so a crash leaves either all of them or none. A read is acknowledged (write() resolves)
+ * only after its transaction has committed and been flushed to disk.
+ */
+export class ReadStore implements ReadSink {
+  readonly name = "store";
+  readonly root: RootDatabase;
+  readonly audit: AuditLog;
+  readonly config: StoreConfig;
+
+  private readonly reads: Database<Record<string, unknown>, Buffer>;
+  private readonly plateIndex: Database<Buffer, Buffer>;
+  private readonly cameraIndex: Database<Buffer, Buffer>;
+  private readonly patches: Database<Buffer, Buffer>;
+  private readonly plates: Database<Buffer, Buffer>;
+  private readonly grams: Database<Buffer, Buffer>;
+  private readonly ownsRoot: boolean;
+  private readonly keys = new ReadKeyAllocator();
+  private readonly limitBytes: number;
+  private readonly diskReserveBytes: number;
+  private readonly log = logger("store");
+
+  private queue: Pending[] = [];
+  private inFlight = 0;
+  private timer: NodeJS.Timeout | undefined;
+  private immediate: NodeJS.Immediate | undefined;
+  private writeChain: Promise<unknown> = Promise.resolve();
+  private batchRunning: Promise<void> | undefined;
+  private closed = false;
+  private fullReason: string | undefined;
+  private lastHighWater = 0;
+  private purgeTimer: NodeJS.Timeout | undefined;
+  private purging: Promise<PurgeCounts> | undefined;
+  private refusedLogAtMs = 0;
+
+  private constructor(root: RootDatabase, ownsRoot: boolean, config: StoreConfig, diskReserveBytes?: number) {
+    this.root = root;
+    this.ownsRoot = ownsRoot;
+    this.config = config;
+    const binary = { keyEncoding: "binary", encoding: "binary" } as const;
+    this.reads = root.openDB({
+      name: "reads",
+      keyEncoding: "binary",
+      encoding: "msgpack",
+      sharedStructuresKey: Buffer.from([
+        0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 1,
+      ]),
+    }) as unknown as Database<Record<string, unknown>, Buffer>;
+    this.plateIndex = root.openDB({ name: "reads-by-plate", ...binary }) as Database<Buffer, Buffer>;
+    this.cameraIndex = root.openDB({ name: "reads-by-camera", ...binary }) as Database<Buffer, Buffer>;
+    this.patches = root.openDB({ name: "patches", ...binary }) as Database<Buffer, Buffer>;
+    this.plates = root.openDB({ name: "plates", ...binary }) as Database<Buffer, Buffer>;
+    this.grams = root.openDB({ name: "plate-grams", ...binary }) as Database<Buffer, Buffer>;
+    this.audit = AuditLog.open({ root });
+    this.limitBytes = Math.round(config.mapSizeGiB * GIB);
+    this.diskReserveBytes = diskReserveBytes ?? Math.max(16 * 1024 ** 2, Math.round(this.limitBytes * 0.01));
+    storeMapLimitBytes.set(this.limitBytes);
+    const highWater = this.highWaterBytes();
+    this.lastHighWater = highWater;
+    if (highWater > this.fullThreshold()) this.setFull("map size limit reached");
+    storeDatabaseBytes.set(highWater);
+  }
+
+  /** Opens (creating if needed) the store in `root`, or in a new environment under `dataDir`. */
+  static open(options: ReadStoreOptions = {}): ReadStore {
+    const config: StoreConfig = { ...DEFAULTS };
+    for (const k of Object.keys(DEFAULTS) as (keyof StoreConfig)[]) {
+      if (options[k] !== undefined) (config as Record<string, unknown>)[k] = options[k];
+    }
+    const root = options.root ?? openEnvironment({ dataDir: config.dataDir, mapSizeGiB: config.mapSizeGiB });
+    return new ReadStore(root, options.root === undefined, config, options.diskReserveBytes);
+  }
+
+  // ---------------------------------------------------------------- intake
+
+  /** True while the store takes new reads: not closed, not full, queue below `writeQueueMax`. */
+  get accepting(): boolean {
+    return !this.closed && this.fullReason === undefined && this.queueDepth < this.config.writeQueueMax;
+  }
+
+  /** Reads waiting in the queue or in the transaction being committed. */
+  get queueDepth(): number {
+    return this.queue.length + this.inFlight;
+  }
+
+  get full(): boolean {
+    return this.fullReason !== undefined;
+  }
+
+  /**
+   * ReadSink: queue a final read without waiting. If the store cannot take it (queue full, store full,
+   * closed, invalid read) the read is refused and counted in kestrel_store_reads_refused_total.
+   */
+  final(read: FinalRead): void {
+    const refusal = this.enqueue(read);
+    if (refusal) this.noteRefusal(refusal);
+  }
+
+  /** Queue a read and resolve once its transaction has committed and been flushed: only then is it stored. */
+  write(read: FinalRead): Promise<StoredRef> {
+    return new Promise<StoredRef>((resolve, reject) => {
+      const refusal = this.enqueue(read, resolve, reject);
+      if (refusal) {
+        this.noteRefusal(refusal);
+        reject(refusal);
+      }
+    });
+  }
+
+  /** Resolves when everything queued so far has been committed (or refused). */
+  async flush(): Promise<void> {
+    while (this.queueDepth > 0 || this.batchRunning) {
+      if (!this.batchRunning) this.startBatch();
+      await this.batchRunning;
+    }
+  }
+
+  private enqueue(
+    read: FinalRead,
+    resolve?: (ref: StoredRef) => void,
+    reject?: (err: Error) => void,
+  ): KestrelError | undefined {
+    if (this.closed) return new KestrelError("KESTREL_E_STORE_CLOSED");
+    if (this.fullReason !== undefined) return fullError(this.fullReason);
+    if (this.queueDepth >= this.config.writeQueueMax) {
+      return new KestrelError("KESTREL_E_STORE_BACKPRESSURE", `${this.queueDepth} reads waiting`, {
+        details: { queueDepth: this.queueDepth, writeQueueMax: this.config.writeQueueMax },
+      });
+    }
+    const plate = typeof read.plate === "string" ? read.plate.replace(/\s+/g, "").toUpperCase() : "";
+    const t = read.captureTimeMs;
+    if (
+      !PLATE_RE.test(plate) ||
+      typeof read.cameraId !== "string" ||
+      !CAMERA_RE.test(read.cameraId) ||
+      !Number.isFinite(t) ||
+      t < 0 ||
+      t > MAX_TIME_MS
+    ) {
+      return new KestrelError(
+        "KESTREL_E_INPUT_INVALID",
+        "read has no valid plate, camera id or capture time",
+        {
+          details: { reason: "invalid" },
+        },
+      );
+    }
+    const entry: Pending = {
+      read,
+      plate,
+      key: this.keys.next(Math.floor(t)),
+      enqueuedNs: process.hrtime.bigint(),
+    };
+    if (resolve) entry.resolve = resolve;
+    if (reject) entry.reject = reject;
+    this.queue.push(entry);
+    storeQueueDepth.set(this.queueDepth);
+    this.schedule();
+    return undefined;
+  }
+
+  private noteRefusal(err: KestrelError): void {
+    const reason =
+      err.code === "KESTREL_E_STORE_BACKPRESSURE"
+        ? "backpressure"
+        : err.code === "KESTREL_E_STORE_FULL"
+          ? "full"
+          : err.code === "KESTREL_E_STORE_CLOSED"
+            ? "closed"
+            : "invalid";
+    storeReadsRefused.inc({ reason });
+    const now = Date.now();
+    if (now - this.refusedLogAtMs > 10_000) {
+      this.refusedLogAtMs = now;
+      this.log.warn({ reason, queueDepth: this.queueDepth }, "store refused a read");
+    }
+  }
+
+  private schedule(): void {
+    if (this.batchRunning || this.queue.length === 0) return;
+    if (this.queue.length >= this.config.batchMaxReads || this.config.batchMaxDelayMs === 0) {
+      this.immediate ??= setImmediate(() => {
+        this.immediate = undefined;
+        this.startBatch();
+      });
+    } else {
+      this.timer ??= setTimeout(() => {
+        this.timer = undefined;
+        this.startBatch();
+      }, this.config.batchMaxDelayMs);
+    }
+  }
+
+  private startBatch(): void {
+    if (this.batchRunning || this.queue.length === 0) return;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    const batch = this.queue.splice(0, this.config.batchMaxReads);
+    this.inFlight = batch.length;
+    this.batchRunning = this.exclusive(() => this.commitBatch(batch)).finally(() => {
+      this.inFlight = 0;
+      this.batchRunning = undefined;
+      storeQueueDepth.set(this.queueDepth);
+      if (this.queue.length > 0) {
+        // Whatever queued while this batch committed has waited long enough: commit it now.
+        this.immediate ??= setImmediate(() => {
+          this.immediate = undefined;
+          this.startBatch();
+        });
+      }
+    });
+  }
+
+  private async commitBatch(batch: Pending[]): Promise<void> {
+    const refuse = (err: KestrelError, reason: string) => {
+      storeReadsRefused.inc({ reason }, batch.length);
+      for (const p of batch) p.reject?.(err);
+    };
+    this.checkDisk();
+    if (this.fullReason !== undefined) return refuse(fullError(this.fullReason), "full");
+    try {
+      await this.root.batch(() => {
+        const newPlates = new Set<string>();
+        for (const p of batch) {
+          const { read, plate, key } = p;
+          const hasPatch = read.patch !== undefined && read.patch.byteLength > 0;
+          this.reads.put(key, toRecord(read, plate, hasPatch));
+          if (hasPatch) this.patches.put(key, Buffer.from(read.patch!));
+          const plateBytes = Buffer.from(plate, "latin1");
+          this.plateIndex.put(indexKey(plate, key), EMPTY);
+          this.cameraIndex.put(indexKey(read.cameraId, key), plateBytes);
+          if (!newPlates.has(plate) && !this.plates.doesExist(plateBytes)) {
+            newPlates.add(plate);
+            this.plates.put(plateBytes, EMPTY);
+            for (const g of plateGrams(plate)) this.grams.put(Buffer.concat([g, plateBytes]), EMPTY);
+          }
+        }
+      });
+      await this.root.flushed;
+    } catch (cause) {
+      const message = String((cause as Error)?.message ?? cause);
+      if (/MDB_MAP_FULL|ENOSPC|No space|MDB_TXN_FULL/i.test(message)) {
+        this.setFull(`commit failed: ${message}`);
+        return refuse(fullError(this.fullReason!), "full");
+      }
+      this.log.error({ err: cause, reads: batch.length }, "store commit failed");
+      return refuse(
+        new KestrelError("KESTREL_E_INTERNAL", "store commit failed", { cause }),
+        "commit_failed",
+      );
+    }
+    const done = process.hrtime.bigint();
+    this.inFlight = 0;
+    storeReadsStored.inc(batch.length);
+    storeBatchReads.observe(batch.length);
+    for (const p of batch) {
+      storeWriteLatency.observe(Number(done - p.enqueuedNs) / 1e9);
+      p.resolve?.({ readId: readIdOf(p.key), captureTimeMs: readTime(p.key, 0) });
+    }
+    this.checkGrowth();
+  }
+
+  /** Serialises write transactions (intake batches, purge steps, legal holds) so each sees the last. */
+  private exclusive<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.writeChain.then(fn, fn);
+    this.writeChain = run.catch(() => undefined);
+    return run;
+  }
+
+  // ---------------------------------------------------------------- size and disk
+
+  highWaterBytes(): number {
+    const s = this.root.getStats() as { lastPageNumber: number; pageSize: number };
+    return (s.lastPageNumber + 1) * s.pageSize;
+  }
+
+  private fullThreshold(): number {
+    return this.limitBytes - Math.min(Math.round(this.limitBytes * 0.05), 256 * 1024 ** 2);
+  }
+
+  /**
+   * LMDB reuses freed pages before it grows the file, so the file's high-water mark grows only when the free
+   * list is exhausted. Intake stops when a commit grew it past the limit (less a 5% reserve, at most
+   * 256 MiB): nothing committed is lost, and the reads of the refused batch were never acknowledged.
+   */
+  private checkGrowth(): void {
+    const highWater = this.highWaterBytes();
+    storeDatabaseBytes.set(highWater);
+    if (highWater > this.lastHighWater && highWater > this.fullThreshold()) {
+      this.setFull(`map size limit reached (${highWater} of ${this.limitBytes} bytes)`);
+    }
+    this.lastHighWater = highWater;
+  }
+
+  private checkDisk(): void {
+    try {
+      const fs = statfsSync((this.root as unknown as { path?: string }).path ?? this.config.dataDir);
+      const freeBytes = fs.bavail * fs.bsize;
+      if (freeBytes < this.diskReserveBytes) this.setFull(`disk nearly full (${freeBytes} bytes free)`);
+    } catch {
+      // statfs unsupported here: the commit error path still catches a full disk.
+    }
+  }
+
+  private setFull(reason: string): void {
+    if (this.fullReason === undefined) this.log.error({ reason }, "store full: intake stopped");
+    this.fullReason = reason;
+    storeFull.set(1);
+  }
+
+  /** Lets intake try again (after a purge freed pages, or the operator freed disk or raised the limit). */
+  clearFull(): void {
+    if (this.fullReason === undefined) return;
+    this.fullReason = undefined;
+    this.lastHighWater = this.highWaterBytes();
+    storeFull.set(0);
+    this.log.info("store intake resumed");
+  }
+
+  // ---------------------------------------------------------------- reads by id
+
+  get(readId: string): StoredRead | undefined {
+    const key = readKeyOf(readId);
+    if (!key) return undefined;
+    const rec = this.reads.get(key);
+    return rec ? fromRecord(rec, key) : undefined;
+  }
+
+  /** The plate patch image (PNG bytes) of a read, if stored. The gateway audits every call. */
+  image(readId: string): Uint8Array | undefined {
+    const key = readKeyOf(readId);
+    if (!key) return undefined;
+    const bytes = this.patches.getBinary(key);
+    return bytes ? new Uint8Array(bytes) : undefined;
+  }
+
+  // ---------------------------------------------------------------- queries
+
+  /** Reads of one plate (exact) in a window, newest first. */
+  byPlate(q: PlateQuery): Page<StoredRead> {
+    const plate = normalisePlate(q.plate);
+    const { fromMs, toMs, limit } = checkWindow(q);
+    const after = this.cursorKey("plate", q.cursor, plate);
+    const { keys, more } = scanKeys(
+      this.plateIndex,
+      indexTimeKey(plate, fromMs),
+      indexTimeKey(plate, toMs + 1),
+      "desc",
+      limit,
+      after,
+    );
+    return this.pageFromIndex("plate", keys, more, plate);
+  }
+
+  /** Reads at one camera in a window, newest first unless `order: "asc"`. */
+  byCamera(q: CameraQuery): Page<StoredRead> {
+    if (typeof q.cameraId !== "string" || !CAMERA_RE.test(q.cameraId))
+      throw queryError("cameraId is invalid");
+    const { fromMs, toMs, limit } = checkWindow(q);
+    const order = checkOrder(q.order);
+    const after = this.cursorKey(`camera-${order}`, q.cursor, q.cameraId);
+    const { keys, more } = scanKeys(
+      this.cameraIndex,
+      indexTimeKey(q.cameraId, fromMs),
+      indexTimeKey(q.cameraId, toMs + 1),
+      order,
+      limit,
+      after,
+    );
+    return this.pageFromIndex(`camera-${order}`, keys, more, q.cameraId);
+  }
+
+  /** Reads at every camera in a window, newest first unless `order: "asc"`. */
+  byTime(q: TimeQuery): Page<StoredRead> {
+    const { fromMs, toMs, limit } = checkWindow(q);
+    const order = checkOrder(q.order);
+    const after = this.cursorKey(`time-${order}`, q.cursor, "");
+    const lo = timeKey(fromMs);
+    const hi = timeKey(toMs + 1);
+    const items: StoredRead[] = [];
+    let more = false;
+    for (const { key, value } of this.reads.getRange({
+      start: order === "asc" ? (after ?? lo) : (after ?? hi),
+      end: order === "asc" ? hi : lo,
+      reverse: order === "desc",
+      exclusiveStart: after !== undefined,
+    })) {
+      if (items.length === limit) {
+        more = true;
+        break;
+      }
+      items.push(fromRecord(value, Buffer.from(key)));
+    }
+    const last = items.at(-1);
+    return {
+      items,
+      cursor: more && last ? encodeCursor(`time-${order}`, { n: "", a: last.readId }) : null,
+    };
+  }
+
+  /**
+   * Reads whose plate matches a wildcard pattern, in a window: ordered by plate, then newest first.
+   * Candidate plates come from a leapfrog join of the pattern's gram lists (and the plate-prefix range);
+   * a page may return fewer than `limit` items with a cursor when it has spent its scan budget.
+   */
+  byPartialPlate(q: PartialPlateQuery): Page<StoredRead> {
+    const parsed = parsePattern(q.pattern);
+    const { fromMs, toMs, limit } = checkWindow(q);
+    const budget = q.scanBudget ?? 20_000;
+    let resumePlate = "";
+    let resumeKey: Buffer | undefined;
+    if (q.cursor) {
+      const c = decodeCursor("wild", q.cursor);
+      if (!c || c.q !== parsed.pattern || typeof c.p !== "string")
+        throw queryError("cursor does not belong to this query");
+      resumePlate = c.p;
+      if (typeof c.a === "string") resumeKey = readKeyOf(c.a);
+    }
+    const lists = this.candidateLists(parsed);
+    const items: StoredRead[] = [];
+    let ops = 0;
+    let candidate: string | undefined = resumePlate;
+    while (candidate !== undefined) {
+      if (ops >= budget) {
+        return { items, cursor: encodeCursor("wild", { q: parsed.pattern, p: candidate }) };
+      }
+      // Leapfrog: advance each list to the candidate until all of them agree on it.
+      let agreed = 0;
+      for (let i = 0; agreed < lists.length; i = (i + 1) % lists.length) {
+        const next = lists[i]!(candidate);
+        ops++;
+        if (next === undefined) {
+          candidate = undefined;
+          break;
+        }
+        if (next === candidate) agreed++;
+        else {
+          candidate = next;
+          agreed = 1;
+        }
+      }
+      if (candidate === undefined) break;
+      if (parsed.regex.test(candidate)) {
+        const after = candidate === resumePlate && resumeKey ? indexKey(candidate, resumeKey) : undefined;
+        const { keys, more } = scanKeys(
+          this.plateIndex,
+          indexTimeKey(candidate, fromMs),
+          indexTimeKey(candidate, toMs + 1),
+          "desc",
+          limit - items.length,
+          after,
+        );
+        ops += 1 + keys.length;
+        for (const k of keys) {
+          const rk = readKeyInIndex(k);
+          const rec = this.reads.get(rk);
+          if (rec) items.push(fromRecord(rec, rk));
+        }
+        if (items.length === limit) {
+          const last = items.at(-1)!;
+          const state = more
+            ? { q: parsed.pattern, p: candidate, a: last.readId }
+            : { q: parsed.pattern, p: `${candidate}\u0000` };
+          return { items, cursor: encodeCursor("wild", state) };
+        }
+      }
+      candidate = `${candidate}\u0000`;
+    }
+    return { items, cursor: null };
+  }
+
+  /** Sorted candidate lists for a pattern: each maps "first plate ≥ x" within the list. */
+  private candidateLists(parsed: ParsedPattern): Array<(from: string) => string | undefined> {
+    const lists: Array<(from: string) => string | undefined> = [];
+    if (parsed.exact) {
+      const plate = parsed.pattern;
+      lists.push((from) => (from <= plate ? plate : undefined));
+      return lists;
+    }
+    for (const gram of parsed.grams) {
+      const end = prefixEnd(gram);
+      const skip = gram[0] === GRAM_TRIGRAM ? 4 : gram[0] === GRAM_GAP ? 3 : gram.length;
+      lists.push((from) => {
+        for (const key of this.grams.getKeys({
+          start: Buffer.concat([gram, Buffer.from(from, "latin1")]),
+          end,
+          limit: 1,
+        })) {
+          return Buffer.from(key).toString("latin1", skip);
+        }
+        return undefined;
+      });
+    }
+    // The plate-prefix range (or, with no gram and no prefix, every plate: a budgeted scan).
+    if (parsed.prefix.length > 0 || lists.length === 0) {
+      const prefix = Buffer.from(parsed.prefix, "latin1");
+      const end = parsed.prefix.length > 0 ? prefixEnd(prefix) : undefined;
+      lists.push((from) => {
+        const start = from > parsed.prefix ? Buffer.from(from, "latin1") : prefix;
+        for (const key of this.plates.getKeys(end ? { start, end, limit: 1 } : { start, limit: 1 })) {
+          return Buffer.from(key).toString("latin1");
+        }
+        return undefined;
+      });
+    }
+    return lists;
+  }
+
+  /**
+   * Convoy candidates: vehicles read at the same camera within `withinSeconds` of the target's reads in
+   * the window, on at least `minOccasions` distinct target passes. Most occasions first, then by plate.
+   */
+  convoy(q: ConvoyQuery): ConvoyPage {
+    const plate = normalisePlate(q.plate);
+    const { fromMs, toMs, limit } = checkWindow(q);
+    if (!(Number.isFinite(q.withinSeconds) && q.withinSeconds > 0 && q.withinSeconds <= 3600)) {
+      throw queryError("withinSeconds must be more than 0 and at most 3600");
+    }
+    if (!(Number.isInteger(q.minOccasions) && q.minOccasions >= 1)) {
+      throw queryError("minOccasions must be a whole number of at least 1");
+    }
+    let offset = 0;
+    if (q.cursor) {
+      const c = decodeCursor("convoy", q.cursor);
+      if (!c || typeof c.o !== "number" || c.p !== plate)
+        throw queryError("cursor does not belong to this query");
+      offset = c.o;
+    }
+    const withinMs = Math.round(q.withinSeconds * 1000);
+    const targetKeys = [
+      ...this.plateIndex.getKeys({
+        start: indexTimeKey(plate, fromMs),
+        end: indexTimeKey(plate, toMs + 1),
+        limit: MAX_CONVOY_TARGET_READS + 1,
+      }),
+    ].map((k) => readKeyInIndex(k));
+    if (targetKeys.length > MAX_CONVOY_TARGET_READS) {
+      throw queryError(`the target has more than ${MAX_CONVOY_TARGET_READS} reads in the window: narrow it`);
+    }
+    const target: ConvoyPage["target"] = [];
+    const found = new Map<string, { occasions: Set<number>; sightings: ConvoySighting[] }>();
+    targetKeys.forEach((tk, occasion) => {
+      const rec = this.reads.get(tk);
+      if (!rec) return;
+      const cameraId = rec.cameraId as string;
+      const t = readTime(tk, 0);
+      const withReadId = readIdOf(tk);
+      target.push({ readId: withReadId, captureTimeMs: t, cameraId });
+      for (const { key, value } of this.cameraIndex.getRange({
+        start: indexTimeKey(cameraId, t - withinMs),
+        end: indexTimeKey(cameraId, t + withinMs + 1),
+      })) {
+        const other = Buffer.from(value).toString("latin1");
+        if (other === plate) continue;
+        const rk = readKeyInIndex(key);
+        const st = readTime(rk, 0);
+        let f = found.get(other);
+        if (!f) {
+          f = { occasions: new Set(), sightings: [] };
+          found.set(other, f);
+        }
+        f.occasions.add(occasion);
+        f.sightings.push({ readId: readIdOf(rk), cameraId, captureTimeMs: st, withReadId, deltaMs: st - t });
+      }
+    });
+    const all: ConvoyCandidate[] = [];
+    for (const [p, f] of found) {
+      if (f.occasions.size < q.minOccasions) continue;
+      const times = f.sightings.map((s) => s.captureTimeMs);
+      all.push({
+        plate: p,
+        occasions: f.occasions.size,
+        firstCaptureMs: Math.min(...times),
+        lastCaptureMs: Math.max(...times),
+        sightings: f.sightings,
+      });
+    }
+    all.sort((a, b) => b.occasions - a.occasions || (a.plate < b.plate ? -1 : a.plate > b.plate ? 1 : 0));
+    const items = all.slice(offset, offset + limit);
+    const next = offset + items.length;
+    return {
+      items,
+      cursor: next < all.length ? encodeCursor("convoy", { p: plate, o: next }) : null,
+      target,
+    };
+  }
+
+  private cursorKey(kind: string, cursor: string | null | undefined, name: string): Buffer | undefined {
+    if (!cursor) return undefined;
+    const c = decodeCursor(kind, cursor);
+    const key = c && c.n === name && typeof c.a === "string" ? readKeyOf(c.a) : undefined;
+    if (!key) throw queryError("cursor does not belong to this query");
+    return kind.startsWith("time") ? key : indexKey(name, key);
+  }
+
+  private pageFromIndex(kind: string, keys: Buffer[], more: boolean, name: string): Page<StoredRead> {
+    const items: StoredRead[] = [];
+    for (const k of keys) {
+      const rk = readKeyInIndex(k);
+      const rec = this.reads.get(rk);
+      if (rec) items.push(fromRecord(rec, rk));
+    }
+    const lastKey = keys.at(-1);
+    return {
+      items,
+      cursor: more && lastKey ? encodeCursor(kind, { n: name, a: readIdOf(readKeyInIndex(lastKey)) }) : null,
+    };
+  }
+
+  // ---------------------------------------------------------------- legal hold
+
+  /** Places a legal hold for a named investigation; the read is then never purged until every hold is cleared. */
+  setLegalHold(readId: string, investigation: string, nowMs = Date.now()): Promise<StoredRead | undefined> {
+    if (typeof investigation !== "string" || investigation.trim() === "" || investigation.length > 200) {
+      return Promise.reject(queryError("investigation name must be 1-200 characters"));
+    }
+    return this.updateHolds(readId, (holds) =>
+      holds.some((h) => h.investigation === investigation)
+        ? holds
+        : [...holds, { investigation, sinceMs: nowMs }],
+    );
+  }
+
+  /** Clears one investigation's hold on a read. */
+  clearLegalHold(readId: string, investigation: string): Promise<StoredRead | undefined> {
+    return this.updateHolds(readId, (holds) => holds.filter((h) => h.investigation !== investigation));
+  }
+
+  private updateHolds(
+    readId: string,
+    change: (holds: LegalHold[]) => LegalHold[],
+  ): Promise<StoredRead | undefined> {
+    const key = readKeyOf(readId);
+    if (!key) return Promise.reject(queryError("readId is invalid"));
+    return this.exclusive(async () => {
+      const out = await this.root.transaction(() => {
+        const rec = this.reads.get(key);
+        if (!rec) return undefined;
+        const updated = { ...rec, legalHold: change((rec.legalHold as LegalHold[]) ?? []) };
+        this.reads.put(key, updated);
+        return fromRecord(updated, key);
+      });
+      await this.root.flushed;
+      return out;
+    });
+  }
+
+  // ---------------------------------------------------------------- retention
+
+  /**
+   * Deletes reads captured before now − retentionDays (with their index entries, images, and any plate
+   * left with no reads), a few hundred per write transaction so intake never waits long. Held reads stay.
+   */
+  purge(options: PurgeOptions = {}): Promise<PurgeCounts> {
+    this.purging ??= this.runPurge(options).finally(() => {
+      this.purging = undefined;
+    });
+    return this.purging;
+  }
+
+  private async runPurge(options: PurgeOptions): Promise<PurgeCounts> {
+    const nowMs = options.nowMs ?? Date.now();
+    const perTxn = Math.max(1, options.readsPerTxn ?? 500);
+    const cutoffMs = Math.max(0, nowMs - this.config.retentionDays * DAY_MS);
+    const counts: PurgeCounts = {
+      cutoffMs,
+      reads: 0,
+      images: 0,
+      indexEntries: 0,
+      plates: 0,
+      held: 0,
+      transactions: 0,
+    };
+    const end = timeKey(cutoffMs);
+    let start: Buffer | undefined;
+    for (;;) {
+      const step = await this.exclusive(() =>
+        this.root.transaction(() => {
+          const batch: Array<{ key: Buffer; rec: Record<string, unknown> }> = [];
+          for (const { key, value } of this.reads.getRange({
+            start: start ?? timeKey(0),
+            end,
+            exclusiveStart: start !== undefined,
+            limit: perTxn,
+          })) {
+            batch.push({ key: Buffer.from(key), rec: value });
+          }
+          const touched = new Set<string>();
+          let reads = 0;
+          let images = 0;
+          let held = 0;
+          for (const { key, rec } of batch) {
+            if (Array.isArray(rec.legalHold) && rec.legalHold.length > 0) {
+              held++;
+              continue;
+            }
+            const plate = rec.plate as string;
+            this.reads.removeSync(key);
+            this.plateIndex.removeSync(indexKey(plate, key));
+            this.cameraIndex.removeSync(indexKey(rec.cameraId as string, key));
+            if (this.patches.removeSync(key)) images++;
+            touched.add(plate);
+            reads++;
+          }
+          let plates = 0;
+          for (const plate of touched) {
+            const plateBytes = Buffer.from(plate, "latin1");
+            const prefix = Buffer.concat([plateBytes, Buffer.from([0])]);
+            const any = this.plateIndex.getKeys({ start: prefix, end: prefixEnd(prefix), limit: 1 });
+            let remaining = false;
+            for (const _ of any) remaining = true;
+            if (remaining) continue;
+            this.plates.removeSync(plateBytes);
+            for (const g of plateGrams(plate)) this.grams.removeSync(Buffer.concat([g, plateBytes]));
+            plates++;
+          }
+          return { last: batch.at(-1)?.key, n: batch.length, reads, images, held, plates };
+        }),
+      );
+      counts.transactions++;
+      counts.reads += step.reads;
+      counts.images += step.images;
+      counts.indexEntries += step.reads * 2;
+      counts.held += step.held;
+      counts.plates += step.plates;
+      if (step.n < perTxn || !step.last) break;
+      start = step.last;
+    }
+    await this.root.flushed;
+    storePurgedReads.inc(counts.reads);
+    storePurgedImages.inc(counts.images);
+    storePurgeHeld.set(counts.held);
+    if (counts.reads > 0 && this.fullReason !== undefined && this.fullReason.startsWith("map size")) {
+      // Freed pages are reused before the file grows: let intake try again.
+      this.clearFull();
+    }
+    this.log.info(counts, "retention purge");
+    return counts;
+  }
+
+  /** Runs the purge every `purgeIntervalMs` until close. */
+  startPurgeTimer(): void {
+    if (this.purgeTimer) return;
+    this.purgeTimer = setInterval(() => {
+      this.purge().catch((err: unknown) => this.log.error({ err }, "retention purge failed"));
+    }, this.config.purgeIntervalMs);
+    this.purgeTimer.unref();
+  }
+
+  // ---------------------------------------------------------------- health
+
+  stats(): StoreStats {
+    const count = (db: { getStats(): unknown }) => (db.getStats() as { entryCount: number }).entryCount;
+    return {
+      reads: count(this.reads) - (this.reads.get(STRUCTURES_KEY) ? 1 : 0),
+      images: count(this.patches),
+      plates: count(this.plates),
+      highWaterBytes: this.highWaterBytes(),
+      limitBytes: this.limitBytes,
+      full: this.full,
+      queueDepth: this.queueDepth,
+      auditEntries: this.audit.count(),
+    };
+  }
+
+  /**
+   * Checks that every read has its index entries and every index entry its read (and images likewise).
+   * Returns the problems found (empty when consistent). Walks everything: for tests and `kestrel store check`.
+   */
+  checkConsistency(maxProblems = 100): { reads: number; problems: string[] } {
+    const problems: string[] = [];
+    const note = (p: string) => {
+      if (problems.length < maxProblems) problems.push(p);
+    };
+    let reads = 0;
+    for (const { key, value } of this.reads.getRange({ start: timeKey(0), end: STRUCTURES_KEY })) {
+      if (key.length !== READ_KEY_BYTES) continue;
+      reads++;
+      const k = Buffer.from(key);
+      const id = readIdOf(k);
+      if (!this.plateIndex.doesExist(indexKey(value.plate as string, k)))
+        note(`read ${id}: no plate index entry`);
+      if (!this.cameraIndex.doesExist(indexKey(value.cameraId as string, k)))
+        note(`read ${id}: no camera index entry`);
+      if (Boolean(value.hasPatch) !== this.patches.doesExist(k)) note(`read ${id}: image presence mismatch`);
+      if (!this.plates.doesExist(Buffer.from(value.plate as string, "latin1")))
+        note(`read ${id}: plate not listed`);
+    }
+    for (const [db, field] of [
+      [this.plateIndex, "plate"],
+      [this.cameraIndex, "cameraId"],
+    ] as const) {
+      for (const key of db.getKeys({})) {
+        const rk = readKeyInIndex(key);
+        const rec = this.reads.get(rk);
+        if (!rec) note(`${field} index entry ${readIdOf(rk)}: no read`);
+        else if (rec[field] !== nameInIndex(key))
+          note(`${field} index entry ${readIdOf(rk)}: wrong ${field}`);
+      }
+    }
+    for (const key of this.patches.getKeys({})) {
+      if (!this.reads.doesExist(Buffer.from(key))) note(`image ${readIdOf(Buffer.from(key))}: no read`);
+    }
+    return { reads, problems };
+  }
+
+  // ---------------------------------------------------------------- close
+
+  /** Stops intake, commits what is queued, stops the purge timer and closes (the environment too if owned). */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    if (this.purgeTimer) clearInterval(this.purgeTimer);
+    await this.flush();
+    await this.purging?.catch(() => undefined);
+    await this.writeChain;
+    await this.audit.settled();
+    if (this.ownsRoot) await this.root.close();
+  }
+}
+
+/** Key of msgpack's shared structures record in the reads database: sorts after every read key. */
+const STRUCTURES_KEY = Buffer.from([
+  0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 1,
+]);
+
+function toRecord(read: FinalRead, plate: string, hasPatch: boolean): Record<string, unknown> {
+  return {
+    passId: read.passId,
+    cameraId: read.cameraId,
+    plate,
+    confidence: read.confidence,
+    charConfidences: read.charConfidences,
+    candidates: read.candidates,
+    captureTimeMs: read.captureTimeMs,
+    firstCaptureMs: read.firstCaptureMs,
+    lastCaptureMs: read.lastCaptureMs,
+    firstFrame: read.firstFrame,
+    lastFrame: read.lastFrame,
+    framesRead: read.framesRead,
+    direction: read.direction,
+    box: read.box,
+    engineVersion: read.engineVersion,
+    hasPatch,
+    legalHold: [],
+  };
+}
+
+function fromRecord(rec: Record<string, unknown>, key: Buffer): StoredRead {
+  return { kind: "final", ...(rec as unknown as Omit<StoredRead, "kind" | "readId">), readId: readIdOf(key) };
+}
+
+function scanKeys(
+  db: Database<Buffer, Buffer>,
+  lo: Buffer,
+  hi: Buffer,
+  order: Order,
+  limit: number,
+  after: Buffer | undefined,
+): { keys: Buffer[]; more: boolean } {
+  const keys: Buffer[] = [];
+  let more = false;
+  if (limit <= 0) return { keys, more: true };
+  for (const key of db.getKeys({
+    start: order === "asc" ? (after ?? lo) : (after ?? hi),
+    end: order === "asc" ? hi : lo,
+    reverse: order === "desc",
+    exclusiveStart: after !== undefined,
+    limit: limit + 1,
+  })) {
+    if (keys.length === limit) {
+      more = true;
+      break;
+    }
+    keys.push(Buffer.from(key));
+  }
+  return { keys, more };
+}
+
+function queryError(detail: string): KestrelError {
+  return new KestrelError("KESTREL_E_STORE_QUERY", detail);
+}
+
+function fullError(reason: string): KestrelError {
+  return new KestrelError("KESTREL_E_STORE_FULL", reason);
+}
+
+function normalisePlate(plate: unknown): string {
+  const p = typeof plate === "string" ? plate.replace(/\s+/g, "").toUpperCase() : "";
+  if (!PLATE_RE.test(p)) throw queryError("plate must be 1-20 letters or digits");
+  return p;
+}
+
+function checkOrder(order: unknown): Order {
+  if (order === undefined || order === "desc") return "desc";
+  if (order === "asc") return "asc";
+  throw queryError('order must be "asc" or "desc"');
+}
+
+function checkWindow(q: WindowQuery): { fromMs: number; toMs: number; limit: number } {
+  const { fromMs, toMs } = q;
+  if (!Number.isFinite(fromMs) || !Number.isFinite(toMs)) throw queryError("fromMs and toMs must be numbers");
+  if (fromMs > toMs) throw queryError("window is reversed: fromMs is after toMs");
+  const limit = q.limit ?? DEFAULT_PAGE;
+  if (!Number.isInteger(limit) || limit < 1 || limit > MAX_PAGE)
+    throw queryError(`limit must be 1-${MAX_PAGE}`);
+  return {
+    fromMs: Math.max(0, Math.floor(fromMs)),
+    toMs: Math.min(MAX_TIME_MS - 1, Math.floor(toMs)),
+    limit,
+  };
+}
