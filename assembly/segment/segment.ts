@@ -347,7 +347,7 @@ function bandChars(ctx: Context, y0: i32, y1: i32, first: i32): i32 {
     const h = cy1 - cy0 + 1;
     if (h * 100 < med * 72 || h * 100 > med * 122) continue;
     let parts = 1;
-    if (w * 100 > med * 92) {
+    if (w * 100 > med * 125) {
       parts = <i32>Mathf.round(<f32>w / (<f32>med * 0.66));
       if (parts < 2) parts = 2;
       if (parts > 4) parts = 4;
