@@ -12,6 +12,8 @@ const CELL_W: i32 = 4;
 const CELL_H: i32 = 2;
 /** Edge pixels a cell needs to count as text-like. */
 const CELL_MIN_EDGES: u32 = 3;
+/** Shortest run of text-like cells along a row that can belong to a plate. */
+const MIN_RUN: i32 = 2;
 /** Gaps (in cells) closed between text-like cells of one row. */
 const CELL_GAP: i32 = 2;
 
@@ -66,9 +68,12 @@ export function countEdges(ctx: Context): void {
       for (; x + 16 <= end; x += 16) {
         const a = v128.load(row + <usize>(x + 1));
         const b = v128.load(row + <usize>(x - 1));
-        const g = v128.or(i8x16.sub_sat_u(a, b), i8x16.sub_sat_u(b, a));
-        const ones = v128.and(i8x16.gt_u(g, tv), one);
-        const c4 = i32x4.extadd_pairwise_i16x8_u(i16x8.extadd_pairwise_i8x16_u(ones));
+        // rising edges count in the low half of each cell's u32, falling edges in the high half
+        const rise = v128.and(i8x16.gt_u(i8x16.sub_sat_u(a, b), tv), one);
+        const fall = v128.and(i8x16.gt_u(i8x16.sub_sat_u(b, a), tv), one);
+        const r4 = i32x4.extadd_pairwise_i16x8_u(i16x8.extadd_pairwise_i8x16_u(rise));
+        const f4 = i32x4.extadd_pairwise_i16x8_u(i16x8.extadd_pairwise_i8x16_u(fall));
+        const c4 = v128.or(r4, i32x4.shl(f4, 16));
         const cp = crow + ((<usize>(x >> 2)) << 2);
         v128.store(cp, i32x4.add(v128.load(cp), c4));
       }
@@ -76,10 +81,12 @@ export function countEdges(ctx: Context): void {
     for (; x < end; x++) {
       const a = <i32>load<u8>(row + <usize>(x + 1));
       const b = <i32>load<u8>(row + <usize>(x - 1));
-      const g = a > b ? a - b : b - a;
-      if (g > t) {
+      if (a - b > t) {
         const cp = crow + ((<usize>(x >> 2)) << 2);
         store<u32>(cp, load<u32>(cp) + 1);
+      } else if (b - a > t) {
+        const cp = crow + ((<usize>(x >> 2)) << 2);
+        store<u32>(cp, load<u32>(cp) + 0x10000);
       }
     }
   }
@@ -100,7 +107,10 @@ export function findCandidates(ctx: Context): i32 {
     const crow = counts + <usize>(y * cstride) * 4;
     const lrow = labels + <usize>(y * cstride) * 4;
     for (let x = 0; x < cx; x++) {
-      store<i32>(lrow + ((<usize>x) << 2), load<u32>(crow + ((<usize>x) << 2)) >= CELL_MIN_EDGES ? -1 : 0);
+      const c = load<u32>(crow + ((<usize>x) << 2));
+      const rise = c & 0xffff;
+      const fall = c >> 16;
+      store<i32>(lrow + ((<usize>x) << 2), rise + fall >= CELL_MIN_EDGES ? -1 : 0);
     }
   }
   for (let y = 0; y < cy; y++) {
@@ -113,6 +123,22 @@ export function findCandidates(ctx: Context): i32 {
         }
         lastOn = x;
       }
+    }
+  }
+  // a plate spans several cells along its row: runs shorter than MIN_RUN cells (a pole, a door line)
+  // are not text
+  for (let y = 0; y < cy; y++) {
+    const lrow = labels + <usize>(y * cstride) * 4;
+    let x = 0;
+    while (x < cx) {
+      if (load<i32>(lrow + ((<usize>x) << 2)) === 0) {
+        x++;
+        continue;
+      }
+      let e = x;
+      while (e < cx && load<i32>(lrow + ((<usize>e) << 2)) !== 0) e++;
+      if (e - x < MIN_RUN) for (let k = x; k < e; k++) store<i32>(lrow + ((<usize>k) << 2), 0);
+      x = e;
     }
   }
   let n = 0;
@@ -134,13 +160,16 @@ export function findCandidates(ctx: Context): i32 {
       let y1 = y;
       let cells = 0;
       let edges: u32 = 0;
+      let rises: u32 = 0;
       while (sp > 0) {
         sp--;
         const idx = load<i32>(stack + ((<usize>sp) << 2));
         const py = idx / cstride;
         const px = idx - py * cstride;
         cells++;
-        edges += load<u32>(counts + ((<usize>idx) << 2));
+        const ce = load<u32>(counts + ((<usize>idx) << 2));
+        rises += ce & 0xffff;
+        edges += (ce & 0xffff) + (ce >> 16);
         if (px < x0) x0 = px;
         if (px > x1) x1 = px;
         if (py < y0) y0 = py;
@@ -172,6 +201,8 @@ export function findCandidates(ctx: Context): i32 {
       if (wc < 6 || hc < 2 || wc > 90 || hc > 70) continue;
       if (wc * CELL_W * 10 < hc * CELL_H * 12) continue;
       if (cells * 10 < wc * hc * 3) continue;
+      // text strokes give dark-to-light and light-to-dark edges alike; a shadow's edge gives one kind
+      if (rises * 5 < edges || (edges - rises) * 5 < edges) continue;
       const score = <i32>edges;
       // insert by score into the bounded candidate list
       let pos = n;

@@ -67,6 +67,23 @@ export function cropCandidate(ctx: Context, width: i32, height: i32, index: i32)
   sampleRotated(ctx.frame, width, height, ctx.cropCentreX, ctx.cropCentreY, angle, scale, ctx.crop, cw, ch);
 }
 
+/** Tuning knobs (for experiments from the host; defaults are the shipped values). */
+export const tune = new StaticArray<i32>(8);
+tune[0] = 10;
+tune[1] = 8;
+tune[2] = 13;
+tune[3] = 6;
+
+/** The grey level below which `count` pixels of a 256-bin histogram lie. */
+function percentile(hist: usize, count: i32): i32 {
+  let acc = 0;
+  for (let v = 0; v < 256; v++) {
+    acc += load<i32>(hist + ((<usize>v) << 2));
+    if (acc > count) return v;
+  }
+  return 255;
+}
+
 /** Marks ctx.bin[i] = 1 where the crop is darker than its local mean (window 2r+1) by a margin. */
 export function binarise(ctx: Context, r: i32): void {
   const w = ctx.cropWidth;
@@ -85,6 +102,18 @@ export function binarise(ctx: Context, r: i32): void {
       store<u32>(cur + ((<usize>(x + 1)) << 2), load<u32>(prev + ((<usize>(x + 1)) << 2)) + rowSum);
     }
   }
+  // the margin a pixel must be under its local mean scales with the crop's contrast, so flat noise
+  // (a night surround, a dirty plate) stays light while faint characters on a dull plate still show
+  const hist = ctx.components;
+  memory.fill(hist, 0, 256 * 4);
+  for (let i = 0; i < w * h; i++) {
+    const hp = hist + ((<usize>load<u8>(ctx.crop + <usize>i)) << 2);
+    store<i32>(hp, load<i32>(hp) + 1);
+  }
+  const p10 = percentile(hist, (w * h) / 10);
+  const p90 = percentile(hist, (w * h * 9) / 10);
+  let minDelta = (p90 - p10) / tune[0];
+  if (minDelta < tune[1]) minDelta = tune[1];
   for (let y = 0; y < h; y++) {
     const y0 = max(y - r, 0);
     const y1 = min(y + r, h - 1);
@@ -103,7 +132,7 @@ export function binarise(ctx: Context, r: i32): void {
         load<u32>(top + ((<usize>x0) << 2));
       const mean = <i32>(sum / cnt);
       let delta = mean >> 3;
-      if (delta < 10) delta = 10;
+      if (delta < minDelta) delta = minDelta;
       store<u8>(dst + <usize>x, <i32>load<u8>(src + <usize>x) + delta < mean ? 1 : 0);
     }
   }
@@ -138,6 +167,9 @@ function cf(ctx: Context, i: i32, f: i32): i32 {
 function setCf(ctx: Context, i: i32, f: i32, v: i32): void {
   store<i32>(ctx.components + <usize>(i * COMPONENT_FIELDS + f) * 4, v);
 }
+
+/** Pieces a band may hold; a band with more is texture, not a plate, and is cut short. */
+const MAX_BAND_PIECES: i32 = 160;
 
 /** 8-connected components of ctx.bin within rows y0..y1; returns the count, boxes in ctx.components. */
 function label(ctx: Context, y0: i32, y1: i32): i32 {
@@ -201,7 +233,9 @@ function label(ctx: Context, y0: i32, y1: i32): i32 {
   let n = 0;
   for (let l = 1; l < next; l++) {
     if (load<i32>(parents + ((<usize>l) << 2)) !== l) continue;
-    if (cf(ctx, l, 4) < 3) continue;
+    // specks cannot be (part of) a character: dropping them keeps the merging below small
+    if (cf(ctx, l, 4) < 3 || (cf(ctx, l, 3) - cf(ctx, l, 1) + 1) * 5 < y1 - y0 + 1) continue;
+    if (n >= MAX_BAND_PIECES) break;
     for (let f = 0; f < 5; f++) setCf(ctx, n, f, cf(ctx, l, f));
     setCf(ctx, n, 5, 1);
     n++;
@@ -214,6 +248,27 @@ function columnInk(ctx: Context, x: i32, y0: i32, y1: i32): i32 {
   let s = 0;
   for (let y = y0; y <= y1; y++) s += load<u8>(ctx.bin + <usize>(y * ctx.cropWidth + x));
   return s;
+}
+
+/** Dark share (percent) of row y between columns x0..x1. */
+function rowInkPercent(ctx: Context, y: i32, x0: i32, x1: i32): i32 {
+  const row = ctx.bin + <usize>(y * ctx.cropWidth);
+  let s = 0;
+  for (let x = x0; x <= x1; x++) s += load<u8>(row + <usize>x);
+  return (s * 100) / (x1 - x0 + 1);
+}
+
+/** True when component i touches the band's top or bottom and the ink goes on for two more rows. */
+function continuesPastBand(ctx: Context, i: i32, y0: i32, y1: i32): bool {
+  const x0 = cf(ctx, i, 0);
+  const x1 = cf(ctx, i, 2);
+  if (cf(ctx, i, 1) <= y0 && y0 >= 2) {
+    if (rowInkPercent(ctx, y0 - 1, x0, x1) >= 50 && rowInkPercent(ctx, y0 - 2, x0, x1) >= 50) return true;
+  }
+  if (cf(ctx, i, 3) >= y1 && y1 + 2 < ctx.cropHeight) {
+    if (rowInkPercent(ctx, y1 + 1, x0, x1) >= 50 && rowInkPercent(ctx, y1 + 2, x0, x1) >= 50) return true;
+  }
+  return false;
 }
 
 /**
@@ -259,6 +314,9 @@ function bandChars(ctx: Context, y0: i32, y1: i32, first: i32): i32 {
     if (h * 2 < bandH || h < 6) continue;
     if (cf(ctx, i, 4) * 100 > w * h * 88 && w * 10 > h * 4) continue;
     if (w > h * 4) continue;
+    // slivers and pieces that carry on past the band are the dark surround seen through the band
+    if (cf(ctx, i, 4) * 100 < h * h * tune[2]) continue;
+    if (continuesPastBand(ctx, i, y0, y1)) continue;
     for (let f = 0; f < 5; f++) setCf(ctx, m, f, cf(ctx, i, f));
     setCf(ctx, m, 5, 1);
     m++;
@@ -289,7 +347,7 @@ function bandChars(ctx: Context, y0: i32, y1: i32, first: i32): i32 {
     const h = cy1 - cy0 + 1;
     if (h * 100 < med * 72 || h * 100 > med * 122) continue;
     let parts = 1;
-    if (w * 100 > med * 92) {
+    if (w * 100 > med * 125) {
       parts = <i32>Mathf.round(<f32>w / (<f32>med * 0.66));
       if (parts < 2) parts = 2;
       if (parts > 4) parts = 4;
@@ -401,10 +459,22 @@ function findBands(ctx: Context, out: StaticArray<i32>): i32 {
     store<i32>(T + ((<usize>y) << 2), m);
     if (m > maxT) maxT = m;
   }
-  let thr = (maxT * 2) / 5;
-  if (thr < 4) thr = 4;
-  // runs by hysteresis: seeded by rows over the threshold, extended through rows over half of it
-  const low = thr >> 1;
+  // baseline: what rows without text show (border, surround edges, noise), the 30th percentile of rows
+  const sorted = ctx.parents;
+  for (let y = 0; y < h; y++) {
+    const v = load<i32>(T + ((<usize>y) << 2));
+    let k = y;
+    while (k > 0 && load<i32>(sorted + ((<usize>(k - 1)) << 2)) > v) {
+      store<i32>(sorted + ((<usize>k) << 2), load<i32>(sorted + ((<usize>(k - 1)) << 2)));
+      k--;
+    }
+    store<i32>(sorted + ((<usize>k) << 2), v);
+  }
+  const base = load<i32>(sorted + ((<usize>((h * 3) / 10)) << 2));
+  let thr = base + ((maxT - base) * 2) / 5;
+  if (thr < base + 4) thr = base + 4;
+  // runs by hysteresis: seeded by rows over the threshold, extended through rows over a lower one
+  const low = base + ((thr - base) * tune[3]) / 8;
   let best0 = -1;
   let best1 = -1;
   let bestSum = 0;

@@ -1,12 +1,12 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Command } from "commander";
-import type { Box, FinalRead } from "../domain/read.js";
+import type { FinalRead } from "../domain/read.js";
 import { isKestrelError, KestrelError } from "../errors/index.js";
 import { PACKAGE_ROOT } from "../paths.js";
-import { decodeImage, decodeVideo, fitSize, probeMedia } from "../recognition/decode.js";
+import { probeMedia } from "../recognition/decode.js";
+import { readImageFile, readVideoFile } from "../recognition/read-file.js";
 import { Recogniser, type Roi } from "../recognition/recogniser.js";
-import { Tracker } from "../tracking/tracker.js";
 
 interface ReadOptions {
   region: "gb" | "any";
@@ -34,8 +34,6 @@ function parseRoi(text: string): Roi {
   return parts as Roi;
 }
 
-const scaleBox = (b: Box, f: number): Box =>
-  f === 1 ? b : [Math.round(b[0] / f), Math.round(b[1] / f), Math.round(b[2] / f), Math.round(b[3] / f)];
 const round3 = (x: number): number => Math.round(x * 1000) / 1000;
 
 /** `kestrel read FILE...`: plates in images (one line per file) and videos (one line per vehicle pass). */
@@ -82,20 +80,14 @@ async function readFile(
   opts: ReadOptions,
 ): Promise<void> {
   const info = probeMedia(file);
-  const [w, h] = fitSize(info, recogniser.maxWidthPx, recogniser.maxHeightPx);
-  const f = w / info.widthPx;
-  const scaledRoi = roi ? (roi.map((v) => Math.round(v * f)) as Roi) : undefined;
   if (info.kind === "image") {
-    const grey = decodeImage(file, info, w, h);
-    const t0 = performance.now();
-    const reads = recogniser.readImage(grey, w, h, scaledRoi);
-    const ms = performance.now() - t0;
+    const { reads, ms } = readImageFile(recogniser, file, roi, info);
     const line = {
       file,
       reads: reads.map((r) => ({
         plate: r.plate,
         confidence: round3(r.confidence),
-        box: scaleBox(r.box, f),
+        box: r.box,
         candidates: r.candidates.map((c) => ({ plate: c.plate, confidence: round3(c.confidence) })),
       })),
       ms: Math.round(ms * 10) / 10,
@@ -103,35 +95,22 @@ async function readFile(
     process.stdout.write(`${JSON.stringify(line)}\n`);
     return;
   }
-  const tracker = new Tracker({
-    cameraId: "file",
+  const tracker = {
     provisionalConfidence: Number(opts.provisionalConfidence),
     minConfidence: Number(opts.minConfidence),
     engineVersion: engineVersion(),
-    topCandidates: recogniser.topCandidates,
-  });
-  const slot = new Uint8Array(recogniser.memory.buffer, recogniser.frameSlot().offset, w * h);
-  const finals: FinalRead[] = [];
-  const frameMs = 1000 / info.fps;
-  await decodeVideo(file, info, w, h, (index, pixels) => {
-    slot.set(pixels);
-    const reads = recogniser.read(w, h, scaledRoi);
-    for (const out of tracker.push(index, Math.round(index * frameMs), reads)) {
-      if (out.kind === "final") finals.push(out);
-    }
-    for (const fin of finals.splice(0)) writeFinal(file, fin, f);
-  });
-  for (const fin of tracker.flush()) writeFinal(file, fin, f);
+  };
+  await readVideoFile(recogniser, file, tracker, (r) => writeFinal(file, r), roi, info);
 }
 
-function writeFinal(file: string, r: FinalRead, f: number): void {
+function writeFinal(file: string, r: FinalRead): void {
   const line = {
     file,
     plate: r.plate,
     confidence: round3(r.confidence),
     firstFrame: r.firstFrame,
     lastFrame: r.lastFrame,
-    box: scaleBox(r.box, f),
+    box: r.box,
     candidates: r.candidates.map((c) => ({ plate: c.plate, confidence: round3(c.confidence) })),
   };
   process.stdout.write(`${JSON.stringify(line)}\n`);

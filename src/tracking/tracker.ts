@@ -220,7 +220,7 @@ export class Tracker {
   /**
    * The track's plate: per-character votes (each read's characters weighted by their confidence) among
    * reads of the most supported length; if that string is not one the syntax ever proposed, the plate
-   * with the most summed candidate confidence. Confidence is the plate's mean posterior over the reads.
+   * with the most summed candidate confidence. Confidence is the plate's share of the track's votes.
    */
   private votedPlate(t: Track): PlateCandidate {
     const n = t.observations.length;
@@ -259,21 +259,47 @@ export class Tracker {
       )
       .join("");
     const plate = t.plateVotes.has(charVoted) ? charVoted : bestPlate;
-    return { plate, confidence: Math.min(1, (t.plateVotes.get(plate) ?? 0) / Math.max(n, 1)) };
+    if (plate.length !== length) return { plate, confidence: this.share(t, t.plateVotes.get(plate) ?? 0, n) };
+    // confidence: the weakest position's share of its votes, times the share of reads of this length
+    let totalLength = 0;
+    for (const w of byLength.values()) totalLength += w;
+    let weakest = 1;
+    for (let i = 0; i < length; i++) {
+      let sum = 0;
+      for (const w of columns[i]!.values()) sum += w;
+      weakest = Math.min(weakest, sum > 0 ? (columns[i]!.get(plate[i]!) ?? 0) / sum : 0);
+    }
+    const reads = t.observations.filter((o) => o.read.plate.length === length).length;
+    // a single read cannot be more certain than its own posterior
+    const single = reads < 2 ? (t.plateVotes.get(plate) ?? 0) / Math.max(n, 1) : 1;
+    return { plate, confidence: Math.min(single, weakest * (lengthWeight / Math.max(totalLength, 1e-9))) };
+  }
+
+  /**
+   * A plate's share of the track's votes: weak reads (a distant, blurred plate) carry little mass, so
+   * they barely dilute the confident reads of the same vehicle. At least 0.5 of a read's worth of mass
+   * is assumed, so one weak read alone cannot look certain.
+   */
+  private share(t: Track, votes: number, n: number): number {
+    let total = 0;
+    for (const v of t.plateVotes.values()) total += v;
+    return Math.min(1, votes / Math.max(total, 0.5 * n, 1e-9));
   }
 
   private candidates(t: Track): PlateCandidate[] {
-    const n = Math.max(t.observations.length, 1);
+    const n = t.observations.length;
     return [...t.plateVotes.entries()]
       .sort((a, b) => b[1] - a[1])
       .slice(0, this.options.topCandidates)
-      .map(([plate, v]) => ({ plate, confidence: Math.min(1, v / n) }));
+      .map(([plate, v]) => ({ plate, confidence: this.share(t, v, n) }));
   }
 
   private finish(t: Track): FinalRead | undefined {
     const o = this.options;
     if (t.observations.length < o.minFramesRead) return undefined;
     const voted = this.votedPlate(t);
+    // very short marks (dateless "1 A") are also what stray text reads as: they need a longer pass
+    if (voted.plate.length <= 3 && t.observations.length < 3 * o.minFramesRead) return undefined;
     if (voted.confidence < o.minConfidence) return undefined;
     const agreeing = t.observations.filter((ob) => ob.read.plate === voted.plate);
     const pool = agreeing.length > 0 ? agreeing : t.observations;

@@ -1,0 +1,40 @@
+// Frame-level fixtures for the recognition tests and benchmark: EVAL-range synthetic stills (never used
+// for training), cached under .cache/recognition keyed by synth version, seed and size.
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { EVAL_SEEDS, generateStill, type PlateTruth, SYNTH_VERSION, seedAt } from "../src/synth/index.js";
+
+export interface StillFixture {
+  seed: number;
+  width: number;
+  height: number;
+  night: boolean;
+  grey: Uint8Array;
+  plates: PlateTruth[];
+}
+
+const CACHE = join(process.cwd(), ".cache", "recognition");
+
+/** The i-th EVAL still at widthPx × heightPx (generated once, then read from the cache). */
+export function evalStill(i: number, widthPx = 1280, heightPx = 720): StillFixture {
+  const seed = seedAt(EVAL_SEEDS, i);
+  const base = join(CACHE, `still-v${SYNTH_VERSION}-${seed}-${widthPx}x${heightPx}`);
+  if (existsSync(`${base}.json`) && existsSync(`${base}.grey`)) {
+    const meta = JSON.parse(readFileSync(`${base}.json`, "utf8")) as Omit<StillFixture, "grey">;
+    return { ...meta, grey: new Uint8Array(readFileSync(`${base}.grey`)) };
+  }
+  const s = generateStill(seed, { widthPx, heightPx });
+  const fixture = { seed, width: s.width, height: s.height, night: Boolean(s.night), plates: s.plates };
+  mkdirSync(CACHE, { recursive: true });
+  writeFileSync(`${base}.grey`, s.grey);
+  writeFileSync(`${base}.json`, JSON.stringify(fixture));
+  return { ...fixture, grey: s.grey };
+}
+
+export const iou = (a: readonly number[], b: readonly number[]): number => {
+  const iw = Math.min(a[0]! + a[2]!, b[0]! + b[2]!) - Math.max(a[0]!, b[0]!);
+  const ih = Math.min(a[1]! + a[3]!, b[1]! + b[3]!) - Math.max(a[1]!, b[1]!);
+  if (iw <= 0 || ih <= 0) return 0;
+  const inter = iw * ih;
+  return inter / (a[2]! * a[3]! + b[2]! * b[3]! - inter);
+};

@@ -1,0 +1,116 @@
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import type { Box, FinalRead, FrameRead, ProvisionalRead } from "../src/domain/read.js";
+import { ffmpegPath } from "../src/ingest/ffmpeg-path.js";
+import { encodeGreyPng } from "../src/tracking/patch-png.js";
+import { Tracker } from "../src/tracking/tracker.js";
+
+const read = (
+  plate: string,
+  confidence: number,
+  box: Box,
+  alt: { plate: string; confidence: number }[] = [],
+): FrameRead => ({
+  plate,
+  confidence,
+  charConfidences: [...plate].map(() => confidence),
+  box,
+  candidates: [{ plate, confidence }, ...alt],
+  patch: { widthPx: 120, heightPx: 60, pixels: new Uint8Array(120 * 60).fill(Math.round(confidence * 200)) },
+});
+
+const options = {
+  cameraId: "cam-1",
+  provisionalConfidence: 0.8,
+  minConfidence: 0.6,
+  engineVersion: "test",
+};
+
+/** A plate approaching: box grows and moves down each frame. */
+const approach = (i: number, x0 = 400): Box => [x0 - i * 2, 200 + i * 6, 100 + i * 4, 22 + i];
+
+describe("tracker", () => {
+  it("turns one vehicle's frames into one final read, voting out a misread frame", () => {
+    const t = new Tracker(options);
+    const out: (ProvisionalRead | FinalRead)[] = [];
+    for (let i = 0; i < 10; i++) {
+      const r = i === 4 ? read("AB12CDF", 0.7, approach(i)) : read("AB12CDE", 0.95, approach(i));
+      out.push(...t.push(i, 1000 + i * 40, [r]));
+    }
+    for (let i = 10; i < 30; i++) out.push(...t.push(i, 1000 + i * 40, []));
+    const finals = out.filter((o) => o.kind === "final") as FinalRead[];
+    const provisionals = out.filter((o) => o.kind === "provisional") as ProvisionalRead[];
+    expect(finals).toHaveLength(1);
+    expect(provisionals).toHaveLength(1);
+    const f = finals[0]!;
+    expect(f.plate).toBe("AB12CDE");
+    expect(f.confidence).toBeGreaterThan(0.8);
+    expect(f.firstFrame).toBe(0);
+    expect(f.lastFrame).toBe(9);
+    expect(f.framesRead).toBe(10);
+    expect(f.direction).toBe("towards");
+    expect(f.passId).toBe(provisionals[0]!.passId);
+    expect(provisionals[0]!.plate).toBe("AB12CDE");
+    expect(provisionals[0]!.frameIndex).toBe(1);
+    expect(f.candidates[0]!.plate).toBe("AB12CDE");
+    expect(f.candidates.map((c) => c.plate)).toContain("AB12CDF");
+    expect(t.flush()).toEqual([]);
+  });
+
+  it("keeps two vehicles in view at once apart and ends each once", () => {
+    const t = new Tracker(options);
+    const finals: FinalRead[] = [];
+    for (let i = 0; i < 8; i++) {
+      const reads = [read("AB12CDE", 0.9, approach(i, 200)), read("XY65ZZT", 0.9, approach(i, 900))];
+      for (const o of t.push(i, i * 40, reads)) if (o.kind === "final") finals.push(o);
+    }
+    finals.push(...t.flush());
+    expect(finals.map((f) => f.plate).sort()).toEqual(["AB12CDE", "XY65ZZT"]);
+    expect(new Set(finals.map((f) => f.passId)).size).toBe(2);
+  });
+
+  it("drops a single-frame read and a weak track, and reports a shrinking plate as going away", () => {
+    const t = new Tracker(options);
+    t.push(0, 0, [read("AB12CDE", 0.99, [100, 100, 100, 22])]);
+    const lone = t.flush();
+    expect(lone).toEqual([]);
+    const weak = new Tracker(options);
+    for (let i = 0; i < 6; i++) weak.push(i, i * 40, [read(i % 2 ? "AB12CDE" : "AB12CDF", 0.3, approach(i))]);
+    expect(weak.flush()).toEqual([]);
+    const away = new Tracker(options);
+    for (let i = 0; i < 8; i++) away.push(i, i * 40, [read("AB12CDE", 0.9, approach(8 - i))]);
+    const [f] = away.flush();
+    expect(f?.direction).toBe("away");
+  });
+
+  it("ends a track after the gap in capture time even when frames are sparse", () => {
+    const t = new Tracker({ ...options, maxGapMs: 500 });
+    t.push(0, 0, [read("AB12CDE", 0.9, approach(0))]);
+    t.push(1, 40, [read("AB12CDE", 0.9, approach(1))]);
+    const out = t.push(2, 2000, []);
+    expect(out.map((o) => o.kind)).toEqual(["final"]);
+  });
+
+  it("encodes the best patch as a grey PNG that ffmpeg decodes back to the same pixels", () => {
+    const pixels = new Uint8Array(120 * 60).map((_, i) => (i * 7) & 255);
+    const png = encodeGreyPng(pixels, 120, 60);
+    const dir = mkdtempSync(join(tmpdir(), "kestrel-png-"));
+    writeFileSync(join(dir, "p.png"), png);
+    const raw = execFileSync(ffmpegPath(), [
+      "-v",
+      "error",
+      "-i",
+      join(dir, "p.png"),
+      "-f",
+      "rawvideo",
+      "-pix_fmt",
+      "gray",
+      "-",
+    ]);
+    expect(new Uint8Array(raw)).toEqual(pixels);
+    expect(png.byteLength).toBeLessThan(12_000);
+  });
+});
