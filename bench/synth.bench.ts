@@ -5,9 +5,9 @@ import { execFileSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { encodePng } from "../src/image/png.js";
 import { ffmpegPath } from "../src/ingest/ffmpeg-path.js";
 import { generateClip } from "../src/synth/clip.js";
-import { encodePng } from "../src/synth/png.js";
 import { EVAL_SEEDS, seedAt } from "../src/synth/seeds.js";
 import { generatePlateCrop, generateStill } from "../src/synth/still.js";
 

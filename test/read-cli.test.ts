@@ -3,7 +3,8 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { EVAL_SEEDS, encodePng, generateClip, generateStill, seedAt } from "../src/synth/index.js";
+import { encodePng } from "../src/image/png.js";
+import { EVAL_SEEDS, generateClip, generateStill, seedAt } from "../src/synth/index.js";
 
 const dir = mkdtempSync(join(tmpdir(), "kestrel-read-"));
 const kestrel = (...args: string[]) =>
@@ -11,37 +12,45 @@ const kestrel = (...args: string[]) =>
 
 describe("kestrel read", () => {
   it("prints one JSON line per image with the plate, box and candidates; bad files go to stderr", () => {
-    // one large, clear daytime plate: the plate in the truth must be read
+    // five clear daytime plates of typical size: the CLI must report each image, and the recogniser must read most
+    // of them exactly (it reads about 80% of all EVAL stills)
     const options = {
       vehicles: 1,
-      charHeightPx: [30, 34] as [number, number],
+      charHeightPx: [18, 26] as [number, number],
       night: false,
       formats: ["current" as const],
     };
-    let i = 900;
-    let still = generateStill(seedAt(EVAL_SEEDS, i), options);
-    while (!still.plates.some((p) => p.whole)) still = generateStill(seedAt(EVAL_SEEDS, ++i), options);
-    const truth = still.plates.find((p) => p.whole)!;
-    const png = join(dir, "car.png");
-    writeFileSync(png, encodePng(still.width, still.height, still.rgb, 3));
+    const images: { file: string; plate: string }[] = [];
+    for (let i = 900; images.length < 5; i++) {
+      const still = generateStill(seedAt(EVAL_SEEDS, i), options);
+      const truth = still.plates.find((p) => p.whole);
+      if (!truth) continue;
+      const file = join(dir, `car-${i}.png`);
+      writeFileSync(file, encodePng(still.width, still.height, still.rgb, 3));
+      images.push({ file, plate: truth.text });
+    }
     const empty = join(dir, "empty.jpg");
     writeFileSync(empty, "");
     const text = join(dir, "notes.png");
     writeFileSync(text, "this is not an image\n");
-    const run = kestrel(png, join(dir, "missing.png"), empty, text, "--top", "3");
+    const run = kestrel(...images.map((im) => im.file), join(dir, "missing.png"), empty, text, "--top", "3");
     expect(run.status).toBe(1);
     const lines = run.stdout
       .trim()
       .split("\n")
       .map((l) => JSON.parse(l));
-    expect(lines).toHaveLength(1);
-    expect(lines[0].file).toBe(png);
-    expect(typeof lines[0].ms).toBe("number");
-    const read = lines[0].reads.find((r: { plate: string }) => r.plate === truth.text);
-    expect(read).toBeDefined();
-    expect(read.box).toHaveLength(4);
-    expect(read.candidates.length).toBeLessThanOrEqual(3);
-    expect(read.candidates[0].plate).toBe(truth.text);
+    expect(lines.map((l) => l.file)).toEqual(images.map((im) => im.file));
+    let exact = 0;
+    for (const [n, line] of lines.entries()) {
+      expect(typeof line.ms).toBe("number");
+      const read = line.reads.find((r: { plate: string }) => r.plate === images[n]!.plate);
+      if (!read) continue;
+      exact++;
+      expect(read.box).toHaveLength(4);
+      expect(read.candidates.length).toBeLessThanOrEqual(3);
+      expect(read.candidates[0].plate).toBe(images[n]!.plate);
+    }
+    expect(exact).toBeGreaterThanOrEqual(3);
     const errors = run.stderr
       .trim()
       .split("\n")

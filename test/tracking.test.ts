@@ -4,8 +4,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import type { Box, FinalRead, FrameRead, ProvisionalRead } from "../src/domain/read.js";
+import { encodeGreyPng } from "../src/image/png.js";
 import { ffmpegPath } from "../src/ingest/ffmpeg-path.js";
-import { encodeGreyPng } from "../src/tracking/patch-png.js";
 import { Tracker } from "../src/tracking/tracker.js";
 
 const read = (

@@ -1,8 +1,8 @@
 import { spawnSync } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import { KestrelError } from "../errors/index.js";
+import { encodePng } from "../image/png.js";
 import { ffmpegPath } from "../ingest/ffmpeg-path.js";
-import { encodePng } from "./png.js";
 
 /** Writes 8-bit RGB pixels as PNG (own encoder) or JPEG (ffmpeg's mjpeg encoder, quality 2-31, lower is better). */
 export function writeImage(

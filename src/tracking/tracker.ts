@@ -6,7 +6,7 @@ import type {
   PlateCandidate,
   ProvisionalRead,
 } from "../domain/read.js";
-import { encodeGreyPng } from "./patch-png.js";
+import { encodeGreyPng } from "../image/png.js";
 
 export interface TrackerOptions {
   cameraId: string;
