@@ -20,7 +20,7 @@ const scaleBox = (b: FrameRead["box"], f: number): FrameRead["box"] =>
   f === 1 ? b : [Math.round(b[0] / f), Math.round(b[1] / f), Math.round(b[2] / f), Math.round(b[3] / f)];
 
 /** Scale to fit the recogniser's largest frame, and the ROI in those pixels. */
-function fit(
+function fitToFrame(
   recogniser: Recogniser,
   info: MediaInfo,
   roi?: Roi,
@@ -37,7 +37,7 @@ export function readImageFile(
   roi?: Roi,
   info = probeMedia(file),
 ): ImageFileRead {
-  const { w, h, f, roi: r } = fit(recogniser, info, roi);
+  const { w, h, f, roi: r } = fitToFrame(recogniser, info, roi);
   const grey = decodeImage(file, info, w, h);
   const t0 = performance.now();
   const reads = recogniser.readImage(grey, w, h, r);
@@ -57,7 +57,7 @@ export async function readVideoFile(
   roi?: Roi,
   info = probeMedia(file),
 ): Promise<VideoFileRead> {
-  const { w, h, f, roi: r } = fit(recogniser, info, roi);
+  const { w, h, f, roi: r } = fitToFrame(recogniser, info, roi);
   const t = new Tracker({ cameraId: "file", topCandidates: recogniser.topCandidates, ...tracker });
   const slot = new Uint8Array(recogniser.memory.buffer, recogniser.frameSlot().offset, w * h);
   const frameMs = 1000 / info.fps;
