@@ -6,7 +6,7 @@ import { classifyBox } from "./classify";
 // biome-ignore lint/style/useImportType: AssemblyScript has no type-only imports
 import { Context, createContext } from "./localise/context";
 import { localise as localiseFrame } from "./localise/localise";
-import { cropCandidate, cutPatch, segmentCrop, tune } from "./segment/segment";
+import { cropCandidate, cutPatch, segmentCrop } from "./segment/segment";
 import {
   CHAR_CLASS_COUNT,
   MAX_PLATE_CHARS,
@@ -194,9 +194,4 @@ export function charBoxesPtr(ctx: usize): usize {
 /** Diagnostics: transitions per crop row of the last segmentation (i32). */
 export function rowTransitionsPtr(ctx: usize): usize {
   return changetype<Context>(ctx).rowTransitions;
-}
-
-/** Experiments: sets tuning knob i of the segmenter. */
-export function setTune(i: i32, v: i32): void {
-  tune[i & 7] = v;
 }

@@ -67,12 +67,14 @@ export function cropCandidate(ctx: Context, width: i32, height: i32, index: i32)
   sampleRotated(ctx.frame, width, height, ctx.cropCentreX, ctx.cropCentreY, angle, scale, ctx.crop, cw, ch);
 }
 
-/** Tuning knobs (for experiments from the host; defaults are the shipped values). */
-export const tune = new StaticArray<i32>(8);
-tune[0] = 10;
-tune[1] = 8;
-tune[2] = 13;
-tune[3] = 6;
+/** Binarisation: the smallest ink/ground difference is the crop's p90-p10 contrast over this... */
+const CONTRAST_DIVISOR: i32 = 10;
+/** ...and never less than this many grey levels. */
+const MIN_INK_DELTA: i32 = 8;
+/** A piece whose filled area is under this percentage of the band height squared is a sliver. */
+const MIN_PIECE_AREA_PCT: i32 = 13;
+/** Band hysteresis: rows extend a band while over base + this many eighths of (threshold - base). */
+const BAND_LOW_EIGHTHS: i32 = 6;
 
 /** The grey level below which `count` pixels of a 256-bin histogram lie. */
 function percentile(hist: usize, count: i32): i32 {
@@ -112,8 +114,8 @@ export function binarise(ctx: Context, r: i32): void {
   }
   const p10 = percentile(hist, (w * h) / 10);
   const p90 = percentile(hist, (w * h * 9) / 10);
-  let minDelta = (p90 - p10) / tune[0];
-  if (minDelta < tune[1]) minDelta = tune[1];
+  let minDelta = (p90 - p10) / CONTRAST_DIVISOR;
+  if (minDelta < MIN_INK_DELTA) minDelta = MIN_INK_DELTA;
   for (let y = 0; y < h; y++) {
     const y0 = max(y - r, 0);
     const y1 = min(y + r, h - 1);
@@ -315,7 +317,7 @@ function bandChars(ctx: Context, y0: i32, y1: i32, first: i32): i32 {
     if (cf(ctx, i, 4) * 100 > w * h * 88 && w * 10 > h * 4) continue;
     if (w > h * 4) continue;
     // slivers and pieces that carry on past the band are the dark surround seen through the band
-    if (cf(ctx, i, 4) * 100 < h * h * tune[2]) continue;
+    if (cf(ctx, i, 4) * 100 < h * h * MIN_PIECE_AREA_PCT) continue;
     if (continuesPastBand(ctx, i, y0, y1)) continue;
     for (let f = 0; f < 5; f++) setCf(ctx, m, f, cf(ctx, i, f));
     setCf(ctx, m, 5, 1);
@@ -474,7 +476,7 @@ function findBands(ctx: Context, out: StaticArray<i32>): i32 {
   let thr = base + ((maxT - base) * 2) / 5;
   if (thr < base + 4) thr = base + 4;
   // runs by hysteresis: seeded by rows over the threshold, extended through rows over a lower one
-  const low = base + ((thr - base) * tune[3]) / 8;
+  const low = base + ((thr - base) * BAND_LOW_EIGHTHS) / 8;
   let best0 = -1;
   let best1 = -1;
   let bestSum = 0;

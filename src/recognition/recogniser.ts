@@ -60,7 +60,6 @@ interface RecogniseExports {
   segmentCandidates(ctx: number, width: number, height: number, classify: number): number;
   recognise(ctx: number, width: number, height: number, x: number, y: number, w: number, h: number): number;
   classifierInit(weightsPtr: number, weightsBytes: number): number;
-  setTune(i: number, v: number): void;
 }
 
 const MAX_RESULT_SCORES = MAX_PLATE_CHARS * CHAR_CLASS_COUNT;
@@ -179,11 +178,6 @@ export class Recogniser {
       out.push([view[i * 8]!, view[i * 8 + 1]!, view[i * 8 + 2]!, view[i * 8 + 3]!]);
     }
     return out;
-  }
-
-  /** Experiments only: sets a segmentation tuning knob. */
-  tune(i: number, v: number): void {
-    this.wasm.setTune(i, v);
   }
 
   /** Segmented plates of the last read before syntax: box, character count, lines (for diagnostics). */
