@@ -1,2 +1,3 @@
 export * from "./hotlist.js";
 export * from "./read.js";
+export * from "./uk-marks.js";

@@ -9,6 +9,7 @@
 // foreign or garbled plate gets a low confidence rather than a confident wrong UK mark. This is how the
 // look-alikes 0/O, 1/I, 5/S, 8/B, 2/Z, 6/G resolve: a letter-only position only sums letters.
 import { CHAR_CLASS_COUNT, CHAR_CLASSES } from "../../assembly/shared/constants.js";
+import { NI_COUNTY_CODES } from "../domain/uk-marks.js";
 
 export type PlateRegion = "gb" | "any";
 
@@ -51,41 +52,6 @@ const CURRENT_TAIL = without(LETTERS, "IQ");
 const YEAR_LETTER = without(LETTERS, "IOQUZ");
 /** Other letters of GB marks: I and Z only in Northern Ireland marks, Q only in Q marks (DVLA rules). */
 const GB_LETTERS = without(LETTERS, "IQZ");
-/** Northern Ireland county codes (the two letters after the first): each contains I or Z. */
-const NI_CODES = [
-  "AZ",
-  "BZ",
-  "CZ",
-  "DZ",
-  "EZ",
-  "FZ",
-  "GZ",
-  "HZ",
-  "IA",
-  "IB",
-  "IG",
-  "IJ",
-  "IL",
-  "IW",
-  "JI",
-  "JZ",
-  "KZ",
-  "LZ",
-  "MZ",
-  "NZ",
-  "OI",
-  "PZ",
-  "RZ",
-  "SZ",
-  "TZ",
-  "UI",
-  "UZ",
-  "VZ",
-  "WZ",
-  "XI",
-  "XZ",
-  "YZ",
-];
 
 /** One or more positions read together: a list of allowed class tuples with prior weights. */
 interface Slot {
@@ -95,7 +61,7 @@ interface Slot {
   weightSum: number;
 }
 
-function tupleSlot(tuples: string[]): Slot {
+function tupleSlot(tuples: readonly string[]): Slot {
   return {
     width: tuples[0]!.length,
     tuples: tuples.map((t) => [...t].map(idx)),
@@ -154,7 +120,7 @@ const slot = {
   tail: charSlot(CURRENT_TAIL),
   year: charSlot(YEAR_LETTER),
   q: charSlot("Q"),
-  niCode: tupleSlot(NI_CODES),
+  niCode: tupleSlot(NI_COUNTY_CODES),
   any: charSlot(CHAR_CLASSES),
 };
 

@@ -1,3 +1,4 @@
+import { NI_COUNTY_CODES } from "../domain/uk-marks.js";
 import type { Rng } from "./rng.js";
 
 /**
@@ -35,41 +36,6 @@ const CURRENT_TAIL = "ABCDEFGHJKLMNOPRSTUVWXYZ";
 const YEAR_LETTER = "ABCDEFGHJKLMNPRSTVWXY";
 /** Letters of GB marks outside the year letter: I and Z mark Northern Ireland, Q its own series. */
 const GB_LETTERS = "ABCDEFGHJKLMNOPRSTUVWXY";
-/** Northern Ireland county codes: each contains I or Z. */
-const NI_CODES = [
-  "AZ",
-  "BZ",
-  "CZ",
-  "DZ",
-  "EZ",
-  "FZ",
-  "GZ",
-  "HZ",
-  "IA",
-  "IB",
-  "IG",
-  "IJ",
-  "IL",
-  "IW",
-  "JI",
-  "JZ",
-  "KZ",
-  "LZ",
-  "MZ",
-  "NZ",
-  "OI",
-  "PZ",
-  "RZ",
-  "SZ",
-  "TZ",
-  "UI",
-  "UZ",
-  "VZ",
-  "WZ",
-  "XI",
-  "XZ",
-  "YZ",
-] as const;
 
 /** Age identifiers of current marks: March = the year's last two digits, September = +50. */
 export const AGE_IDENTIFIERS: readonly string[] = [
@@ -144,7 +110,7 @@ export function randomMark(rng: Rng, format: PlateFormat = rng.weighted(FORMAT_W
       break;
     }
     case "northern-ireland":
-      text = letters(rng, LETTERS, 1) + rng.pick(NI_CODES) + number(rng, 4);
+      text = letters(rng, LETTERS, 1) + rng.pick(NI_COUNTY_CODES) + number(rng, 4);
       break;
     case "q":
       text = `Q${number(rng, 3)}${letters(rng, GB_LETTERS, 3)}`;
