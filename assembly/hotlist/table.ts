@@ -340,7 +340,7 @@ export function tableBloomContains(hdr: usize, keysPtr: usize, n: i32, outPtr: u
 }
 
 /** The bloom pass shared by both batch checks: u8 per key at `outPtr`, touch word at H_TOUCH; returns positives. */
-// @ts-ignore: AssemblyScript decorator, not TypeScript
+// @ts-expect-error: AssemblyScript decorator, not TypeScript
 @inline
 function bloomPass(hdr: usize, keysPtr: usize, n: i32, outPtr: usize): i32 {
   const bloomPtr = <usize>load<u32>(hdr + H_BLOOM);
