@@ -307,10 +307,21 @@ export function tableRemove(hdr: usize, keysPtr: usize, n: i32): i32 {
  * misses; only bloom positives reach the set.
  */
 export function tableContains(hdr: usize, keysPtr: usize, n: i32, outPtr: usize): i32 {
+  const bloomPtr = <usize>load<u32>(hdr + H_BLOOM);
+  const nBlocks = load<u32>(hdr + H_BLOCKS);
   const setPtr = <usize>load<u32>(hdr + H_SET);
   const nSlots = load<u32>(hdr + H_SLOTS);
-  const positives = bloomPass(hdr, keysPtr, n, outPtr);
-  let t = load<u64>(hdr + H_TOUCH);
+  let t: u64 = 0;
+  let positives = 0;
+  for (let g = 0; g < n; g += GROUP) {
+    const end = min(g + GROUP, n);
+    t |= touch(keysPtr, g, end, bloomPtr, nBlocks, 0, 0, 0, 0);
+    for (let k = g; k < end; k++) {
+      const positive = bloomHas(bloomPtr, nBlocks, mix(load<u64>(keysPtr + ((<usize>k) << 3))));
+      store<u8>(outPtr + <usize>k, <u8>positive);
+      positives += <i32>positive;
+    }
+  }
   let hits = 0;
   if (positives !== 0) {
     for (let g = 0; g < n; g += GROUP) {
@@ -336,13 +347,6 @@ export function tableContains(hdr: usize, keysPtr: usize, n: i32, outPtr: usize)
 
 /** Bloom filter alone (no confirmation) for `n` keys: u8 per key at `outPtr`; returns positives. */
 export function tableBloomContains(hdr: usize, keysPtr: usize, n: i32, outPtr: usize): i32 {
-  return bloomPass(hdr, keysPtr, n, outPtr);
-}
-
-/** The bloom pass shared by both batch checks: u8 per key at `outPtr`, touch word at H_TOUCH; returns positives. */
-// @ts-expect-error: AssemblyScript decorator, not TypeScript
-@inline
-function bloomPass(hdr: usize, keysPtr: usize, n: i32, outPtr: usize): i32 {
   const bloomPtr = <usize>load<u32>(hdr + H_BLOOM);
   const nBlocks = load<u32>(hdr + H_BLOCKS);
   let t: u64 = 0;
