@@ -6,6 +6,7 @@ import { classifyBox } from "./classify";
 // biome-ignore lint/style/useImportType: AssemblyScript has no type-only imports
 import { Context, createContext } from "./localise/context";
 import { localise as localiseFrame } from "./localise/localise";
+import { plateEvidence } from "./localise/plate-check";
 import { cropCandidate, cutPatch, segmentCrop } from "./segment/segment";
 import {
   CHAR_CLASS_COUNT,
@@ -111,6 +112,7 @@ export function segmentCandidates(ctx: usize, width: i32, height: i32, classify:
     const rec = c.results + <usize>(n * RESULT_FIELDS) * 4;
     const chars = segmentCrop(c, rec);
     if (chars < 2) continue;
+    plateEvidence(c, chars, rec);
     // a plate found twice (at overlapping candidates) is kept once: the reading with more characters
     let dup = -1;
     for (let k = 0; k < n; k++) {

@@ -5,10 +5,16 @@ import {
   PATCH_HEIGHT_PX,
   PATCH_WIDTH_PX,
   RECOGNISE_MEMORY_PAGES,
+  RESULT_BASELINE_PERMILLE,
+  RESULT_CHAR_HEIGHT_PX,
   RESULT_CHARS,
+  RESULT_CONTRAST_PCT,
   RESULT_FIELDS,
+  RESULT_GAP_INK_PERMILLE,
   RESULT_H,
+  RESULT_HEIGHT_SPREAD_PERMILLE,
   RESULT_LINES,
+  RESULT_MAX_GAP_PERMILLE,
   RESULT_W,
   RESULT_X,
   RESULT_Y,
@@ -17,7 +23,16 @@ import type { Box, FrameRead } from "../domain/read.js";
 import { KestrelError } from "../errors/index.js";
 import { asImports, kernelModule } from "../wasm/module.js";
 import { CLASSIFIER_WEIGHTS_PATH, loadClassifierWeights } from "./classifier.js";
+import { type PlateDecision, type PlateEvidence, rejectReason, withoutFragments } from "./plate-decision.js";
 import { bestPlates, type PlateRegion } from "./syntax.js";
+
+/** A segmented plate of the last read, with its evidence and the read decision (diagnostics). */
+export interface LastPlate extends Partial<PlateDecision> {
+  box: Box;
+  chars: number;
+  lines: number;
+  evidence: PlateEvidence;
+}
 
 export interface RecogniserOptions {
   /** "gb": only valid UK marks; "any": any string of the 36 classes (foreign plates). */
@@ -84,6 +99,7 @@ export class Recogniser {
   private readonly scores: Float32Array;
   private readonly patches: Uint8Array;
   private lastResultCount = 0;
+  private lastDecisions: (PlateDecision | undefined)[] = [];
 
   private constructor(options: RecogniserOptions, weights: Uint8Array | undefined) {
     this.region = options.region;
@@ -180,20 +196,41 @@ export class Recogniser {
     return out;
   }
 
-  /** Segmented plates of the last read before syntax: box, character count, lines (for diagnostics). */
-  lastPlates(): { box: Box; chars: number; lines: number }[] {
-    const out: { box: Box; chars: number; lines: number }[] = [];
+  /**
+   * Segmented plates of the last read before syntax and the read decision: box, plate-likeness evidence,
+   * the best reading and whether it was reported (for diagnostics).
+   */
+  lastPlates(): LastPlate[] {
+    const out: LastPlate[] = [];
     const n = this.lastResultCount;
     for (let i = 0; i < n; i++) {
       const rec = i * RESULT_FIELDS;
       const r = this.results;
+      const d = this.lastDecisions[i];
       out.push({
         box: [r[rec + RESULT_X]!, r[rec + RESULT_Y]!, r[rec + RESULT_W]!, r[rec + RESULT_H]!],
         chars: r[rec + RESULT_CHARS]!,
         lines: r[rec + RESULT_LINES]!,
+        evidence: this.evidence(i),
+        ...(d ? d : {}),
       });
     }
     return out;
+  }
+
+  private evidence(i: number): PlateEvidence {
+    const rec = i * RESULT_FIELDS;
+    const r = this.results;
+    return {
+      chars: r[rec + RESULT_CHARS]!,
+      lines: r[rec + RESULT_LINES]!,
+      charHeightPx: r[rec + RESULT_CHAR_HEIGHT_PX]!,
+      heightSpreadPermille: r[rec + RESULT_HEIGHT_SPREAD_PERMILLE]!,
+      baselinePermille: r[rec + RESULT_BASELINE_PERMILLE]!,
+      maxGapPermille: r[rec + RESULT_MAX_GAP_PERMILLE]!,
+      gapInkPermille: r[rec + RESULT_GAP_INK_PERMILLE]!,
+      contrastPct: r[rec + RESULT_CONTRAST_PCT]!,
+    };
   }
 
   private checkSize(widthPx: number, heightPx: number): void {
@@ -207,6 +244,7 @@ export class Recogniser {
 
   private collect(n: number): FrameRead[] {
     const reads: FrameRead[] = [];
+    this.lastDecisions = [];
     for (let i = 0; i < n; i++) {
       const rec = i * RESULT_FIELDS;
       const chars = this.results[rec + RESULT_CHARS]!;
@@ -220,7 +258,17 @@ export class Recogniser {
         twoLine: this.results[rec + RESULT_LINES] === 2,
       });
       const best = readings[0];
-      if (!best || best.confidence < this.minReadConfidence) continue;
+      if (!best) continue;
+      const rejected =
+        best.confidence < this.minReadConfidence
+          ? "low confidence"
+          : rejectReason(this.evidence(i), this.region);
+      this.lastDecisions[i] = {
+        plate: best.plate,
+        confidence: best.confidence,
+        ...(rejected ? { rejected } : {}),
+      };
+      if (rejected) continue;
       const patch = this.patches.slice(i * PATCH_BYTES, (i + 1) * PATCH_BYTES);
       reads.push({
         plate: best.plate,
@@ -232,13 +280,15 @@ export class Recogniser {
           this.results[rec + RESULT_W]!,
           this.results[rec + RESULT_H]!,
         ],
+        charHeightPx: this.results[rec + RESULT_CHAR_HEIGHT_PX]!,
         candidates: readings.map((r) => ({ plate: r.plate, confidence: r.confidence })),
         patch: { widthPx: PATCH_WIDTH_PX, heightPx: PATCH_HEIGHT_PX, pixels: patch },
       });
     }
     // two results can read as the same plate (a plate and its reflection or a duplicate candidate)
-    reads.sort((a, b) => b.confidence - a.confidence);
-    return reads.filter((r, i) => reads.findIndex((o) => o.plate === r.plate) === i);
+    const whole = withoutFragments(reads).map((i) => reads[i]!);
+    whole.sort((a, b) => b.confidence - a.confidence);
+    return whole.filter((r, i) => whole.findIndex((o) => o.plate === r.plate) === i);
   }
 }
 
