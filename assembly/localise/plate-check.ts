@@ -4,6 +4,7 @@
 // read as "characters" has ink between the boxes, an uneven ground and ragged boxes. The host turns the
 // numbers into the read decision (src/recognition/plate-decision.ts).
 import {
+  MAX_PLATE_CHARS,
   RESULT_BASELINE_PERMILLE,
   RESULT_CONTRAST_PCT,
   RESULT_GAP_INK_PERMILLE,
@@ -11,7 +12,7 @@ import {
   RESULT_MAX_GAP_PERMILLE,
 } from "../shared/constants";
 // biome-ignore lint/style/useImportType: AssemblyScript has no type-only imports
-import { Context } from "./context";
+import { BOX_FIELDS, Context } from "./context";
 
 function box(ctx: Context, i: i32, f: i32): i32 {
   return load<i32>(ctx.charBoxes + ((<usize>i) << 4) + ((<usize>f) << 2));
@@ -22,7 +23,7 @@ function box(ctx: Context, i: i32, f: i32): i32 {
  * coordinates, top line first) and writes the evidence fields of the result record at `result`:
  * height spread and baseline deviation (‰ of the median height), the widest gap between neighbours on a
  * line (‰ of the median height), ink between the boxes (‰ of the gap area) and the ink/ground contrast
- * over the ground's own spread (× 100).
+ * over the ground's own spread (× 100). Each box with its ink count goes to ctx.boxStats.
  */
 export function plateEvidence(ctx: Context, n: i32, result: usize): void {
   if (n < 1) return;
@@ -69,16 +70,20 @@ export function plateEvidence(ctx: Context, n: i32, result: usize): void {
       if (dev > baseDev) baseDev = dev;
       const gap = nx - (x + bw);
       if (gap > maxGap) maxGap = gap;
-      // ink in the gap columns over the rows both boxes share: a plate's ground is clean there
+      // ink in the gap columns over the rows both boxes share: a plate's ground is clean there (the cut
+      // between two touching characters split by segmentation is a gap of a pixel or two: not counted)
       const gy0 = max(y, ny);
       const gy1 = min(y + h, ny + nh);
-      for (let gy = gy0; gy < gy1; gy++) {
-        const row = ctx.bin + <usize>(gy * w);
-        for (let gx = x + bw; gx < nx; gx++) gapInk += load<u8>(row + <usize>gx);
+      if (gap >= max(3, med >> 3) && gy1 > gy0) {
+        for (let gy = gy0; gy < gy1; gy++) {
+          const row = ctx.bin + <usize>(gy * w);
+          for (let gx = x + bw; gx < nx; gx++) gapInk += load<u8>(row + <usize>gx);
+        }
+        gapArea += (gy1 - gy0) * gap;
       }
-      if (gy1 > gy0 && nx > x + bw) gapArea += (gy1 - gy0) * (nx - x - bw);
     }
     // ink and ground grey levels inside the box
+    let ink = 0;
     for (let yy = y; yy < y + h; yy++) {
       const brow = ctx.bin + <usize>(yy * w);
       const crow = ctx.crop + <usize>(yy * w);
@@ -87,12 +92,21 @@ export function plateEvidence(ctx: Context, n: i32, result: usize): void {
         if (load<u8>(brow + <usize>xx) !== 0) {
           inkSum += v;
           inkCount++;
+          ink++;
         } else {
           groundSum += v;
           groundSq += v * v;
           groundCount++;
         }
       }
+    }
+    if (i < MAX_PLATE_CHARS) {
+      const st = ctx.boxStats + <usize>(i * BOX_FIELDS) * 4;
+      store<i32>(st, x);
+      store<i32>(st, y, 4);
+      store<i32>(st, bw, 8);
+      store<i32>(st, h, 12);
+      store<i32>(st, ink, 16);
     }
   }
   let contrast = 0;

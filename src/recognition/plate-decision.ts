@@ -16,6 +16,16 @@ export interface PlateEvidence {
   contrastPct: number;
 }
 
+/** One character box of a segmented plate: crop pixels (only ratios between boxes mean anything). */
+export interface CharBox {
+  x: number;
+  y: number;
+  w: number;
+  h: number;
+  /** Ink (dark) pixels inside the box. */
+  inkPx: number;
+}
+
 export interface PlateDecision {
   /** Best reading (before the decision). */
   plate: string;
@@ -74,4 +84,71 @@ export function withoutFragments(reads: readonly { plate: string; box: Box }[]):
     if (!whole) kept.push(i);
   });
   return kept;
+}
+
+/** Median of a non-empty list. */
+function median(values: number[]): number {
+  const s = [...values].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+}
+
+/** Theil–Sen line through (x, y) points: robust to a minority of strays. */
+function robustLine(xs: number[], ys: number[]): (x: number) => number {
+  const slopes: number[] = [];
+  for (let i = 0; i < xs.length; i++)
+    for (let j = i + 1; j < xs.length; j++)
+      if (xs[j] !== xs[i]) slopes.push((ys[j]! - ys[i]!) / (xs[j]! - xs[i]!));
+  const slope = slopes.length > 0 ? median(slopes) : 0;
+  const intercept = median(ys.map((y, i) => y - slope * xs[i]!));
+  return (x) => intercept + slope * x;
+}
+
+/**
+ * Printed characters of one line share a height and sit between two straight lines (top and baseline,
+ * tilted with the plate). A box off those lines by more than this share of the character height, or
+ * taller or shorter than the median by more than MAX_HEIGHT_DEVIATION, is not a character of the line:
+ * the national band, a coat of arms or sticker between the groups, a screw, the plate's edge.
+ */
+export const MAX_LINE_DEVIATION = 0.1;
+export const MAX_HEIGHT_DEVIATION = 0.13;
+
+/**
+ * Indices of the boxes that belong to the text line(s) (all of them when fewer than four boxes, or when
+ * dropping would leave fewer than three). Two-line plates are checked line by line.
+ */
+export function textLineBoxes(boxes: readonly CharBox[]): number[] {
+  const all = boxes.map((_, i) => i);
+  if (boxes.length < 4) return all;
+  // lines: a box that starts left of its predecessor begins the next line
+  const lines: number[][] = [[]];
+  boxes.forEach((b, i) => {
+    if (i > 0 && b.x < boxes[i - 1]!.x) lines.push([]);
+    lines[lines.length - 1]!.push(i);
+  });
+  const keep: number[] = [];
+  for (const line of lines) {
+    if (line.length < 4) {
+      keep.push(...line);
+      continue;
+    }
+    const bs = line.map((i) => boxes[i]!);
+    const medH = median(bs.map((b) => b.h));
+    const xs = bs.map((b) => b.x + b.w / 2);
+    const top = robustLine(
+      xs,
+      bs.map((b) => b.y),
+    );
+    const bottom = robustLine(
+      xs,
+      bs.map((b) => b.y + b.h),
+    );
+    const kept = line.filter((_, k) => {
+      const b = bs[k]!;
+      const dev = Math.max(Math.abs(b.y - top(xs[k]!)), Math.abs(b.y + b.h - bottom(xs[k]!))) / medH;
+      return dev <= MAX_LINE_DEVIATION && Math.abs(b.h / medH - 1) <= MAX_HEIGHT_DEVIATION;
+    });
+    keep.push(...(kept.length >= 3 ? kept : line));
+  }
+  return keep;
 }
