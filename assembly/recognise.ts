@@ -6,7 +6,7 @@ import { classifyBox } from "./classify";
 // biome-ignore lint/style/useImportType: AssemblyScript has no type-only imports
 import { Context, createContext } from "./localise/context";
 import { localise as localiseFrame } from "./localise/localise";
-import { cropCandidate, cutPatch, segmentCrop } from "./segment/segment";
+import { cutPatch, segmentCandidate } from "./segment/segment";
 import {
   CHAR_CLASS_COUNT,
   MAX_PLATE_CHARS,
@@ -107,9 +107,8 @@ export function segmentCandidates(ctx: usize, width: i32, height: i32, classify:
   const c = changetype<Context>(ctx);
   let n = 0;
   for (let i = 0; i < c.candidateCount && n < MAX_PLATE_RESULTS; i++) {
-    cropCandidate(c, width, height, i);
     const rec = c.results + <usize>(n * RESULT_FIELDS) * 4;
-    const chars = segmentCrop(c, rec);
+    const chars = segmentCandidate(c, width, height, i, rec);
     if (chars < 2) continue;
     // a plate found twice (at overlapping candidates) is kept once: the reading with more characters
     let dup = -1;
@@ -166,8 +165,13 @@ export function recognise(ctx: usize, width: i32, height: i32, x: i32, y: i32, w
 export function segmentOne(ctx: usize, width: i32, height: i32, i: i32): i32 {
   const c = changetype<Context>(ctx);
   if (i < 0 || i >= c.candidateCount) return -1;
-  cropCandidate(c, width, height, i);
-  return segmentCrop(c, c.results + <usize>(MAX_PLATE_RESULTS - 1) * RESULT_FIELDS * 4);
+  return segmentCandidate(
+    c,
+    width,
+    height,
+    i,
+    c.results + <usize>(MAX_PLATE_RESULTS - 1) * RESULT_FIELDS * 4,
+  );
 }
 
 export function cropPtr(ctx: usize): usize {
@@ -194,4 +198,13 @@ export function charBoxesPtr(ctx: usize): usize {
 /** Diagnostics: transitions per crop row of the last segmentation (i32). */
 export function rowTransitionsPtr(ctx: usize): usize {
   return changetype<Context>(ctx).rowTransitions;
+}
+
+/** Diagnostics: the last crop's geometry, i = 0 centre x, 1 centre y, 2 angle (rad), 3 scale (frame px per crop px). */
+export function cropGeometry(ctx: usize, i: i32): f32 {
+  const c = changetype<Context>(ctx);
+  if (i === 0) return c.cropCentreX;
+  if (i === 1) return c.cropCentreY;
+  if (i === 2) return c.cropAngle;
+  return c.cropScale;
 }
