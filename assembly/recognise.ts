@@ -23,7 +23,7 @@ import {
 } from "./shared/constants";
 
 export { classifierAlloc, classifierInit, classifyBox, classifyNormalise, classifyVector } from "./classify";
-export { lastBand } from "./segment/segment";
+export { lastBand, segmentTrace } from "./segment/segment";
 
 /** Bytes from the module's bump heap (weights, scratch); never freed. Returns 0 when memory is full. */
 export function allocBytes(bytes: i32): usize {

@@ -7,7 +7,8 @@
 //   misclassified   every box sits on its character, the read is still wrong
 // Usage: npx tsx scripts/diagnose-stills.ts [--from 0] [--count 100] [--dump DIR] [--list]
 // --false also lists (and dumps) confident reads (>= 0.6) that are on no plate.
-// --dump writes crop (top) and binary image (bottom) PNGs per lost plate: segmenter boxes red, truth green.
+// --dump writes crop (top) and binary image (bottom) PNGs per lost plate: segmenter boxes red, truth green,
+// pieces segmentation dropped blue (their reasons in --list).
 import { execFileSync } from "node:child_process";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -31,7 +32,11 @@ interface SegExports {
   charBoxesPtr(ctx: number): number;
   cropGeometry(ctx: number, i: number): number;
   resultsPtr(ctx: number): number;
+  segmentTrace(i: number, f: number): number;
 }
+
+/** Why segmentation dropped a piece (segmentTrace reasons). */
+const DROP_REASONS = ["", "short", "solid/wide", "sliver", "past-band", "off-ground", "height", "off-run"];
 
 const { values } = parseArgs({
   options: {
@@ -65,6 +70,7 @@ interface Segmentation {
   cw: number;
   ch: number;
   toCrop: (x: number, y: number) => [number, number];
+  dropped: { box: Box4; reason: string }[];
 }
 
 function segmentCandidate(width: number, height: number, i: number): Segmentation {
@@ -87,7 +93,13 @@ function segmentCandidate(width: number, height: number, i: number): Segmentatio
     const dy = y - cy;
     return [(dx * cos + dy * sin) / s + cw / 2 - 0.5, (-dx * sin + dy * cos) / s + ch / 2 - 0.5];
   };
+  const dropped: { box: Box4; reason: string }[] = [];
+  for (let k = 0; seg.segmentTrace(k, 0) !== -1; k++) {
+    const box = [0, 1, 2, 3].map((f) => seg.segmentTrace(k, f)) as Box4;
+    dropped.push({ box, reason: DROP_REASONS[seg.segmentTrace(k, 4)] ?? "?" });
+  }
   return {
+    dropped,
     chars,
     boxes,
     crop: new Uint8Array(memory.buffer, seg.cropPtr(ctx), cw * ch).slice(),
@@ -139,6 +151,7 @@ function dump(dir: string, name: string, s: Segmentation, truth: Box4[]): void {
     }
   };
   for (const t of truth) rect(t, 0, 200, 0);
+  for (const d of s.dropped) rect([d.box[0], d.box[1], d.box[2] - 1, d.box[3] - 1], 0, 80, 255);
   for (const b of s.boxes) rect([b[0], b[1], b[2] - 1, b[3] - 1], 255, 0, 0);
   const raw = join(dir, `${name}.rgb`);
   writeFileSync(raw, rgb);
@@ -217,6 +230,9 @@ for (let i = from; i < from + count; i++) {
         detail = `worst IoU ${worst.toFixed(2)}`;
       }
       detail += ` segs ${best.chars}/${text.length}`;
+      if (best.dropped.length > 0) {
+        detail += ` dropped ${best.dropped.map((d) => `${d.reason}@${d.box[0]},${d.box[1]},${d.box[2]}x${d.box[3]}`).join(" ")}`;
+      }
     }
     bump(bucket);
     if (values.list) {

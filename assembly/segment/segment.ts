@@ -192,6 +192,37 @@ function setCf(ctx: Context, i: i32, f: i32, v: i32): void {
   store<i32>(ctx.components + <usize>(i * COMPONENT_FIELDS + f) * 4, v);
 }
 
+/** Diagnostics: why pieces were dropped in the last segmentation (x, y, w, h, reason per record). */
+const TRACE_RECORDS: i32 = 96;
+const trace = new StaticArray<i32>(TRACE_RECORDS * 5);
+let traceCount = 0;
+
+function traceBox(x: i32, y: i32, w: i32, h: i32, reason: i32): void {
+  if (traceCount >= TRACE_RECORDS) return;
+  const o = traceCount * 5;
+  trace[o] = x;
+  trace[o + 1] = y;
+  trace[o + 2] = w;
+  trace[o + 3] = h;
+  trace[o + 4] = reason;
+  traceCount++;
+}
+
+function tracePiece(ctx: Context, i: i32, reason: i32): void {
+  traceBox(
+    cf(ctx, i, 0),
+    cf(ctx, i, 1),
+    cf(ctx, i, 2) - cf(ctx, i, 0) + 1,
+    cf(ctx, i, 3) - cf(ctx, i, 1) + 1,
+    reason,
+  );
+}
+
+/** Diagnostics: record i of the last segmentation's drop trace, field f (x, y, w, h, reason); -1 past the end. */
+export function segmentTrace(i: i32, f: i32): i32 {
+  return i < traceCount ? trace[i * 5 + f] : -1;
+}
+
 /** Pieces a band may hold; a band with more is texture, not a plate, and is cut short. */
 const MAX_BAND_PIECES: i32 = 160;
 
@@ -319,8 +350,9 @@ function groundMean(ctx: Context, x0: i32, x1: i32, y0: i32, y1: i32): i32 {
 }
 
 /**
- * Drops pieces that do not stand on the plate's ground: a character has light plate on both sides, while
- * the edges of the national band and of the dark surround have band colour or surround on one side.
+ * Drops pieces that do not stand on the plate's ground: a character has light plate on both sides (or
+ * above or below it), while the edges of the national band and of the dark surround have band colour or
+ * surround on one side and above and below.
  * Each of the m pieces' contrast (its darker side's ground minus its ink) is compared with the median
  * contrast; returns the number kept (compacted in place).
  */
@@ -346,7 +378,12 @@ function dropOffGround(ctx: Context, m: i32): i32 {
     ink = inkCount > 0 ? ink / inkCount : 0;
     const left = x0 - d < 0 ? -1 : groundMean(ctx, x0 - d, x0 - 1, y0, y1);
     const right = x1 + d >= ctx.cropWidth ? -1 : groundMean(ctx, x1 + 1, x1 + d, y0, y1);
-    const ground = left < 0 ? right : right < 0 ? left : min(left, right);
+    let ground = left < 0 ? right : right < 0 ? left : min(left, right);
+    // a character next to the national band still has plate above or below it; a band or surround
+    // edge has band or surround there too
+    const above = y0 - d < 0 ? -1 : groundMean(ctx, x0, x1, y0 - d, y0 - 1);
+    const below = y1 + d >= ctx.cropHeight ? -1 : groundMean(ctx, x0, x1, y1 + 1, y1 + d);
+    if (ground >= 0) ground = max(ground, max(above, below));
     // no light pixels beside it (touching neighbours): no evidence either way
     const c = ground < 0 ? 0x7fffffff : ground - ink;
     setCf(ctx, i, 5, c);
@@ -365,12 +402,40 @@ function dropOffGround(ctx: Context, m: i32): i32 {
   let kept = 0;
   for (let i = 0; i < m; i++) {
     const c = cf(ctx, i, 5);
-    if (c !== 0x7fffffff && c * 100 < med * MIN_GROUND_CONTRAST_PCT) continue;
+    if (c !== 0x7fffffff && c * 100 < med * MIN_GROUND_CONTRAST_PCT) {
+      tracePiece(ctx, i, 5);
+      continue;
+    }
     for (let f = 0; f < 5; f++) setCf(ctx, kept, f, cf(ctx, i, f));
     setCf(ctx, kept, 5, 1);
     kept++;
   }
   return kept;
+}
+
+/**
+ * Piece i is taller than a character (median height med): cuts rows of thin ink off its ends (a pole or an
+ * occluding bar joined to the character) until it is a character high or its ends are the character's.
+ */
+function trimThinEnds(ctx: Context, i: i32, med: i32): void {
+  const x0 = cf(ctx, i, 0);
+  const x1 = cf(ctx, i, 2);
+  const thin = ((x1 - x0 + 1) * 45) / 100;
+  let y0 = cf(ctx, i, 1);
+  let y1 = cf(ctx, i, 3);
+  const limit = (med * 105) / 100;
+  while (y1 - y0 + 1 > limit && inkBetween(ctx, y1, x0, x1) <= thin) y1--;
+  while (y1 - y0 + 1 > limit && inkBetween(ctx, y0, x0, x1) <= thin) y0++;
+  setCf(ctx, i, 1, y0);
+  setCf(ctx, i, 3, y1);
+}
+
+/** Dark pixels of row y between columns x0..x1. */
+function inkBetween(ctx: Context, y: i32, x0: i32, x1: i32): i32 {
+  const row = ctx.bin + <usize>(y * ctx.cropWidth);
+  let s = 0;
+  for (let x = x0; x <= x1; x++) s += load<u8>(row + <usize>x);
+  return s;
 }
 
 /**
@@ -413,12 +478,23 @@ function bandChars(ctx: Context, y0: i32, y1: i32, first: i32): i32 {
     if (cf(ctx, i, 5) === 0) continue;
     const w = cf(ctx, i, 2) - cf(ctx, i, 0) + 1;
     const h = cf(ctx, i, 3) - cf(ctx, i, 1) + 1;
-    if (h * 2 < bandH || h < 6) continue;
-    if (cf(ctx, i, 4) * 100 > w * h * 88 && w * 10 > h * 4) continue;
-    if (w > h * 4) continue;
+    if (h * 2 < bandH || h < 6) {
+      tracePiece(ctx, i, 1);
+      continue;
+    }
+    if ((cf(ctx, i, 4) * 100 > w * h * 88 && w * 10 > h * 4) || w > h * 4) {
+      tracePiece(ctx, i, 2);
+      continue;
+    }
     // slivers and pieces that carry on past the band are the dark surround seen through the band
-    if (cf(ctx, i, 4) * 100 < h * h * MIN_PIECE_AREA_PCT) continue;
-    if (continuesPastBand(ctx, i, y0, y1)) continue;
+    if (cf(ctx, i, 4) * 100 < h * h * MIN_PIECE_AREA_PCT) {
+      tracePiece(ctx, i, 3);
+      continue;
+    }
+    if (continuesPastBand(ctx, i, y0, y1)) {
+      tracePiece(ctx, i, 4);
+      continue;
+    }
     for (let f = 0; f < 5; f++) setCf(ctx, m, f, cf(ctx, i, f));
     setCf(ctx, m, 5, 1);
     m++;
@@ -442,13 +518,17 @@ function bandChars(ctx: Context, y0: i32, y1: i32, first: i32): i32 {
   const cap = MAX_PLATE_CHARS * 2 - first;
   let k = 0;
   for (let i = 0; i < m && k < cap; i++) {
+    if ((cf(ctx, i, 3) - cf(ctx, i, 1) + 1) * 100 > med * 122) trimThinEnds(ctx, i, med);
     const x0 = cf(ctx, i, 0);
     const cy0 = cf(ctx, i, 1);
     const x1 = cf(ctx, i, 2);
     const cy1 = cf(ctx, i, 3);
     const w = x1 - x0 + 1;
     const h = cy1 - cy0 + 1;
-    if (h * 100 < med * 72 || h * 100 > med * 122) continue;
+    if (h * 100 < med * 72 || h * 100 > med * 122) {
+      tracePiece(ctx, i, 6);
+      continue;
+    }
     let parts = 1;
     if (w * 100 > med * 125) {
       parts = <i32>Mathf.round(<f32>w / (<f32>med * 0.66));
@@ -510,6 +590,11 @@ function bandChars(ctx: Context, y0: i32, y1: i32, first: i32): i32 {
       }
       runStart = i;
     }
+  }
+  for (let i = 0; i < k; i++) {
+    if (i >= bestStart && i < bestStart + bestLen) continue;
+    const b = boxes + ((<usize>i) << 4);
+    traceBox(load<i32>(b), load<i32>(b, 4), load<i32>(b, 8), load<i32>(b, 12), 7);
   }
   if (bestStart > 0) memory.copy(boxes, boxes + ((<usize>bestStart) << 4), (<usize>bestLen) << 4);
   return bestLen;
@@ -788,6 +873,7 @@ function binariseCrop(ctx: Context): void {
  * skew, char height). Returns the character count.
  */
 export function segmentCandidate(ctx: Context, width: i32, height: i32, index: i32, result: usize): i32 {
+  traceCount = 0;
   cropCandidate(ctx, width, height, index);
   binariseCrop(ctx);
   let nb = textLines(ctx, bands);
