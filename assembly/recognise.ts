@@ -8,7 +8,7 @@ import { BOX_FIELDS, Context, createContext } from "./localise/context";
 import { invertBytes } from "./localise/invert";
 import { localise as localiseFrame } from "./localise/localise";
 import { plateEvidence } from "./localise/plate-check";
-import { cropCandidate, cutPatch, segmentCrop } from "./segment/segment";
+import { cutPatch, segmentCandidate } from "./segment/segment";
 import {
   CHAR_CLASS_COUNT,
   MAX_PLATE_CHARS,
@@ -25,7 +25,7 @@ import {
 } from "./shared/constants";
 
 export { classifierAlloc, classifierInit, classifyBox, classifyNormalise, classifyVector } from "./classify";
-export { lastBand } from "./segment/segment";
+export { lastBand, segmentTrace } from "./segment/segment";
 
 /** Bytes from the module's bump heap (weights, scratch); never freed. Returns 0 when memory is full. */
 export function allocBytes(bytes: i32): usize {
@@ -122,9 +122,8 @@ export function segmentCandidates(ctx: usize, width: i32, height: i32, classify:
   const c = changetype<Context>(ctx);
   let n = 0;
   for (let i = 0; i < c.candidateCount && n < MAX_PLATE_RESULTS; i++) {
-    cropCandidate(c, width, height, i);
     const rec = c.results + <usize>(n * RESULT_FIELDS) * 4;
-    const chars = segmentCrop(c, rec);
+    const chars = segmentCandidate(c, width, height, i, rec);
     if (chars < 2) continue;
     plateEvidence(c, chars, rec);
     // a plate found twice (at overlapping candidates) is kept once: the reading with more characters
@@ -187,8 +186,13 @@ export function recognise(ctx: usize, width: i32, height: i32, x: i32, y: i32, w
 export function segmentOne(ctx: usize, width: i32, height: i32, i: i32): i32 {
   const c = changetype<Context>(ctx);
   if (i < 0 || i >= c.candidateCount) return -1;
-  cropCandidate(c, width, height, i);
-  return segmentCrop(c, c.results + <usize>(MAX_PLATE_RESULTS - 1) * RESULT_FIELDS * 4);
+  return segmentCandidate(
+    c,
+    width,
+    height,
+    i,
+    c.results + <usize>(MAX_PLATE_RESULTS - 1) * RESULT_FIELDS * 4,
+  );
 }
 
 export function cropPtr(ctx: usize): usize {
@@ -215,4 +219,13 @@ export function charBoxesPtr(ctx: usize): usize {
 /** Diagnostics: transitions per crop row of the last segmentation (i32). */
 export function rowTransitionsPtr(ctx: usize): usize {
   return changetype<Context>(ctx).rowTransitions;
+}
+
+/** Diagnostics: the last crop's geometry, i = 0 centre x, 1 centre y, 2 angle (rad), 3 scale (frame px per crop px). */
+export function cropGeometry(ctx: usize, i: i32): f32 {
+  const c = changetype<Context>(ctx);
+  if (i === 0) return c.cropCentreX;
+  if (i === 1) return c.cropCentreY;
+  if (i === 2) return c.cropAngle;
+  return c.cropScale;
 }

@@ -30,8 +30,19 @@ import {
 } from "../shared/constants";
 import { sampleRotated } from "./resample";
 
-/** Deskews candidate `index` into ctx.crop (frame is width × height). */
-export function cropCandidate(ctx: Context, width: i32, height: i32, index: i32): void {
+/**
+ * Deskews candidate `index` into ctx.crop (frame is width × height), turned `turn` radians further than
+ * the localiser's skew (a correction measured on the characters of a first crop); a `tall` crop reaches a
+ * whole candidate height further up and down (the other line of a two-line plate).
+ */
+export function cropCandidate(
+  ctx: Context,
+  width: i32,
+  height: i32,
+  index: i32,
+  turn: f32 = 0,
+  tall: bool = false,
+): void {
   const c = ctx.candidates + <usize>(index * CANDIDATE_FIELDS) * 4;
   const bx = <f32>load<i32>(c);
   const by = <f32>load<i32>(c, 4);
@@ -48,7 +59,7 @@ export function cropCandidate(ctx: Context, width: i32, height: i32, index: i32)
   if (T < 8) T = 8;
   if (L < bw * 0.8) L = bw * 0.8;
   const wf = L + T + 16;
-  const hf = T * 1.5 + 12;
+  const hf = T * (tall ? 3.5 : 1.5) + 12;
   let scale: f32 = 1;
   if (T < 20) scale = 0.5;
   if (T > 96) scale = T / 96;
@@ -62,9 +73,20 @@ export function cropCandidate(ctx: Context, width: i32, height: i32, index: i32)
   ctx.cropHeight = ch;
   ctx.cropCentreX = bx + bw * 0.5;
   ctx.cropCentreY = by + bh * 0.5;
-  ctx.cropAngle = angle;
   ctx.cropScale = scale;
-  sampleRotated(ctx.frame, width, height, ctx.cropCentreX, ctx.cropCentreY, angle, scale, ctx.crop, cw, ch);
+  ctx.cropAngle = angle + turn;
+  sampleRotated(
+    ctx.frame,
+    width,
+    height,
+    ctx.cropCentreX,
+    ctx.cropCentreY,
+    ctx.cropAngle,
+    scale,
+    ctx.crop,
+    cw,
+    ch,
+  );
 }
 
 /** Binarisation: the smallest ink/ground difference is the crop's p90-p10 contrast over this... */
@@ -170,11 +192,45 @@ function setCf(ctx: Context, i: i32, f: i32, v: i32): void {
   store<i32>(ctx.components + <usize>(i * COMPONENT_FIELDS + f) * 4, v);
 }
 
+/** Diagnostics: why pieces were dropped in the last segmentation (x, y, w, h, reason per record). */
+const TRACE_RECORDS: i32 = 96;
+const trace = new StaticArray<i32>(TRACE_RECORDS * 5);
+let traceCount = 0;
+
+function traceBox(x: i32, y: i32, w: i32, h: i32, reason: i32): void {
+  if (traceCount >= TRACE_RECORDS) return;
+  const o = traceCount * 5;
+  trace[o] = x;
+  trace[o + 1] = y;
+  trace[o + 2] = w;
+  trace[o + 3] = h;
+  trace[o + 4] = reason;
+  traceCount++;
+}
+
+function tracePiece(ctx: Context, i: i32, reason: i32): void {
+  traceBox(
+    cf(ctx, i, 0),
+    cf(ctx, i, 1),
+    cf(ctx, i, 2) - cf(ctx, i, 0) + 1,
+    cf(ctx, i, 3) - cf(ctx, i, 1) + 1,
+    reason,
+  );
+}
+
+/** Diagnostics: record i of the last segmentation's drop trace, field f (x, y, w, h, reason); -1 past the end. */
+export function segmentTrace(i: i32, f: i32): i32 {
+  return i < traceCount ? trace[i * 5 + f] : -1;
+}
+
 /** Pieces a band may hold; a band with more is texture, not a plate, and is cut short. */
 const MAX_BAND_PIECES: i32 = 160;
 
-/** 8-connected components of ctx.bin within rows y0..y1; returns the count, boxes in ctx.components. */
-function label(ctx: Context, y0: i32, y1: i32): i32 {
+/**
+ * 8-connected components of ctx.bin within rows y0..y1 at least minH rows high; returns the count (at
+ * most `cap`), boxes in ctx.components.
+ */
+function label(ctx: Context, y0: i32, y1: i32, minH: i32, cap: i32): i32 {
   const w = ctx.cropWidth;
   const labels = ctx.labels;
   const parents = ctx.parents;
@@ -236,8 +292,8 @@ function label(ctx: Context, y0: i32, y1: i32): i32 {
   for (let l = 1; l < next; l++) {
     if (load<i32>(parents + ((<usize>l) << 2)) !== l) continue;
     // specks cannot be (part of) a character: dropping them keeps the merging below small
-    if (cf(ctx, l, 4) < 3 || (cf(ctx, l, 3) - cf(ctx, l, 1) + 1) * 5 < y1 - y0 + 1) continue;
-    if (n >= MAX_BAND_PIECES) break;
+    if (cf(ctx, l, 4) < 3 || cf(ctx, l, 3) - cf(ctx, l, 1) + 1 < minH) continue;
+    if (n >= cap) break;
     for (let f = 0; f < 5; f++) setCf(ctx, n, f, cf(ctx, l, f));
     setCf(ctx, n, 5, 1);
     n++;
@@ -273,13 +329,122 @@ function continuesPastBand(ctx: Context, i: i32, y0: i32, y1: i32): bool {
   return false;
 }
 
+/** A piece whose ground is less than this percentage of the plate's usual ink/ground contrast is off the plate. */
+const MIN_GROUND_CONTRAST_PCT: i32 = 45;
+
+/** Mean grey of the light (not ink) pixels of columns x0..x1, rows y0..y1 of the crop; -1 if none. */
+function groundMean(ctx: Context, x0: i32, x1: i32, y0: i32, y1: i32): i32 {
+  x0 = max(x0, 0);
+  x1 = min(x1, ctx.cropWidth - 1);
+  let sum = 0;
+  let count = 0;
+  for (let y = y0; y <= y1; y++) {
+    const o = y * ctx.cropWidth;
+    for (let x = x0; x <= x1; x++) {
+      if (load<u8>(ctx.bin + <usize>(o + x)) !== 0) continue;
+      sum += load<u8>(ctx.crop + <usize>(o + x));
+      count++;
+    }
+  }
+  return count * 4 < (x1 - x0 + 1) * (y1 - y0 + 1) || count === 0 ? -1 : sum / count;
+}
+
+/**
+ * Drops pieces that do not stand on the plate's ground: a character has light plate on both sides (or
+ * above or below it), while the edges of the national band and of the dark surround have band colour or
+ * surround on one side and above and below.
+ * Each of the m pieces' contrast (its darker side's ground minus its ink) is compared with the median
+ * contrast; returns the number kept (compacted in place).
+ */
+function dropOffGround(ctx: Context, m: i32): i32 {
+  if (m < 3) return m;
+  const contrasts = ctx.parents;
+  for (let i = 0; i < m; i++) {
+    const x0 = cf(ctx, i, 0);
+    const y0 = cf(ctx, i, 1);
+    const x1 = cf(ctx, i, 2);
+    const y1 = cf(ctx, i, 3);
+    const d = max(2, (y1 - y0 + 1) / 5);
+    let ink = 0;
+    let inkCount = 0;
+    for (let y = y0; y <= y1; y++) {
+      const o = y * ctx.cropWidth;
+      for (let x = x0; x <= x1; x++) {
+        if (load<u8>(ctx.bin + <usize>(o + x)) === 0) continue;
+        ink += load<u8>(ctx.crop + <usize>(o + x));
+        inkCount++;
+      }
+    }
+    ink = inkCount > 0 ? ink / inkCount : 0;
+    const left = x0 - d < 0 ? -1 : groundMean(ctx, x0 - d, x0 - 1, y0, y1);
+    const right = x1 + d >= ctx.cropWidth ? -1 : groundMean(ctx, x1 + 1, x1 + d, y0, y1);
+    let ground = left < 0 ? right : right < 0 ? left : min(left, right);
+    // a character next to the national band still has plate above or below it; a band or surround
+    // edge has band or surround there too
+    const above = y0 - d < 0 ? -1 : groundMean(ctx, x0, x1, y0 - d, y0 - 1);
+    const below = y1 + d >= ctx.cropHeight ? -1 : groundMean(ctx, x0, x1, y1 + 1, y1 + d);
+    if (ground >= 0) ground = max(ground, max(above, below));
+    // no light pixels beside it (touching neighbours): no evidence either way
+    const c = ground < 0 ? 0x7fffffff : ground - ink;
+    setCf(ctx, i, 5, c);
+    let k = i;
+    while (k > 0 && load<i32>(contrasts + ((<usize>(k - 1)) << 2)) > c) {
+      store<i32>(contrasts + ((<usize>k) << 2), load<i32>(contrasts + ((<usize>(k - 1)) << 2)));
+      k--;
+    }
+    store<i32>(contrasts + ((<usize>k) << 2), c);
+  }
+  const med = load<i32>(contrasts + ((<usize>(m >> 1)) << 2));
+  if (med === 0x7fffffff || med <= 0) {
+    for (let i = 0; i < m; i++) setCf(ctx, i, 5, 1);
+    return m;
+  }
+  let kept = 0;
+  for (let i = 0; i < m; i++) {
+    const c = cf(ctx, i, 5);
+    if (c !== 0x7fffffff && c * 100 < med * MIN_GROUND_CONTRAST_PCT) {
+      tracePiece(ctx, i, 5);
+      continue;
+    }
+    for (let f = 0; f < 5; f++) setCf(ctx, kept, f, cf(ctx, i, f));
+    setCf(ctx, kept, 5, 1);
+    kept++;
+  }
+  return kept;
+}
+
+/**
+ * Piece i is taller than a character (median height med): cuts rows of thin ink off its ends (a pole or an
+ * occluding bar joined to the character) until it is a character high or its ends are the character's.
+ */
+function trimThinEnds(ctx: Context, i: i32, med: i32): void {
+  const x0 = cf(ctx, i, 0);
+  const x1 = cf(ctx, i, 2);
+  const thin = ((x1 - x0 + 1) * 45) / 100;
+  let y0 = cf(ctx, i, 1);
+  let y1 = cf(ctx, i, 3);
+  const limit = (med * 105) / 100;
+  while (y1 - y0 + 1 > limit && inkBetween(ctx, y1, x0, x1) <= thin) y1--;
+  while (y1 - y0 + 1 > limit && inkBetween(ctx, y0, x0, x1) <= thin) y0++;
+  setCf(ctx, i, 1, y0);
+  setCf(ctx, i, 3, y1);
+}
+
+/** Dark pixels of row y between columns x0..x1. */
+function inkBetween(ctx: Context, y: i32, x0: i32, x1: i32): i32 {
+  const row = ctx.bin + <usize>(y * ctx.cropWidth);
+  let s = 0;
+  for (let x = x0; x <= x1; x++) s += load<u8>(row + <usize>x);
+  return s;
+}
+
 /**
  * Characters of the band rows y0..y1, appended to ctx.charBoxes from index `first` (x, y, w, h);
  * returns how many were appended.
  */
 function bandChars(ctx: Context, y0: i32, y1: i32, first: i32): i32 {
   const bandH = y1 - y0 + 1;
-  const n = label(ctx, y0, y1);
+  const n = label(ctx, y0, y1, (bandH + 4) / 5, MAX_BAND_PIECES);
   // broken characters: pieces stacked in one column join
   for (let pass = 0; pass < 2; pass++) {
     for (let i = 0; i < n; i++) {
@@ -313,17 +478,29 @@ function bandChars(ctx: Context, y0: i32, y1: i32, first: i32): i32 {
     if (cf(ctx, i, 5) === 0) continue;
     const w = cf(ctx, i, 2) - cf(ctx, i, 0) + 1;
     const h = cf(ctx, i, 3) - cf(ctx, i, 1) + 1;
-    if (h * 2 < bandH || h < 6) continue;
-    if (cf(ctx, i, 4) * 100 > w * h * 88 && w * 10 > h * 4) continue;
-    if (w > h * 4) continue;
+    if (h * 2 < bandH || h < 6) {
+      tracePiece(ctx, i, 1);
+      continue;
+    }
+    if ((cf(ctx, i, 4) * 100 > w * h * 88 && w * 10 > h * 4) || w > h * 4) {
+      tracePiece(ctx, i, 2);
+      continue;
+    }
     // slivers and pieces that carry on past the band are the dark surround seen through the band
-    if (cf(ctx, i, 4) * 100 < h * h * MIN_PIECE_AREA_PCT) continue;
-    if (continuesPastBand(ctx, i, y0, y1)) continue;
+    if (cf(ctx, i, 4) * 100 < h * h * MIN_PIECE_AREA_PCT) {
+      tracePiece(ctx, i, 3);
+      continue;
+    }
+    if (continuesPastBand(ctx, i, y0, y1)) {
+      tracePiece(ctx, i, 4);
+      continue;
+    }
     for (let f = 0; f < 5; f++) setCf(ctx, m, f, cf(ctx, i, f));
     setCf(ctx, m, 5, 1);
     m++;
   }
   if (m < 1) return 0;
+  m = dropOffGround(ctx, m);
   // median height: insertion sort of heights into the parents scratch (free after labelling)
   const hs = ctx.parents;
   for (let i = 0; i < m; i++) {
@@ -341,13 +518,17 @@ function bandChars(ctx: Context, y0: i32, y1: i32, first: i32): i32 {
   const cap = MAX_PLATE_CHARS * 2 - first;
   let k = 0;
   for (let i = 0; i < m && k < cap; i++) {
+    if ((cf(ctx, i, 3) - cf(ctx, i, 1) + 1) * 100 > med * 122) trimThinEnds(ctx, i, med);
     const x0 = cf(ctx, i, 0);
     const cy0 = cf(ctx, i, 1);
     const x1 = cf(ctx, i, 2);
     const cy1 = cf(ctx, i, 3);
     const w = x1 - x0 + 1;
     const h = cy1 - cy0 + 1;
-    if (h * 100 < med * 72 || h * 100 > med * 122) continue;
+    if (h * 100 < med * 72 || h * 100 > med * 122) {
+      tracePiece(ctx, i, 6);
+      continue;
+    }
     let parts = 1;
     if (w * 100 > med * 125) {
       parts = <i32>Mathf.round(<f32>w / (<f32>med * 0.66));
@@ -409,6 +590,11 @@ function bandChars(ctx: Context, y0: i32, y1: i32, first: i32): i32 {
       }
       runStart = i;
     }
+  }
+  for (let i = 0; i < k; i++) {
+    if (i >= bestStart && i < bestStart + bestLen) continue;
+    const b = boxes + ((<usize>i) << 4);
+    traceBox(load<i32>(b), load<i32>(b, 4), load<i32>(b, 8), load<i32>(b, 12), 7);
   }
   if (bestStart > 0) memory.copy(boxes, boxes + ((<usize>bestStart) << 4), (<usize>bestLen) << 4);
   return bestLen;
@@ -532,18 +718,185 @@ function findBands(ctx: Context, out: StaticArray<i32>): i32 {
   return 2;
 }
 
-const bands = new StaticArray<i32>(4);
+/** Pieces of the whole crop looked at when finding text lines. */
+const MAX_LINE_PIECES: i32 = 256;
+/** Residual skew (slope of the character centres in the crop) worth a second, re-rotated crop. */
+const RESKEW_MIN_SLOPE: f32 = 0.035;
+
+/** A line of at most this many characters may be half of a two-line plate: look above and below it. */
+const MAX_HALF_PLATE_MEMBERS: i32 = 4;
+
+/** Slope (crop rows per column) of the character centres of the last textLines call. */
+let lineSlope: f32 = 0;
+/** Members of the line the slope was fitted on. */
+let lineMembers: i32 = 0;
+
+/** True when component i of a whole-crop labelling could be one character. */
+function charLike(ctx: Context, i: i32): bool {
+  const w = cf(ctx, i, 2) - cf(ctx, i, 0) + 1;
+  const h = cf(ctx, i, 3) - cf(ctx, i, 1) + 1;
+  if (h < 6 || h * 10 > ctx.cropHeight * 9 || w * 10 > h * 11) return false;
+  // a solid block (the national band, a flag) is not a character
+  if (cf(ctx, i, 4) * 100 > w * h * 88 && w * 10 > h * 4) return false;
+  return cf(ctx, i, 4) * 100 >= h * h * MIN_PIECE_AREA_PCT;
+}
+
+/** Pieces i and j can be neighbours on one text line: similar height, overlapping rows, close. */
+function sameLine(ctx: Context, i: i32, j: i32): bool {
+  const hi = cf(ctx, i, 3) - cf(ctx, i, 1) + 1;
+  const hj = cf(ctx, j, 3) - cf(ctx, j, 1) + 1;
+  const hm = max(hi, hj);
+  if (abs(hi - hj) * 5 > hm) return false;
+  const ov = min(cf(ctx, i, 3), cf(ctx, j, 3)) - max(cf(ctx, i, 1), cf(ctx, j, 1)) + 1;
+  if (ov * 10 < hm * 6) return false;
+  const gap = max(cf(ctx, j, 0) - cf(ctx, i, 2), cf(ctx, i, 0) - cf(ctx, j, 2));
+  return gap * 2 <= hm * 3;
+}
 
 /**
- * Segments the crop made by cropCandidate: fills ctx.charBoxes (crop coordinates, top line first) and the
- * result record at `result` (frame box, counts, skew, char height). Returns the character count.
+ * Text lines from the characters themselves: components of the whole crop that look like characters are
+ * chained into lines (similar height, overlapping rows, at most 1.5 heights apart); the line with the
+ * most members gives the band rows (its members' extent), a second line of similar height just above or
+ * below makes a two-line plate. Also fits the slope of the main line's centres (lineSlope). Writes up to
+ * two (y0, y1) pairs, top first, and returns how many; 0 when no line has two members.
  */
-export function segmentCrop(ctx: Context, result: usize): i32 {
+function textLines(ctx: Context, out: StaticArray<i32>): i32 {
+  lineSlope = 0;
+  lineMembers = 0;
+  const ch = ctx.cropHeight;
+  const n = label(ctx, 0, ch - 1, max(6, ch / 8), MAX_LINE_PIECES);
+  const roots = ctx.parents;
+  for (let i = 0; i < n; i++) {
+    store<i32>(roots + ((<usize>i) << 2), i);
+    setCf(ctx, i, 5, charLike(ctx, i) ? 1 : 0);
+  }
+  for (let i = 0; i < n; i++) {
+    if (cf(ctx, i, 5) === 0) continue;
+    for (let j = i + 1; j < n; j++) {
+      if (cf(ctx, j, 5) !== 0 && sameLine(ctx, i, j)) union(roots, i, j);
+    }
+  }
+  // the biggest chain, then a second one for a two-line plate
+  const sizes = roots + ((<usize>MAX_LINE_PIECES) << 2);
+  memory.fill(sizes, 0, (<usize>n) << 2);
+  for (let i = 0; i < n; i++) {
+    if (cf(ctx, i, 5) === 0) continue;
+    const r = find(roots, i);
+    store<i32>(sizes + ((<usize>r) << 2), load<i32>(sizes + ((<usize>r) << 2)) + 1);
+  }
+  let best = -1;
+  let bestSize = 1;
+  for (let r = 0; r < n; r++) {
+    const size = load<i32>(sizes + ((<usize>r) << 2));
+    if (size > bestSize) {
+      bestSize = size;
+      best = r;
+    }
+  }
+  if (best < 0) return 0;
+  // band rows, mean height and a least-squares line through the centres
+  let y0 = 0x7fffffff;
+  let y1 = -1;
+  let hsum = 0;
+  let sx: f32 = 0;
+  let sy: f32 = 0;
+  let sxx: f32 = 0;
+  let sxy: f32 = 0;
+  for (let i = 0; i < n; i++) {
+    if (cf(ctx, i, 5) === 0 || find(roots, i) !== best) continue;
+    y0 = min(y0, cf(ctx, i, 1));
+    y1 = max(y1, cf(ctx, i, 3));
+    hsum += cf(ctx, i, 3) - cf(ctx, i, 1) + 1;
+    const x = <f32>(cf(ctx, i, 0) + cf(ctx, i, 2)) * 0.5;
+    const y = <f32>(cf(ctx, i, 1) + cf(ctx, i, 3)) * 0.5;
+    sx += x;
+    sy += y;
+    sxx += x * x;
+    sxy += x * y;
+  }
+  const k = <f32>bestSize;
+  const den = k * sxx - sx * sx;
+  if (den > 0) lineSlope = (k * sxy - sx * sy) / den;
+  lineMembers = bestSize;
+  const h = hsum / bestSize;
+  out[0] = max(0, y0 - 1);
+  out[1] = min(ch - 1, y1 + 1);
+  // second line: at least two members of similar height, its centre 0.9 to 2 heights away
+  let sec = -1;
+  let secSize = 1;
+  for (let r = 0; r < n; r++) {
+    const size = load<i32>(sizes + ((<usize>r) << 2));
+    if (r === best || size <= secSize) continue;
+    let t0 = 0x7fffffff;
+    let t1 = -1;
+    for (let i = 0; i < n; i++) {
+      if (cf(ctx, i, 5) === 0 || find(roots, i) !== r) continue;
+      t0 = min(t0, cf(ctx, i, 1));
+      t1 = max(t1, cf(ctx, i, 3));
+    }
+    const th = t1 - t0 + 1;
+    const d = abs(t0 + t1 - y0 - y1) / 2;
+    if (th * 10 < h * 7 || th * 10 > h * 14 || d * 10 < h * 9 || d > h * 2) continue;
+    sec = r;
+    secSize = size;
+    out[2] = max(0, t0 - 1);
+    out[3] = min(ch - 1, t1 + 1);
+  }
+  if (sec < 0) return 1;
+  if (out[2] < out[0]) {
+    const a = out[0];
+    const b = out[1];
+    out[0] = out[2];
+    out[1] = min(out[3], a - 1);
+    out[2] = a;
+    out[3] = b;
+  } else {
+    out[2] = max(out[2], out[1] + 1);
+  }
+  return 2;
+}
+
+const bands = new StaticArray<i32>(4);
+
+/** Binarises the crop with a window of about a fifth of its height. */
+function binariseCrop(ctx: Context): void {
   let r = ctx.cropHeight / 5;
   if (r < 4) r = 4;
   if (r > 32) r = 32;
   binarise(ctx, r);
-  const nb = findBands(ctx, bands);
+}
+
+/**
+ * Segments candidate `index` of the last localise call: crops and binarises it, finds its text lines
+ * (re-cropping once when the characters show residual skew), cuts them into characters and fills
+ * ctx.charBoxes (crop coordinates, top line first) and the result record at `result` (frame box, counts,
+ * skew, char height). Returns the character count.
+ */
+export function segmentCandidate(ctx: Context, width: i32, height: i32, index: i32, result: usize): i32 {
+  traceCount = 0;
+  cropCandidate(ctx, width, height, index);
+  binariseCrop(ctx);
+  let nb = textLines(ctx, bands);
+  let turn: f32 = 0;
+  if (nb > 0 && lineMembers >= 3 && Mathf.abs(lineSlope) > RESKEW_MIN_SLOPE) {
+    turn = Mathf.atan(lineSlope);
+    cropCandidate(ctx, width, height, index, turn);
+    binariseCrop(ctx);
+    nb = textLines(ctx, bands);
+  }
+  if (nb === 1 && lineMembers <= MAX_HALF_PLATE_MEMBERS) {
+    // a short single line may be one line of a two-line plate whose other line the candidate missed
+    const members = lineMembers;
+    cropCandidate(ctx, width, height, index, turn, true);
+    binariseCrop(ctx);
+    nb = textLines(ctx, bands);
+    if (nb === 0 || (nb === 1 && lineMembers < members)) {
+      cropCandidate(ctx, width, height, index, turn);
+      binariseCrop(ctx);
+      nb = textLines(ctx, bands);
+    }
+  }
+  if (nb === 0) nb = findBands(ctx, bands);
   if (nb === 0) return 0;
   let n = bandChars(ctx, bands[0], bands[1], 0);
   let lines = 1;

@@ -1,0 +1,78 @@
+// Clip diagnosis: the benchmark's EVAL clips (bench/recognition.bench.ts, same seeds and options), per
+// vehicle: frames with the whole plate, frames read exactly at the plate, the most frequent per-frame
+// reads at the plate, and the tracker's final reads. Usage: npx tsx scripts/diagnose-clips.ts [--count 12]
+import { parseArgs } from "node:util";
+import type { FinalRead, FrameRead } from "../src/domain/read.js";
+import { decodeVideo, probeMedia } from "../src/recognition/decode.js";
+import { Recogniser } from "../src/recognition/recogniser.js";
+import { EVAL_SEEDS, generateClip, seedAt } from "../src/synth/index.js";
+import { Tracker } from "../src/tracking/tracker.js";
+import { iou } from "../test/recognition-fixtures.js";
+
+const { values } = parseArgs({
+  options: { from: { type: "string", default: "0" }, count: { type: "string", default: "12" } },
+});
+const rec = Recogniser.create({ region: "gb", topCandidates: 5 });
+let vehicles = 0;
+let exact = 0;
+let frameExact = 0;
+let frameWhole = 0;
+for (let i = Number(values.from); i < Number(values.from) + Number(values.count); i++) {
+  const night = i % 3 === 2;
+  const clip = await generateClip(seedAt(EVAL_SEEDS, 500 + i), { durationS: 6, vehicles: 3, night });
+  const info = probeMedia(clip.path);
+  const w = info.widthPx;
+  const h = info.heightPx;
+  const slot = new Uint8Array(rec.memory.buffer, rec.frameSlot().offset, w * h);
+  const tracker = new Tracker({
+    cameraId: "diag",
+    topCandidates: 5,
+    provisionalConfidence: 0.8,
+    minConfidence: 0.6,
+    engineVersion: "diag",
+  });
+  const perFrame: FrameRead[][] = [];
+  const finals: FinalRead[] = [];
+  await decodeVideo(clip.path, info, w, h, (index, pixels) => {
+    slot.set(pixels);
+    const reads = rec.read(w, h);
+    perFrame[index] = reads;
+    for (const out of tracker.push(index, Math.round((index * 1000) / info.fps), reads)) {
+      if (out.kind === "final") finals.push(out);
+    }
+  });
+  finals.push(...tracker.flush());
+  process.stdout.write(
+    `clip ${i} (${night ? "night" : "day"}): finals ${finals.map((f) => f.plate).join(" ")}\n`,
+  );
+  for (const v of clip.truth.vehicles.filter((x) => x.firstFrame !== null)) {
+    vehicles++;
+    const hit = finals.some((f) => f.plate === v.plate);
+    if (hit) exact++;
+    const texts = new Map<string, number>();
+    let whole = 0;
+    let ok = 0;
+    let maxCh = 0;
+    for (const f of v.frames.filter((x) => x.whole)) {
+      whole++;
+      maxCh = Math.max(maxCh, f.charHeightPx);
+      const r = (perFrame[f.frame] ?? []).find((x) => iou(x.box, f.box) > 0.2);
+      const t = r ? r.plate : "-";
+      texts.set(t, (texts.get(t) ?? 0) + 1);
+      if (t === v.plate) ok++;
+    }
+    frameWhole += whole;
+    frameExact += ok;
+    const top = [...texts]
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, 5)
+      .map(([t, n]) => `${t}:${n}`)
+      .join(" ");
+    process.stdout.write(
+      `  ${hit ? "ok  " : "MISS"} ${v.plate} ${v.twoLine ? "2line" : "1line"} ${v.colour} max ch ${maxCh.toFixed(0)} px: exact ${ok}/${whole} frames; ${top}\n`,
+    );
+  }
+}
+process.stdout.write(
+  `vehicles exact after voting ${exact}/${vehicles}; frames with the whole plate read exactly ${frameExact}/${frameWhole}\n`,
+);
