@@ -99,12 +99,13 @@ function agreeing(t: Track, plate: string): number {
 }
 
 /**
- * Σ of the weights of the frames that read exactly `plate`: a final read needs at least one full-size
- * view's worth (MIN_AGREEING_WEIGHT), so a pass seen only far away needs more agreeing frames.
+ * Σ of weight × confidence of the frames that read exactly `plate`: a final read needs at least one
+ * full-size, sure view's worth (MIN_AGREEING_WEIGHT), so a pass seen only far away needs more agreeing
+ * frames, and unsure reads that happen to agree (two weak reads of a grille) do not make a vehicle.
  */
 function agreeingWeight(t: Track, plate: string): number {
   let w = 0;
-  for (const o of t.observations) if (o.read.plate === plate) w += readWeight(o.read);
+  for (const o of t.observations) if (o.read.plate === plate) w += readWeight(o.read) * o.read.confidence;
   return w;
 }
 
