@@ -3,6 +3,8 @@
 //       synthetic truth (by character height and night/day), and every reported read that is on no plate
 //   npx tsx scripts/diagnose-reads.ts real-eu [filter]     ../shared/data/real-eu: per photo whether the
 //       plate was localised, segmented and read, bucketed
+//   npx tsx scripts/diagnose-reads.ts localise [N] [lo] [hi]  localiser recall alone on TRAIN-range stills
+//       with characters lo..hi px, by character height, plate width, angle, day/night
 // Measurement only: nothing here is written into the repo.
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
@@ -140,8 +142,43 @@ function evidence(count: number, first: number): void {
   }
 }
 
-const [mode, a, b] = process.argv.slice(2);
-if (mode === "evidence") evidence(Number(a ?? 100), Number(b ?? 0));
+/**
+ * Localiser recall alone against the synthetic truth (TRAIN-range stills, characters lo..hi px): share of
+ * whole plates a candidate covers, by character height, plate width and angle.
+ */
+function localiser(count: number, lo: number, hi: number): void {
+  const gb = Recogniser.create({ region: "gb", topCandidates: 1 });
+  const bins = new Map<string, [number, number]>();
+  const bump = (k: string, hit: boolean) => {
+    const v = bins.get(k) ?? [0, 0];
+    v[0]++;
+    if (hit) v[1]++;
+    bins.set(k, v);
+  };
+  for (let i = 0; i < count; i++) {
+    const s = generateStill(seedAt(TRAIN_SEEDS, 800_000 + i), { charHeightPx: [lo, hi] });
+    gb.readImage(s.grey, s.width, s.height);
+    const cands = gb.lastCandidates();
+    for (const p of s.plates.filter((q) => q.whole)) {
+      const hit = cands.some((c) => covers(c, p.box));
+      const [c0, c1] = p.corners;
+      const deg = Math.abs((Math.atan2(c1[1] - c0[1], c1[0] - c0[0]) * 180) / Math.PI);
+      const h = Math.floor(p.charHeightPx / 2) * 2;
+      bump(`char ${String(h).padStart(2)}-${h + 2} px`, hit);
+      bump(`width ${String(Math.floor(p.box[2] / 50) * 50).padStart(3)} px`, hit);
+      bump(`angle ${deg < 3 ? "0-3" : deg < 6 ? "3-6" : deg < 10 ? "6-10" : ">10"} deg`, hit);
+      bump(s.night ? "night" : "day", hit);
+    }
+  }
+  for (const [k, [n, hit]] of [...bins.entries()].sort())
+    line(
+      `${k.padEnd(18)} plates ${String(n).padStart(4)}  localised ${hit} (${((100 * hit) / n).toFixed(0)}%)`,
+    );
+}
+
+const [mode, a, b, c] = process.argv.slice(2);
+if (mode === "localise") localiser(Number(a ?? 60), Number(b ?? 8), Number(c ?? 16));
+else if (mode === "evidence") evidence(Number(a ?? 100), Number(b ?? 0));
 else if (mode === "stills") stills(Number(a ?? 50), Number(b ?? 0));
 else if (mode === "real-eu") realEu(a);
 else line("usage: diagnose-reads.ts stills [N] [first] | real-eu [filter]");

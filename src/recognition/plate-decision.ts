@@ -112,6 +112,10 @@ function robustLine(xs: number[], ys: number[]): (x: number) => number {
  */
 export const MAX_LINE_DEVIATION = 0.1;
 export const MAX_HEIGHT_DEVIATION = 0.13;
+/** A box narrower than this share of the character height is a narrow glyph (1, I)… */
+export const NARROW_GLYPH_WIDTH = 0.4;
+/** …which is as tall as the others: a narrow box shorter than this share of the height is not a glyph. */
+export const MIN_NARROW_GLYPH_HEIGHT = 0.94;
 
 /**
  * Indices of the boxes that belong to the text line(s) (all of them when fewer than four boxes, or when
@@ -146,6 +150,8 @@ export function textLineBoxes(boxes: readonly CharBox[]): number[] {
     const kept = line.filter((_, k) => {
       const b = bs[k]!;
       const dev = Math.max(Math.abs(b.y - top(xs[k]!)), Math.abs(b.y + b.h - bottom(xs[k]!))) / medH;
+      // narrow glyphs (1, I) are full height in every plate font: a narrow, short box is a sticker
+      if (b.w < NARROW_GLYPH_WIDTH * medH && b.h < MIN_NARROW_GLYPH_HEIGHT * medH) return false;
       return dev <= MAX_LINE_DEVIATION && Math.abs(b.h / medH - 1) <= MAX_HEIGHT_DEVIATION;
     });
     keep.push(...(kept.length >= 3 ? kept : line));

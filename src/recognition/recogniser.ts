@@ -113,6 +113,8 @@ export class Recogniser {
   private readonly patches: Uint8Array;
   private lastResultCount = 0;
   private lastDecisions: (PlateDecision | undefined)[] = [];
+  /** The dark-on-light pass's plates when the inverted pass ran after it (diagnostics). */
+  private earlierPass: LastPlate[] = [];
 
   private constructor(options: RecogniserOptions, weights: Uint8Array | undefined) {
     this.region = options.region;
@@ -184,7 +186,9 @@ export class Recogniser {
     // Foreign plates may be light on dark (white on blue, gold on black): when no plate-length reading
     // came out, the same candidates are segmented again on the inverted frame. UK plates are always dark
     // on light (by day and under infrared), so "gb" never pays for this.
+    this.earlierPass = [];
     if (this.region === "any" && !reads.some((r) => r.plate.length >= MIN_PLATE_CHARS_ANY)) {
+      this.earlierPass = this.lastPlates();
       const w = this.wasm;
       w.invert(this.ctx, widthPx, heightPx, 0);
       const m = w.segmentCandidates(this.ctx, widthPx, heightPx, 1);
@@ -227,7 +231,7 @@ export class Recogniser {
    * the best reading and whether it was reported (for diagnostics).
    */
   lastPlates(): LastPlate[] {
-    const out: LastPlate[] = [];
+    const out: LastPlate[] = [...this.earlierPass];
     const n = this.lastResultCount;
     for (let i = 0; i < n; i++) {
       const rec = i * RESULT_FIELDS;
