@@ -19,7 +19,7 @@ export const CROP_MAX_HEIGHT: i32 = 224;
 export const MAX_COMPONENTS: i32 = 4096;
 /** i32 fields per localiser candidate: x, y, w, h (frame px), score, angle (mrad), cells, spare. */
 export const CANDIDATE_FIELDS: i32 = 8;
-/** i32 fields per character box of a result: x, y, w, h (crop px), ink pixels, three spare. */
+/** i32 fields per character box of a result: x, y, w, h (crop px), ink pixels, ink and ground mean grey, spare. */
 export const BOX_FIELDS: i32 = 8;
 /** i32 fields per component: x0, y0, x1, y1 (inclusive), area, alive. */
 export const COMPONENT_FIELDS: i32 = 6;

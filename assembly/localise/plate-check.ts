@@ -84,6 +84,8 @@ export function plateEvidence(ctx: Context, n: i32, result: usize): void {
     }
     // ink and ground grey levels inside the box
     let ink = 0;
+    let boxInk: i64 = 0;
+    let boxGround: i64 = 0;
     for (let yy = y; yy < y + h; yy++) {
       const brow = ctx.bin + <usize>(yy * w);
       const crow = ctx.crop + <usize>(yy * w);
@@ -93,8 +95,10 @@ export function plateEvidence(ctx: Context, n: i32, result: usize): void {
           inkSum += v;
           inkCount++;
           ink++;
+          boxInk += v;
         } else {
           groundSum += v;
+          boxGround += v;
           groundSq += v * v;
           groundCount++;
         }
@@ -107,6 +111,9 @@ export function plateEvidence(ctx: Context, n: i32, result: usize): void {
       store<i32>(st, bw, 8);
       store<i32>(st, h, 12);
       store<i32>(st, ink, 16);
+      // mean grey of the box's ink and of its ground (-1 when it has none)
+      store<i32>(st, ink > 0 ? <i32>(boxInk / ink) : -1, 20);
+      store<i32>(st, bw * h > ink ? <i32>(boxGround / (bw * h - ink)) : -1, 24);
     }
   }
   let contrast = 0;

@@ -24,6 +24,9 @@ export interface CharBox {
   h: number;
   /** Ink (dark) pixels inside the box. */
   inkPx: number;
+  /** Mean grey of the ink and of the ground inside the box (-1: none). */
+  inkGrey: number;
+  groundGrey: number;
 }
 
 export interface PlateDecision {

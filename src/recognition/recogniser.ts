@@ -255,7 +255,15 @@ export class Recogniser {
     for (let k = 0; k < chars; k++) {
       const b = (i * MAX_PLATE_CHARS + k) * BOX_FIELDS;
       const v = this.boxes;
-      out.push({ x: v[b]!, y: v[b + 1]!, w: v[b + 2]!, h: v[b + 3]!, inkPx: v[b + 4]! });
+      out.push({
+        x: v[b]!,
+        y: v[b + 1]!,
+        w: v[b + 2]!,
+        h: v[b + 3]!,
+        inkPx: v[b + 4]!,
+        inkGrey: v[b + 5]!,
+        groundGrey: v[b + 6]!,
+      });
     }
     return out;
   }
