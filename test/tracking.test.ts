@@ -86,6 +86,30 @@ describe("tracker", () => {
     expect(f?.direction).toBe("away");
   });
 
+  it("reports no pass from two unsure reads that happen to agree (a grille read twice)", () => {
+    const t = new Tracker(options);
+    t.push(0, 0, [read("FAS1", 0.53, [400, 140, 106, 63])]);
+    t.push(1, 40, [read("FAS1", 0.2, [410, 130, 98, 56])]);
+    expect(t.flush()).toEqual([]);
+    const sure = new Tracker(options);
+    sure.push(0, 0, [read("FAS1", 0.95, [400, 140, 106, 63])]);
+    sure.push(1, 40, [read("FAS1", 0.9, [410, 130, 98, 56])]);
+    expect(sure.flush().map((f) => f.plate)).toEqual(["FAS1"]);
+  });
+
+  it("trusts near views over many far ones: a receding plate misread as it shrinks", () => {
+    const t = new Tracker(options);
+    const out: (ProvisionalRead | FinalRead)[] = [];
+    // near (16 px characters) reads OF23DFH three times, far (9 px) reads DF23DFH five times as surely
+    for (let i = 0; i < 8; i++) {
+      const near = i < 3;
+      const r = { ...read(near ? "OF23DFH" : "DF23DFH", 0.97, approach(8 - i)), charHeightPx: near ? 16 : 9 };
+      out.push(...t.push(i, i * 40, [r]));
+    }
+    out.push(...t.flush());
+    expect(out.filter((o) => o.kind === "final").map((f) => f.plate)).toEqual(["OF23DFH"]);
+  });
+
   it("ends a track after the gap in capture time even when frames are sparse", () => {
     const t = new Tracker({ ...options, maxGapMs: 500 });
     t.push(0, 0, [read("AB12CDE", 0.9, approach(0))]);

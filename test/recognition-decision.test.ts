@@ -1,0 +1,69 @@
+import { describe, expect, it } from "vitest";
+import { type CharBox, textLineBoxes, withoutFragments } from "../src/recognition/plate-decision.js";
+import { Recogniser } from "../src/recognition/recogniser.js";
+import { evalStill } from "./recognition-fixtures.js";
+
+/** Seven characters 20 px high on a line tilted by `slopePx` per box, 14 px pitch gaps of 4 px. */
+const line = (slopePx = 0): CharBox[] =>
+  Array.from({ length: 7 }, (_, i) => ({
+    x: 10 + i * 16,
+    y: 10 + i * slopePx,
+    w: 12,
+    h: 20,
+    inkPx: 100,
+    inkGrey: 40,
+    groundGrey: 200,
+  }));
+
+describe("read decision: which boxes are characters", () => {
+  it("keeps every box of a clean, tilted line", () => {
+    expect(textLineBoxes(line(1.5))).toEqual([0, 1, 2, 3, 4, 5, 6]);
+  });
+
+  it("leaves out a band box off the line, a short narrow crest and a too-tall edge box", () => {
+    const boxes = line(1);
+    // the national band: as tall, but sitting 4 px (20%) above the line
+    const band: CharBox = { ...boxes[0]!, x: -8, y: boxes[0]!.y - 5 };
+    // a coat of arms between the groups: narrow and 15% short
+    const crest: CharBox = { ...boxes[2]!, x: boxes[2]!.x + 13, w: 6, h: 17, y: boxes[2]!.y + 2 };
+    // the plate's edge after the last character: 30% taller
+    const edge: CharBox = { ...boxes[6]!, x: boxes[6]!.x + 16, y: boxes[6]!.y - 3, h: 26 };
+    const all = [band, ...boxes.slice(0, 3), crest, ...boxes.slice(3), edge];
+    expect(textLineBoxes(all)).toEqual([1, 2, 3, 5, 6, 7, 8]);
+  });
+
+  it("keeps a narrow full-height 1 and checks the lines of a two-line plate apart", () => {
+    const boxes = line();
+    boxes[3] = { ...boxes[3]!, w: 5 };
+    const second = line().map((b) => ({ ...b, y: b.y + 26 }));
+    expect(textLineBoxes([...boxes, ...second])).toHaveLength(14);
+  });
+
+  it("drops a read that is one part of another read of the frame", () => {
+    const reads = [
+      { plate: "NU62FET", box: [100, 100, 80, 60] as [number, number, number, number] },
+      { plate: "NU62", box: [102, 100, 76, 30] as [number, number, number, number] },
+      { plate: "AB12CDE", box: [400, 100, 120, 30] as [number, number, number, number] },
+    ];
+    expect(withoutFragments(reads)).toEqual([0, 2]);
+  });
+});
+
+describe("read decision: light-on-dark plates", () => {
+  it("reads an inverted frame's plate with --region any (retry on the inverted frame), not with gb", () => {
+    const any = Recogniser.create({ region: "any", topCandidates: 3 });
+    const gb = Recogniser.create({ region: "gb", topCandidates: 3 });
+    // the first EVAL still whose main plate reads exactly as printed, dark on light
+    let checked = 0;
+    for (let i = 0; i < 20 && checked < 2; i++) {
+      const s = evalStill(i);
+      const plate = s.plates.find((p) => p.whole && p.charHeightPx >= 16);
+      if (!plate || !any.readImage(s.grey, s.width, s.height).some((r) => r.plate === plate.text)) continue;
+      const inverted = s.grey.map((v) => 255 - v);
+      expect(any.readImage(inverted, s.width, s.height).map((r) => r.plate)).toContain(plate.text);
+      expect(gb.readImage(inverted, s.width, s.height).map((r) => r.plate)).not.toContain(plate.text);
+      checked++;
+    }
+    expect(checked).toBe(2);
+  });
+});
