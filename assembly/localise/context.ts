@@ -1,6 +1,7 @@
 // The recogniser's working state: one per module instance (one per worker thread), laid out once by
 // `createContext` for the largest frame, so nothing is allocated while frames are read.
 import {
+  BOX_FIELDS,
   CHAR_CLASS_COUNT,
   MAX_FRAME_HEIGHT,
   MAX_FRAME_WIDTH,
@@ -15,12 +16,11 @@ import {
 /** Largest rectangle segmentation resamples a candidate into (crop pixels). */
 export const CROP_MAX_WIDTH: i32 = 640;
 export const CROP_MAX_HEIGHT: i32 = 224;
+export { BOX_FIELDS };
 /** Connected components tracked per crop band. */
 export const MAX_COMPONENTS: i32 = 4096;
 /** i32 fields per localiser candidate: x, y, w, h (frame px), score, angle (mrad), cells, spare. */
 export const CANDIDATE_FIELDS: i32 = 8;
-/** i32 fields per character box of a result: x, y, w, h (crop px), ink pixels, ink and ground mean grey, spare. */
-export const BOX_FIELDS: i32 = 8;
 /** i32 fields per component: x0, y0, x1, y1 (inclusive), area, alive. */
 export const COMPONENT_FIELDS: i32 = 6;
 

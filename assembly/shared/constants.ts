@@ -62,3 +62,5 @@ export const RESULT_MAX_GAP_PERMILLE = 11;
 export const RESULT_GAP_INK_PERMILLE = 12;
 /** Ground minus ink grey level over the ground's standard deviation, × 100. */
 export const RESULT_CONTRAST_PCT = 13;
+/** i32 fields per character box of a result (resultBoxesPtr): x, y, w, h (crop px), ink pixels, ink and ground mean grey, spare. */
+export const BOX_FIELDS = 8;

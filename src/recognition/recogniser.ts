@@ -1,5 +1,6 @@
 import { existsSync } from "node:fs";
 import {
+  BOX_FIELDS,
   CHAR_CLASS_COUNT,
   MAX_PLATE_CHARS,
   PATCH_HEIGHT_PX,
@@ -88,8 +89,6 @@ interface RecogniseExports {
 }
 
 const MAX_RESULT_SCORES = MAX_PLATE_CHARS * CHAR_CLASS_COUNT;
-/** i32 fields per character box of a result (assembly/localise/context.ts BOX_FIELDS). */
-const BOX_FIELDS = 8;
 const PATCH_BYTES = PATCH_WIDTH_PX * PATCH_HEIGHT_PX;
 
 /**
