@@ -94,7 +94,7 @@ const CONTRAST_DIVISOR: i32 = 10;
 /** ...and never less than this many grey levels. */
 const MIN_INK_DELTA: i32 = 8;
 /** A piece whose filled area is under this percentage of the band height squared is a sliver. */
-const MIN_PIECE_AREA_PCT: i32 = 13;
+const MIN_PIECE_AREA_PCT: i32 = 8;
 /** Band hysteresis: rows extend a band while over base + this many eighths of (threshold - base). */
 const BAND_LOW_EIGHTHS: i32 = 6;
 
@@ -728,6 +728,8 @@ const MAX_HALF_PLATE_MEMBERS: i32 = 4;
 
 /** Slope (crop rows per column) of the character centres of the last textLines call. */
 let lineSlope: f32 = 0;
+/** The bands of the current segmentation came from textLines (not from row transitions). */
+let linesFromChars = false;
 /** Members of the line the slope was fitted on. */
 let lineMembers: i32 = 0;
 
@@ -797,6 +799,8 @@ function textLines(ctx: Context, out: StaticArray<i32>): i32 {
   // band rows, mean height and a least-squares line through the centres
   let y0 = 0x7fffffff;
   let y1 = -1;
+  let lx0 = 0x7fffffff;
+  let lx1 = -1;
   let hsum = 0;
   let sx: f32 = 0;
   let sy: f32 = 0;
@@ -806,6 +810,8 @@ function textLines(ctx: Context, out: StaticArray<i32>): i32 {
     if (cf(ctx, i, 5) === 0 || find(roots, i) !== best) continue;
     y0 = min(y0, cf(ctx, i, 1));
     y1 = max(y1, cf(ctx, i, 3));
+    lx0 = min(lx0, cf(ctx, i, 0));
+    lx1 = max(lx1, cf(ctx, i, 2));
     hsum += cf(ctx, i, 3) - cf(ctx, i, 1) + 1;
     const x = <f32>(cf(ctx, i, 0) + cf(ctx, i, 2)) * 0.5;
     const y = <f32>(cf(ctx, i, 1) + cf(ctx, i, 3)) * 0.5;
@@ -821,22 +827,28 @@ function textLines(ctx: Context, out: StaticArray<i32>): i32 {
   const h = hsum / bestSize;
   out[0] = max(0, y0 - 1);
   out[1] = min(ch - 1, y1 + 1);
-  // second line: at least two members of similar height, its centre 0.9 to 2 heights away
+  // second line: members of similar height, its centre 0.9 to 2 heights away; a lone character (a
+  // dateless mark's "2" under "BIB") only when it matches the first line's height and lies under it
   let sec = -1;
-  let secSize = 1;
+  let secSize = 0;
   for (let r = 0; r < n; r++) {
     const size = load<i32>(sizes + ((<usize>r) << 2));
     if (r === best || size <= secSize) continue;
     let t0 = 0x7fffffff;
     let t1 = -1;
+    let tx0 = 0x7fffffff;
+    let tx1 = -1;
     for (let i = 0; i < n; i++) {
       if (cf(ctx, i, 5) === 0 || find(roots, i) !== r) continue;
       t0 = min(t0, cf(ctx, i, 1));
       t1 = max(t1, cf(ctx, i, 3));
+      tx0 = min(tx0, cf(ctx, i, 0));
+      tx1 = max(tx1, cf(ctx, i, 2));
     }
     const th = t1 - t0 + 1;
     const d = abs(t0 + t1 - y0 - y1) / 2;
     if (th * 10 < h * 7 || th * 10 > h * 14 || d * 10 < h * 9 || d > h * 2) continue;
+    if (size === 1 && (abs(th - h) * 8 > h || d * 10 > h * 17 || tx0 < lx0 || tx1 > lx1)) continue;
     sec = r;
     secSize = size;
     out[2] = max(0, t0 - 1);
@@ -896,17 +908,17 @@ export function segmentCandidate(ctx: Context, width: i32, height: i32, index: i
       nb = textLines(ctx, bands);
     }
   }
+  linesFromChars = nb > 0;
   if (nb === 0) nb = findBands(ctx, bands);
   if (nb === 0) return 0;
   let n = bandChars(ctx, bands[0], bands[1], 0);
   let lines = 1;
   if (nb === 2 && n > 0) {
     const n2 = bandChars(ctx, bands[2], bands[3], n);
-    if (n2 >= 2) {
+    // a lone box is a second line only when the characters themselves showed it (textLines)
+    if (n2 >= 2 || (n2 === 1 && linesFromChars)) {
       n += n2;
       lines = 2;
-    } else if (n2 === 1) {
-      // a lone box is not a second line
     }
   }
   if (n < 2) return 0;
