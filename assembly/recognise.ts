@@ -4,8 +4,10 @@
 
 import { classifyBox } from "./classify";
 // biome-ignore lint/style/useImportType: AssemblyScript has no type-only imports
-import { Context, createContext } from "./localise/context";
+import { BOX_FIELDS, Context, createContext } from "./localise/context";
+import { invertBytes } from "./localise/invert";
 import { localise as localiseFrame } from "./localise/localise";
+import { plateEvidence } from "./localise/plate-check";
 import { cutPatch, segmentCandidate } from "./segment/segment";
 import {
   CHAR_CLASS_COUNT,
@@ -55,6 +57,11 @@ export function scoresPtr(ctx: usize): usize {
   return changetype<Context>(ctx).scores;
 }
 
+/** Character boxes per result: MAX_PLATE_CHARS × BOX_FIELDS i32 (x, y, w, h crop px, ink pixels). */
+export function resultBoxesPtr(ctx: usize): usize {
+  return changetype<Context>(ctx).resultBoxes;
+}
+
 /** Plate patches: PATCH_WIDTH_PX × PATCH_HEIGHT_PX grey bytes per result. */
 export function patchesPtr(ctx: usize): usize {
   return changetype<Context>(ctx).patches;
@@ -68,6 +75,14 @@ export function candidatesPtr(ctx: usize): usize {
 /** Candidates found by the last localise call. */
 export function candidateCount(ctx: usize): i32 {
   return changetype<Context>(ctx).candidateCount;
+}
+
+/** Inverts the frame in the slot (light-on-dark plates; segmentCandidates may then run again), or with
+ * patches = 1 the plate patches of the results. */
+export function invert(ctx: usize, width: i32, height: i32, patches: i32): void {
+  const c = changetype<Context>(ctx);
+  if (patches !== 0) invertBytes(c.patches, MAX_PLATE_RESULTS * PATCH_WIDTH_PX * PATCH_HEIGHT_PX);
+  else invertBytes(c.frame, width * height);
 }
 
 /** Sets the gradient a pixel pair must exceed to count as a vertical edge (default 24). */
@@ -110,6 +125,7 @@ export function segmentCandidates(ctx: usize, width: i32, height: i32, classify:
     const rec = c.results + <usize>(n * RESULT_FIELDS) * 4;
     const chars = segmentCandidate(c, width, height, i, rec);
     if (chars < 2) continue;
+    plateEvidence(c, chars, rec);
     // a plate found twice (at overlapping candidates) is kept once: the reading with more characters
     let dup = -1;
     for (let k = 0; k < n; k++) {
@@ -128,6 +144,11 @@ export function segmentCandidates(ctx: usize, width: i32, height: i32, classify:
       n++;
     }
     const out = c.results + <usize>(slot * RESULT_FIELDS) * 4;
+    memory.copy(
+      c.resultBoxes + <usize>(slot * MAX_PLATE_CHARS * BOX_FIELDS) * 4,
+      c.boxStats,
+      <usize>(MAX_PLATE_CHARS * BOX_FIELDS) * 4,
+    );
     store<i32>(out + ((<usize>RESULT_SCORE) << 2), load<i32>(c.candidates + <usize>(i * 8 + 4) * 4));
     if (classify !== 0) {
       const scores = c.scores + <usize>(slot * MAX_PLATE_CHARS * CHAR_CLASS_COUNT) * 4;

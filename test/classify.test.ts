@@ -12,7 +12,7 @@ import { asImports, kernelModule } from "../src/wasm/module.js";
 
 // Thresholds sit a few points under what the shipped weights measure (see docs/kernels-classify.md), so
 // a regression in the kernel, the normalisation or the weights fails here.
-const SYNTHETIC_MIN_ACCURACY = 0.9;
+const SYNTHETIC_MIN_ACCURACY = 0.84;
 const UK_CHARS_MIN_ACCURACY = 0.9;
 
 const weights = loadClassifierWeights();

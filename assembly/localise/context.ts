@@ -19,6 +19,8 @@ export const CROP_MAX_HEIGHT: i32 = 224;
 export const MAX_COMPONENTS: i32 = 4096;
 /** i32 fields per localiser candidate: x, y, w, h (frame px), score, angle (mrad), cells, spare. */
 export const CANDIDATE_FIELDS: i32 = 8;
+/** i32 fields per character box of a result: x, y, w, h (crop px), ink pixels, three spare. */
+export const BOX_FIELDS: i32 = 8;
 /** i32 fields per component: x0, y0, x1, y1 (inclusive), area, alive. */
 export const COMPONENT_FIELDS: i32 = 6;
 
@@ -56,6 +58,9 @@ export class Context {
   scores: usize = 0;
   patches: usize = 0;
   resultCount: i32 = 0;
+  /** Character boxes of the candidate being segmented (BOX_FIELDS i32 each), then kept per result. */
+  boxStats: usize = 0;
+  resultBoxes: usize = 0;
   roiX: i32 = 0;
   roiY: i32 = 0;
   edgeThreshold: i32 = 0;
@@ -95,6 +100,8 @@ export function createContext(maxWidth: i32, maxHeight: i32): Context {
   ctx.charBoxes = alloc(<usize>MAX_PLATE_CHARS * 4 * 4 * 2);
   ctx.results = alloc(<usize>MAX_PLATE_RESULTS * RESULT_FIELDS * 4);
   ctx.scores = alloc(<usize>MAX_PLATE_RESULTS * MAX_PLATE_CHARS * CHAR_CLASS_COUNT * 4);
+  ctx.boxStats = alloc(<usize>MAX_PLATE_CHARS * BOX_FIELDS * 4);
+  ctx.resultBoxes = alloc(<usize>MAX_PLATE_RESULTS * MAX_PLATE_CHARS * BOX_FIELDS * 4);
   ctx.patches = alloc(<usize>MAX_PLATE_RESULTS * PATCH_WIDTH_PX * PATCH_HEIGHT_PX);
   ctx.edgeThreshold = 24;
   return ctx;

@@ -228,7 +228,57 @@ export function findCandidates(ctx: Context): i32 {
       store<i32>(c, cells, 24);
     }
   }
-  ctx.candidateCount = n;
+  ctx.candidateCount = mergeLines(ctx, n);
+  return ctx.candidateCount;
+}
+
+/**
+ * A two-line plate (motorcycle, square) shows as two stacked bands of similar width: each line alone
+ * reads as a short, plausible mark ("NU62" of NU62 FET). Each such pair also becomes one candidate
+ * spanning both lines, so segmentation sees the plate whole; the line candidates stay (segmentation
+ * keeps the reading with more characters where results overlap). Returns the new count.
+ */
+function mergeLines(ctx: Context, n: i32): i32 {
+  const count = n;
+  for (let a = 0; a < count; a++) {
+    const pa = ctx.candidates + <usize>(a * CANDIDATE_FIELDS) * 4;
+    const ax = load<i32>(pa);
+    const ay = load<i32>(pa, 4);
+    const aw = load<i32>(pa, 8);
+    const ah = load<i32>(pa, 12);
+    for (let b = 0; b < count; b++) {
+      if (b === a) continue;
+      const pb = ctx.candidates + <usize>(b * CANDIDATE_FIELDS) * 4;
+      const bx = load<i32>(pb);
+      const by = load<i32>(pb, 4);
+      const bw = load<i32>(pb, 8);
+      const bh = load<i32>(pb, 12);
+      // b is the lower line: below a, close, about as wide and as tall, mostly under it
+      if (by <= ay) continue;
+      const gap = by - (ay + ah);
+      if (gap > (max(ah, bh) * 3) / 4 || gap < -(min(ah, bh) >> 1)) continue;
+      if (aw * 10 > bw * 25 || bw * 10 > aw * 25 || ah * 10 > bh * 18 || bh * 10 > ah * 18) continue;
+      const ov = min(ax + aw, bx + bw) - max(ax, bx);
+      if (ov * 10 < min(aw, bw) * 6) continue;
+      // both lines together are no wider than ~2.5 times their height: a square plate, not two plates
+      const x0 = min(ax, bx);
+      const x1 = max(ax + aw, bx + bw);
+      const y1 = by + bh;
+      if ((x1 - x0) * 10 > (y1 - ay) * 25) continue;
+      // appended (over the weakest candidate when the list is full)
+      const slot = n < MAX_PLATE_CANDIDATES ? n++ : MAX_PLATE_CANDIDATES - 1;
+      if (slot === a || slot === b) continue;
+      const c = ctx.candidates + <usize>(slot * CANDIDATE_FIELDS) * 4;
+      store<i32>(c, x0);
+      store<i32>(c, ay, 4);
+      store<i32>(c, x1 - x0, 8);
+      store<i32>(c, y1 - ay, 12);
+      store<i32>(c, load<i32>(pa, 16) + load<i32>(pb, 16), 16);
+      store<i32>(c, (load<i32>(pa, 20) + load<i32>(pb, 20)) / 2, 20);
+      store<i32>(c, load<i32>(pa, 24) + load<i32>(pb, 24), 24);
+      break;
+    }
+  }
   return n;
 }
 

@@ -51,3 +51,14 @@ export const RESULT_ANGLE_MRAD = 6;
 export const RESULT_SCORE = 7;
 /** Median character height in frame pixels. */
 export const RESULT_CHAR_HEIGHT_PX = 8;
+// Plate-likeness evidence per result (assembly/localise/plate-check.ts), for the host's read decision.
+/** Tallest minus shortest character, ‰ of the median character height. */
+export const RESULT_HEIGHT_SPREAD_PERMILLE = 9;
+/** Largest top/bottom misalignment of neighbouring characters, ‰ of the median height. */
+export const RESULT_BASELINE_PERMILLE = 10;
+/** Widest gap between neighbouring characters on a line, ‰ of the median height. */
+export const RESULT_MAX_GAP_PERMILLE = 11;
+/** Ink between neighbouring characters, ‰ of the gap area. */
+export const RESULT_GAP_INK_PERMILLE = 12;
+/** Ground minus ink grey level over the ground's standard deviation, × 100. */
+export const RESULT_CONTRAST_PCT = 13;

@@ -20,6 +20,8 @@ export interface FrameRead {
   /** One 0..1 score per character of `plate`. */
   charConfidences: number[];
   box: Box;
+  /** Mean character height in frame pixels (the tracker weighs reads by it; absent: from the box width). */
+  charHeightPx?: number;
   /** Best alternatives, best first; the first is `plate` itself. */
   candidates: PlateCandidate[];
   /** Grey plate crop (about 120x60 px, row-major, stride = widthPx) for the tracker's best patch. */

@@ -4,7 +4,9 @@
 // blur, noise, uneven light, low contrast, binarisation (as a thresholding segmenter hands over),
 // polarity, neighbours and plate border in a loose box, and occluding blobs (screws, dirt).
 import { CHAR_CLASSES } from "../../assembly/shared/constants.js";
+import type { GlyphSource } from "../synth/glyphs/glyph-source.js";
 import { type GlyphSourceName, glyphSource } from "../synth/glyphs/sources.js";
+import { TRAINING_FONT_NAMES, type TrainingFontName, trainingFont } from "../synth/glyphs/training-fonts.js";
 import { Canvas, type Contour } from "../synth/raster.js";
 import { Rng } from "../synth/rng.js";
 import { generatePlateCrop } from "../synth/still.js";
@@ -46,13 +48,33 @@ const FONT_CELLS: CellVariant[] = [
   { widthMm: 44, heightMm: 64, strokeMm: 10 },
 ];
 
-/** Share of crops drawn from each glyph source: mostly the plate font, a tail of other narrow sans fonts. */
-const SOURCE_WEIGHTS: Record<GlyphSourceName, number> = {
-  "plate-font": 0.6,
-  "roboto-condensed-700": 0.14,
-  "barlow-condensed-600": 0.13,
-  "barlow-condensed-700": 0.13,
+/** A glyph source for training crops: the scene generator's sources, or a training-only font. */
+type SampleSourceName = GlyphSourceName | TrainingFontName;
+
+/** Share of the training-only fonts (European-style narrow, regular, bold and italic faces), split evenly. */
+const TRAINING_FONTS_SHARE = 0.34;
+
+/**
+ * Share of crops drawn from each glyph source: half the plate font, the scene generator's condensed
+ * fonts (stretched to the UK cell), and the training-only fonts at their own proportions.
+ */
+const SOURCE_WEIGHTS: Record<SampleSourceName, number> = {
+  "plate-font": 0.5,
+  "roboto-condensed-700": 0.06,
+  "barlow-condensed-600": 0.05,
+  "barlow-condensed-700": 0.05,
+  ...(Object.fromEntries(
+    TRAINING_FONT_NAMES.map((n) => [n, TRAINING_FONTS_SHARE / TRAINING_FONT_NAMES.length]),
+  ) as Record<TrainingFontName, number>),
 };
+
+const TRAINING_FONT_SET = new Set<string>(TRAINING_FONT_NAMES);
+
+function sampleSource(name: SampleSourceName): GlyphSource {
+  return TRAINING_FONT_SET.has(name)
+    ? trainingFont(name as TrainingFontName)
+    : glyphSource(name as GlyphSourceName);
+}
 
 interface Mask {
   cov: Float32Array;
@@ -66,12 +88,16 @@ const masks = new Map<string, Mask>();
 
 /**
  * Stroke growth in mask pixels: real crops come through a camera and a thresholding segmenter, which
- * fatten strokes and close counters; the glyph is dilated by a disc of this radius (0 = as drawn).
+ * fatten strokes and close counters; the glyph is dilated by a disc of this radius (0 = as drawn). A
+ * negative radius erodes (thinner strokes, as narrow European plate fonts and a high threshold show).
  */
-const BOLD_RADII_PX = [0, 0, 2, 3.5];
+const BOLD_RADII_PX = [-1.5, 0, 0, 0, 2, 3.5];
 
-function dilate(m: Mask, radius: number): Mask {
-  if (radius <= 0) return m;
+/** Grows (radius > 0: max over a disc) or thins (radius < 0: min over a disc) the glyph's coverage. */
+function dilate(m: Mask, signedRadius: number): Mask {
+  if (signedRadius === 0) return m;
+  const erode = signedRadius < 0;
+  const radius = Math.abs(signedRadius);
   const { width, height } = m;
   const r = Math.ceil(radius);
   const out = new Float32Array(width * height);
@@ -84,11 +110,12 @@ function dilate(m: Mask, radius: number): Mask {
   let y1 = 0;
   for (let y = 0; y < height; y++) {
     for (let x = 0; x < width; x++) {
-      let v = 0;
-      for (let k = 0; k < offsets.length && v < 1; k += 2) {
+      let v = erode ? 1 : 0;
+      for (let k = 0; k < offsets.length && (erode ? v > 0 : v < 1); k += 2) {
         const xx = x + offsets[k]!;
         const yy = y + offsets[k + 1]!;
-        if (xx >= 0 && yy >= 0 && xx < width && yy < height) v = Math.max(v, m.cov[yy * width + xx]!);
+        const c = xx >= 0 && yy >= 0 && xx < width && yy < height ? m.cov[yy * width + xx]! : 0;
+        v = erode ? Math.min(v, c) : Math.max(v, c);
       }
       out[y * width + x] = v;
       if (v > 0.5) {
@@ -103,9 +130,9 @@ function dilate(m: Mask, radius: number): Mask {
 }
 
 const boldMasks = new Map<string, Mask>();
-function boldMask(source: GlyphSourceName, cell: CellVariant, ch: string, radius: number): Mask {
+function boldMask(source: SampleSourceName, cell: CellVariant, ch: string, radius: number): Mask {
   const base = glyphMask(source, cell, ch);
-  if (radius <= 0) return base;
+  if (radius === 0) return base;
   const key = `${source}|${cell.widthMm}|${cell.heightMm}|${cell.strokeMm}|${ch}|${radius}`;
   let m = boldMasks.get(key);
   if (!m) {
@@ -123,20 +150,23 @@ function charCell(cell: CellVariant, ch: string): CellVariant {
 }
 
 /** The glyph drawn once at MASK_HEIGHT_PX as coverage 0..1 (cached per source, cell and character). */
-function glyphMask(source: GlyphSourceName, baseCell: CellVariant, ch: string): Mask {
+function glyphMask(source: SampleSourceName, baseCell: CellVariant, ch: string): Mask {
   const cell = charCell(baseCell, ch);
   const key = `${source}|${cell.widthMm}|${cell.heightMm}|${cell.strokeMm}|${ch}`;
   let m = masks.get(key);
   if (m) return m;
   const scale = MASK_HEIGHT_PX / cell.heightMm;
   const pad = 4;
-  const width = Math.ceil(cell.widthMm * scale) + 2 * pad;
+  const contours: Contour[] = sampleSource(source)
+    .glyph(ch, cell)
+    .map((c) => c.map((v) => v * scale + pad));
+  // Training fonts keep their own width (an italic overhangs): the canvas holds the whole outline.
+  let maxX = cell.widthMm * scale + pad;
+  for (const c of contours) for (let i = 0; i < c.length; i += 2) maxX = Math.max(maxX, c[i]!);
+  const width = Math.ceil(maxX) + pad;
   const height = MASK_HEIGHT_PX + 2 * pad;
   const canvas = new Canvas(width, height);
   canvas.fill(255, 255, 255);
-  const contours: Contour[] = glyphSource(source)
-    .glyph(ch, cell)
-    .map((c) => c.map((v) => v * scale + pad));
   canvas.fillPolygons(contours, 0, 0, 0);
   const grey = canvas.toGrey8();
   const cov = new Float32Array(width * height);
@@ -268,6 +298,80 @@ function pixelate(img: Float32Array, w: number, h: number, factor: number): void
   }
 }
 
+/** The JPEG standard's luminance quantisation table (quality 50), row-major. */
+const JPEG_LUMA_Q = [
+  16, 11, 10, 16, 24, 40, 51, 61, 12, 12, 14, 19, 26, 58, 60, 55, 14, 13, 16, 24, 40, 57, 69, 56, 14, 17, 22,
+  29, 51, 87, 80, 62, 18, 22, 37, 56, 68, 109, 103, 77, 24, 35, 55, 64, 81, 104, 113, 92, 49, 64, 78, 87, 103,
+  121, 120, 101, 72, 92, 95, 98, 112, 100, 103, 99,
+];
+/** Orthonormal 8-point DCT-II basis: DCT_BASIS[u * 8 + x]. */
+const DCT_BASIS = Float64Array.from({ length: 64 }, (_, k) => {
+  const u = k >> 3;
+  const x = k & 7;
+  return (u === 0 ? Math.SQRT1_2 : 1) * 0.5 * Math.cos(((2 * x + 1) * u * Math.PI) / 16);
+});
+
+/**
+ * A grey JPEG encode and decode of a float image in place: 8 × 8 blocks on a grid offset by (offX,
+ * offY) (edges replicated), DCT, quantisation with the standard table scaled to `quality` (1..100), inverse.
+ */
+function jpegRoundTrip(
+  img: Float32Array,
+  w: number,
+  h: number,
+  quality: number,
+  offX: number,
+  offY: number,
+): void {
+  const scale = quality < 50 ? 5000 / quality : 200 - 2 * quality;
+  const q = JPEG_LUMA_Q.map((v) => Math.max(1, Math.floor((v * scale + 50) / 100)));
+  const block = new Float64Array(64);
+  const tmp = new Float64Array(64);
+  for (let by = -offY; by < h; by += 8) {
+    for (let bx = -offX; bx < w; bx += 8) {
+      for (let y = 0; y < 8; y++) {
+        const yy = Math.min(h - 1, Math.max(0, by + y));
+        for (let x = 0; x < 8; x++) {
+          const xx = Math.min(w - 1, Math.max(0, bx + x));
+          block[y * 8 + x] = Math.max(0, Math.min(255, img[yy * w + xx]!)) - 128;
+        }
+      }
+      // rows then columns: F = B · f · Bᵀ
+      for (let y = 0; y < 8; y++)
+        for (let u = 0; u < 8; u++) {
+          let acc = 0;
+          for (let x = 0; x < 8; x++) acc += DCT_BASIS[u * 8 + x]! * block[y * 8 + x]!;
+          tmp[y * 8 + u] = acc;
+        }
+      for (let v = 0; v < 8; v++)
+        for (let u = 0; u < 8; u++) {
+          let acc = 0;
+          for (let y = 0; y < 8; y++) acc += DCT_BASIS[v * 8 + y]! * tmp[y * 8 + u]!;
+          const k = v * 8 + u;
+          block[k] = Math.round(acc / q[k]!) * q[k]!;
+        }
+      // inverse: f = Bᵀ · F · B
+      for (let v = 0; v < 8; v++)
+        for (let x = 0; x < 8; x++) {
+          let acc = 0;
+          for (let u = 0; u < 8; u++) acc += DCT_BASIS[u * 8 + x]! * block[v * 8 + u]!;
+          tmp[v * 8 + x] = acc;
+        }
+      for (let y = 0; y < 8; y++) {
+        const yy = by + y;
+        if (yy < 0 || yy >= h) continue;
+        for (let x = 0; x < 8; x++) {
+          const xx = bx + x;
+          if (xx < 0 || xx >= w) continue;
+          let acc = 0;
+          for (let v = 0; v < 8; v++) acc += DCT_BASIS[v * 8 + y]! * tmp[v * 8 + x]!;
+          img[yy * w + xx] = acc + 128;
+        }
+      }
+    }
+  }
+}
+
 export interface GlyphSampleOptions {
   /** Force the class (default: uniform over the 36). */
   label?: number;
@@ -291,7 +395,8 @@ export function glyphSample(seed: number, options: GlyphSampleOptions = {}): Gly
   const sx = s * rng.range(0.82, 1.18);
   const sy = s;
   const theta = (rng.normal() * 2.5 * Math.PI) / 180;
-  const shear = rng.normal() * 0.06;
+  // Slant: mostly upright (small shear), a fifth slanted like an italic or a leaning plate font.
+  const shear = rng.chance(0.2) ? rng.range(-0.25, 0.25) : rng.normal() * 0.06;
   const cos = Math.cos(theta);
   const sin = Math.sin(theta);
   // Forward map (mask → crop) around the ink box centre: A = R · Shear · Scale.
@@ -425,20 +530,38 @@ export function glyphSample(seed: number, options: GlyphSampleOptions = {}): Gly
   const gx = rng.normal() * 0.15 * contrast;
   const gy = rng.normal() * 0.15 * contrast;
   const noise = rng.chance(0.7) ? rng.range(0, 0.12) * contrast : 0;
+  // A shadow edge (a bumper's or a frame's) darkens one side of a straight line across the crop.
+  const shadow = rng.chance(0.1);
+  const shadowAngle = rng.range(0, 2 * Math.PI);
+  const shadowAt = rng.range(-0.3, 0.3);
+  const shadowGain = rng.range(0.45, 0.8);
   const binarise = rng.chance(0.35);
   // A low threshold fattens strokes and closes counters, as real binarised crops show.
   const thresholdAt = rng.range(0.15, 0.65);
   const inverted = rng.chance(0.15);
-  const grey = new Uint8Array(width * height);
+  // JPEG compression of the photo or the camera's stream: 8 × 8 block artefacts at the frame's grid.
+  const jpegQuality = rng.chance(0.4) ? rng.range(15, 75) : 0;
+  const jpegOffX = rng.int(0, 7);
+  const jpegOffY = rng.int(0, 7);
+  const lum = new Float32Array(width * height);
+  const sc = Math.cos(shadowAngle);
+  const sn = Math.sin(shadowAngle);
   for (let y = 0; y < height; y++) {
     for (let x = 0; x < width; x++) {
       const c = cov[y * width + x]!;
       let v = ground + (ink - ground) * c + (gx * (x - width / 2)) / width + (gy * (y - height / 2)) / height;
+      if (shadow && (x / width - 0.5) * sc + (y / height - 0.5) * sn > shadowAt) v *= shadowGain;
       v += noise * rng.normal();
-      if (binarise) v = (ground - v) / contrast > thresholdAt ? 0 : 255;
-      if (inverted) v = 255 - v;
-      grey[y * width + x] = Math.max(0, Math.min(255, Math.round(v)));
+      lum[y * width + x] = v;
     }
+  }
+  if (jpegQuality > 0) jpegRoundTrip(lum, width, height, jpegQuality, jpegOffX, jpegOffY);
+  const grey = new Uint8Array(width * height);
+  for (let i = 0; i < width * height; i++) {
+    let v = lum[i]!;
+    if (binarise) v = (ground - v) / contrast > thresholdAt ? 0 : 255;
+    if (inverted) v = 255 - v;
+    grey[i] = Math.max(0, Math.min(255, Math.round(v)));
   }
   return { grey, width, height, box: { x: pad, y: pad, w: boxW, h: boxH }, inverted, label };
 }

@@ -5,10 +5,16 @@ import {
   PATCH_HEIGHT_PX,
   PATCH_WIDTH_PX,
   RECOGNISE_MEMORY_PAGES,
+  RESULT_BASELINE_PERMILLE,
+  RESULT_CHAR_HEIGHT_PX,
   RESULT_CHARS,
+  RESULT_CONTRAST_PCT,
   RESULT_FIELDS,
+  RESULT_GAP_INK_PERMILLE,
   RESULT_H,
+  RESULT_HEIGHT_SPREAD_PERMILLE,
   RESULT_LINES,
+  RESULT_MAX_GAP_PERMILLE,
   RESULT_W,
   RESULT_X,
   RESULT_Y,
@@ -17,7 +23,24 @@ import type { Box, FrameRead } from "../domain/read.js";
 import { KestrelError } from "../errors/index.js";
 import { asImports, kernelModule } from "../wasm/module.js";
 import { CLASSIFIER_WEIGHTS_PATH, loadClassifierWeights } from "./classifier.js";
+import {
+  type CharBox,
+  type PlateDecision,
+  type PlateEvidence,
+  rejectReason,
+  textLineBoxes,
+  withoutFragments,
+} from "./plate-decision.js";
 import { bestPlates, type PlateRegion } from "./syntax.js";
+
+/** A segmented plate of the last read, with its evidence and the read decision (diagnostics). */
+export interface LastPlate extends Partial<PlateDecision> {
+  box: Box;
+  chars: number;
+  lines: number;
+  evidence: PlateEvidence;
+  charBoxes: CharBox[];
+}
 
 export interface RecogniserOptions {
   /** "gb": only valid UK marks; "any": any string of the 36 classes (foreign plates). */
@@ -53,6 +76,7 @@ interface RecogniseExports {
   frameSlotBytes(ctx: number): number;
   resultsPtr(ctx: number): number;
   scoresPtr(ctx: number): number;
+  resultBoxesPtr(ctx: number): number;
   patchesPtr(ctx: number): number;
   candidatesPtr(ctx: number): number;
   candidateCount(ctx: number): number;
@@ -60,9 +84,12 @@ interface RecogniseExports {
   segmentCandidates(ctx: number, width: number, height: number, classify: number): number;
   recognise(ctx: number, width: number, height: number, x: number, y: number, w: number, h: number): number;
   classifierInit(weightsPtr: number, weightsBytes: number): number;
+  invert(ctx: number, width: number, height: number, patches: number): void;
 }
 
 const MAX_RESULT_SCORES = MAX_PLATE_CHARS * CHAR_CLASS_COUNT;
+/** i32 fields per character box of a result (assembly/localise/context.ts BOX_FIELDS). */
+const BOX_FIELDS = 8;
 const PATCH_BYTES = PATCH_WIDTH_PX * PATCH_HEIGHT_PX;
 
 /**
@@ -82,8 +109,10 @@ export class Recogniser {
   private readonly slot: number;
   private readonly results: Int32Array;
   private readonly scores: Float32Array;
+  private readonly boxes: Int32Array;
   private readonly patches: Uint8Array;
   private lastResultCount = 0;
+  private lastDecisions: (PlateDecision | undefined)[] = [];
 
   private constructor(options: RecogniserOptions, weights: Uint8Array | undefined) {
     this.region = options.region;
@@ -106,6 +135,7 @@ export class Recogniser {
     const buf = this.memory.buffer;
     this.results = new Int32Array(buf, this.wasm.resultsPtr(this.ctx));
     this.scores = new Float32Array(buf, this.wasm.scoresPtr(this.ctx));
+    this.boxes = new Int32Array(buf, this.wasm.resultBoxesPtr(this.ctx));
     this.patches = new Uint8Array(buf, this.wasm.patchesPtr(this.ctx));
     if (weights) {
       const ptr = this.wasm.allocBytes(weights.byteLength);
@@ -149,9 +179,21 @@ export class Recogniser {
     }
     this.lastResultCount = n;
     const t4 = times ? performance.now() : 0;
-    const reads = this.collect(n);
+    let reads = this.collect(n);
     if (times) times.syntaxMs += performance.now() - t4;
-    return reads;
+    // Foreign plates may be light on dark (white on blue, gold on black): when no plate-length reading
+    // came out, the same candidates are segmented again on the inverted frame. UK plates are always dark
+    // on light (by day and under infrared), so "gb" never pays for this.
+    if (this.region === "any" && !reads.some((r) => r.plate.length >= MIN_PLATE_CHARS_ANY)) {
+      const w = this.wasm;
+      w.invert(this.ctx, widthPx, heightPx, 0);
+      const m = w.segmentCandidates(this.ctx, widthPx, heightPx, 1);
+      w.invert(this.ctx, widthPx, heightPx, 0);
+      w.invert(this.ctx, widthPx, heightPx, 1);
+      this.lastResultCount = m;
+      reads = [...reads, ...this.collect(m)];
+    }
+    return finalReads(reads);
   }
 
   /** Copies a grey frame into the slot, then reads it. */
@@ -180,20 +222,53 @@ export class Recogniser {
     return out;
   }
 
-  /** Segmented plates of the last read before syntax: box, character count, lines (for diagnostics). */
-  lastPlates(): { box: Box; chars: number; lines: number }[] {
-    const out: { box: Box; chars: number; lines: number }[] = [];
+  /**
+   * Segmented plates of the last read before syntax and the read decision: box, plate-likeness evidence,
+   * the best reading and whether it was reported (for diagnostics).
+   */
+  lastPlates(): LastPlate[] {
+    const out: LastPlate[] = [];
     const n = this.lastResultCount;
     for (let i = 0; i < n; i++) {
       const rec = i * RESULT_FIELDS;
       const r = this.results;
+      const d = this.lastDecisions[i];
       out.push({
         box: [r[rec + RESULT_X]!, r[rec + RESULT_Y]!, r[rec + RESULT_W]!, r[rec + RESULT_H]!],
         chars: r[rec + RESULT_CHARS]!,
         lines: r[rec + RESULT_LINES]!,
+        evidence: this.evidence(i),
+        charBoxes: this.charBoxes(i),
+        ...(d ? d : {}),
       });
     }
     return out;
+  }
+
+  private charBoxes(i: number): CharBox[] {
+    const chars = this.results[i * RESULT_FIELDS + RESULT_CHARS]!;
+    const out: CharBox[] = [];
+    for (let k = 0; k < chars; k++) {
+      const b = (i * MAX_PLATE_CHARS + k) * BOX_FIELDS;
+      const v = this.boxes;
+      out.push({ x: v[b]!, y: v[b + 1]!, w: v[b + 2]!, h: v[b + 3]!, inkPx: v[b + 4]! });
+    }
+    return out;
+  }
+
+  private evidence(i: number): PlateEvidence {
+    const rec = i * RESULT_FIELDS;
+    const r = this.results;
+    return {
+      chars: r[rec + RESULT_CHARS]!,
+      lines: r[rec + RESULT_LINES]!,
+      charHeightPx: r[rec + RESULT_CHAR_HEIGHT_PX]!,
+      heightSpreadPermille: r[rec + RESULT_HEIGHT_SPREAD_PERMILLE]!,
+      baselinePermille: r[rec + RESULT_BASELINE_PERMILLE]!,
+      maxGapPermille: r[rec + RESULT_MAX_GAP_PERMILLE]!,
+      gapInkPermille: r[rec + RESULT_GAP_INK_PERMILLE]!,
+      contrastPct: r[rec + RESULT_CONTRAST_PCT]!,
+    };
   }
 
   private checkSize(widthPx: number, heightPx: number): void {
@@ -207,20 +282,37 @@ export class Recogniser {
 
   private collect(n: number): FrameRead[] {
     const reads: FrameRead[] = [];
+    this.lastDecisions = [];
     for (let i = 0; i < n; i++) {
       const rec = i * RESULT_FIELDS;
-      const chars = this.results[rec + RESULT_CHARS]!;
-      const scores = this.scores.subarray(
-        i * MAX_RESULT_SCORES,
-        i * MAX_RESULT_SCORES + chars * CHAR_CLASS_COUNT,
-      );
+      // Foreign plates: only the boxes on the text line(s) are read, so a band, crest or sticker is left
+      // out. UK marks keep every box: the syntax drops a stray edge box itself, and an inner box off the
+      // line is more often a character cut short (a screw, dirt) than a stray.
+      const all = this.charBoxes(i);
+      const kept = this.region === "any" ? textLineBoxes(all) : all.map((_, k) => k);
+      const chars = kept.length;
+      const scores = new Float32Array(chars * CHAR_CLASS_COUNT);
+      kept.forEach((k, j) => {
+        const at = i * MAX_RESULT_SCORES + k * CHAR_CLASS_COUNT;
+        scores.set(this.scores.subarray(at, at + CHAR_CLASS_COUNT), j * CHAR_CLASS_COUNT);
+      });
       const readings = bestPlates(scores, chars, {
         region: this.region,
         top: this.topCandidates,
         twoLine: this.results[rec + RESULT_LINES] === 2,
       });
       const best = readings[0];
-      if (!best || best.confidence < this.minReadConfidence) continue;
+      if (!best) continue;
+      const rejected =
+        best.confidence < this.minReadConfidence
+          ? "low confidence"
+          : rejectReason(this.evidence(i), this.region);
+      this.lastDecisions[i] = {
+        plate: best.plate,
+        confidence: best.confidence,
+        ...(rejected ? { rejected } : {}),
+      };
+      if (rejected) continue;
       const patch = this.patches.slice(i * PATCH_BYTES, (i + 1) * PATCH_BYTES);
       reads.push({
         plate: best.plate,
@@ -232,14 +324,27 @@ export class Recogniser {
           this.results[rec + RESULT_W]!,
           this.results[rec + RESULT_H]!,
         ],
+        charHeightPx: this.results[rec + RESULT_CHAR_HEIGHT_PX]!,
         candidates: readings.map((r) => ({ plate: r.plate, confidence: r.confidence })),
         patch: { widthPx: PATCH_WIDTH_PX, heightPx: PATCH_HEIGHT_PX, pixels: patch },
       });
     }
     // two results can read as the same plate (a plate and its reflection or a duplicate candidate)
-    reads.sort((a, b) => b.confidence - a.confidence);
-    return reads.filter((r, i) => reads.findIndex((o) => o.plate === r.plate) === i);
+    return reads;
   }
+}
+
+/** Fewest characters a foreign plate shows: fewer read on the dark-on-light pass trigger the retry. */
+const MIN_PLATE_CHARS_ANY = 4;
+
+/**
+ * A frame's reads as reported: fragments of another read dropped, best first, each plate once (a plate
+ * and its reflection, or a duplicate candidate, can read the same).
+ */
+function finalReads(reads: FrameRead[]): FrameRead[] {
+  const whole = withoutFragments(reads).map((i) => reads[i]!);
+  whole.sort((a, b) => b.confidence - a.confidence);
+  return whole.filter((r, i) => whole.findIndex((o) => o.plate === r.plate) === i);
 }
 
 function defaultWeights(): Uint8Array | undefined {

@@ -36,8 +36,10 @@ interface Observation {
 interface Track {
   passId: string;
   observations: Observation[];
-  /** Σ over reads of each candidate's confidence. */
+  /** Σ over reads of each candidate's confidence times the read's weight (see `weights`). */
   plateVotes: Map<string, number>;
+  /** Σ of the reads' weights. */
+  weightSum: number;
   provisional: boolean;
   lastFrame: number;
   lastMs: number;
@@ -68,6 +70,45 @@ function editDistance(a: string, b: string): number {
   }
   return row[b.length]!;
 }
+
+/**
+ * Character height (frame px) from which a read counts fully in the vote: the low end of what the
+ * classifier is trained on. Smaller views misread look-alikes (O as D, W as M) far more often, yet just
+ * as confidently, so they count by (height / this)².
+ */
+export const FULL_VOTE_CHAR_HEIGHT_PX = 15;
+/** Without a character height: the box width of a one-line plate with such characters. */
+const FULL_VOTE_WIDTH_PX = 96;
+
+/** A read's weight in its track's vote, 0..1. */
+function readWeight(read: FrameRead): number {
+  const r = Math.min(
+    1,
+    read.charHeightPx !== undefined
+      ? read.charHeightPx / FULL_VOTE_CHAR_HEIGHT_PX
+      : read.box[2] / FULL_VOTE_WIDTH_PX,
+  );
+  return r * r;
+}
+
+/** Frames of the track whose own read is exactly `plate`. */
+function agreeing(t: Track, plate: string): number {
+  let k = 0;
+  for (const o of t.observations) if (o.read.plate === plate) k++;
+  return k;
+}
+
+/**
+ * Σ of the weights of the frames that read exactly `plate`: a final read needs at least one full-size
+ * view's worth (MIN_AGREEING_WEIGHT), so a pass seen only far away needs more agreeing frames.
+ */
+function agreeingWeight(t: Track, plate: string): number {
+  let w = 0;
+  for (const o of t.observations) if (o.read.plate === plate) w += readWeight(o.read);
+  return w;
+}
+
+export const MIN_AGREEING_WEIGHT = 1;
 
 /**
  * One camera's tracker: associates each frame's reads with vehicle tracks (by predicted box overlap and
@@ -166,6 +207,7 @@ export class Tracker {
         passId: `${this.options.cameraId}-${captureTimeMs}-${this.sequence++}`,
         observations: [],
         plateVotes: new Map(),
+        weightSum: 0,
         provisional: false,
         lastFrame: frameIndex,
         lastMs: captureTimeMs,
@@ -195,11 +237,13 @@ export class Tracker {
     t.observations.push({ frameIndex, captureTimeMs, read });
     t.lastFrame = frameIndex;
     t.lastMs = captureTimeMs;
+    t.weightSum += readWeight(read);
     for (const c of read.candidates)
-      t.plateVotes.set(c.plate, (t.plateVotes.get(c.plate) ?? 0) + c.confidence);
-    if (t.provisional || t.observations.length < Math.min(2, this.options.minFramesRead)) return;
+      t.plateVotes.set(c.plate, (t.plateVotes.get(c.plate) ?? 0) + readWeight(read) * c.confidence);
+    if (t.provisional || agreeing(t, read.plate) < Math.min(2, this.options.minFramesRead)) return;
     const voted = this.votedPlate(t);
-    if (voted.confidence < this.options.provisionalConfidence) return;
+    // the alert fires on this frame's own read only when it agrees with the vote
+    if (voted.plate !== read.plate || voted.confidence < this.options.provisionalConfidence) return;
     t.provisional = true;
     out.push({
       kind: "provisional",
@@ -223,7 +267,7 @@ export class Tracker {
    * with the most summed candidate confidence. Confidence is the plate's share of the track's votes.
    */
   private votedPlate(t: Track): PlateCandidate {
-    const n = t.observations.length;
+    const n = t.weightSum;
     let bestPlate = "";
     let bestVotes = -1;
     for (const [plate, v] of t.plateVotes) {
@@ -234,7 +278,8 @@ export class Tracker {
     }
     const byLength = new Map<number, number>();
     for (const o of t.observations) {
-      byLength.set(o.read.plate.length, (byLength.get(o.read.plate.length) ?? 0) + o.read.confidence);
+      const w = readWeight(o.read) * o.read.confidence;
+      byLength.set(o.read.plate.length, (byLength.get(o.read.plate.length) ?? 0) + w);
     }
     let length = 0;
     let lengthWeight = -1;
@@ -247,9 +292,10 @@ export class Tracker {
     const columns: Map<string, number>[] = Array.from({ length }, () => new Map());
     for (const o of t.observations) {
       if (o.read.plate.length !== length) continue;
+      const ow = readWeight(o.read);
       for (let i = 0; i < length; i++) {
         const ch = o.read.plate[i]!;
-        const w = o.read.charConfidences[i] ?? o.read.confidence;
+        const w = ow * (o.read.charConfidences[i] ?? o.read.confidence);
         columns[i]!.set(ch, (columns[i]!.get(ch) ?? 0) + w);
       }
     }
@@ -271,7 +317,7 @@ export class Tracker {
     }
     const reads = t.observations.filter((o) => o.read.plate.length === length).length;
     // a single read cannot be more certain than its own posterior
-    const single = reads < 2 ? (t.plateVotes.get(plate) ?? 0) / Math.max(n, 1) : 1;
+    const single = reads < 2 ? (t.plateVotes.get(plate) ?? 0) / Math.max(n, 1e-9) : 1;
     return { plate, confidence: Math.min(single, weakest * (lengthWeight / Math.max(totalLength, 1e-9))) };
   }
 
@@ -287,7 +333,7 @@ export class Tracker {
   }
 
   private candidates(t: Track): PlateCandidate[] {
-    const n = t.observations.length;
+    const n = t.weightSum;
     return [...t.plateVotes.entries()]
       .sort((a, b) => b[1] - a[1])
       .slice(0, this.options.topCandidates)
@@ -301,13 +347,17 @@ export class Tracker {
     // very short marks (dateless "1 A") are also what stray text reads as: they need a longer pass
     if (voted.plate.length <= 3 && t.observations.length < 3 * o.minFramesRead) return undefined;
     if (voted.confidence < o.minConfidence) return undefined;
-    const agreeing = t.observations.filter((ob) => ob.read.plate === voted.plate);
-    const pool = agreeing.length > 0 ? agreeing : t.observations;
+    // a vehicle pass is reported only when enough frames read exactly the voted plate: a plate that
+    // only emerges from mixing the characters of different misreads is not a read
+    if (agreeing(t, voted.plate) < o.minFramesRead) return undefined;
+    if (agreeingWeight(t, voted.plate) < MIN_AGREEING_WEIGHT) return undefined;
+    const agreeingObs = t.observations.filter((ob) => ob.read.plate === voted.plate);
+    const pool = agreeingObs.length > 0 ? agreeingObs : t.observations;
     const best = pool.reduce((a, b) => (b.read.confidence > a.read.confidence ? b : a));
     const charConfidences = Array.from({ length: voted.plate.length }, (_, i) => {
       let sum = 0;
-      for (const ob of agreeing) sum += ob.read.charConfidences[i] ?? 0;
-      return agreeing.length > 0 ? sum / agreeing.length : voted.confidence;
+      for (const ob of agreeingObs) sum += ob.read.charConfidences[i] ?? 0;
+      return agreeingObs.length > 0 ? sum / agreeingObs.length : voted.confidence;
     });
     const first = t.observations[0]!;
     const last = t.observations[t.observations.length - 1]!;

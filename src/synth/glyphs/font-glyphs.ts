@@ -28,7 +28,7 @@ function loadFont(name: FontName): Font {
 }
 
 /** Flattens a glyph's outline (quadratic and cubic Béziers) into contours in font units, y down. */
-function outline(font: Font, ch: string): Contour[] {
+export function outline(font: Font, ch: string): Contour[] {
   const path = font.charToGlyph(ch).getPath(0, 0, font.unitsPerEm);
   const out: Contour[] = [];
   let cur: Contour = [];

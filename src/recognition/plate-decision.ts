@@ -1,0 +1,154 @@
+// The read decision on one frame: is this run of characters a plate, and is its reading one to report?
+// The wasm stage measures plate-likeness (assembly/localise/plate-check.ts); these rules turn it into a
+// yes or no. They are general properties of printed plates, not fitted to any test image.
+import type { Box } from "../domain/read.js";
+import type { PlateRegion } from "./syntax.js";
+
+export interface PlateEvidence {
+  chars: number;
+  lines: number;
+  /** Mean character height in frame pixels. */
+  charHeightPx: number;
+  heightSpreadPermille: number;
+  baselinePermille: number;
+  maxGapPermille: number;
+  gapInkPermille: number;
+  contrastPct: number;
+}
+
+/** One character box of a segmented plate: crop pixels (only ratios between boxes mean anything). */
+export interface CharBox {
+  x: number;
+  y: number;
+  w: number;
+  h: number;
+  /** Ink (dark) pixels inside the box. */
+  inkPx: number;
+}
+
+export interface PlateDecision {
+  /** Best reading (before the decision). */
+  plate: string;
+  confidence: number;
+  /** Why it was not reported, or undefined when it was. */
+  rejected?: string;
+}
+
+/** Characters shorter than this are below what the classifier reads reliably (a 70 px wide plate has ~10 px). */
+export const MIN_CHAR_HEIGHT_PX = 9;
+
+/**
+ * Ink between neighbouring characters (‰ of the gap area) above which the run is texture: a plate's
+ * ground between characters is clean (a screw or a hyphen adds a few per cent), foliage, grilles and
+ * gravel are not.
+ */
+export const MAX_GAP_INK_PERMILLE = 150;
+/** Ink/ground contrast (ground minus ink over the ground's spread, × 100) a printed plate exceeds. */
+export const MIN_CONTRAST_PCT = 100;
+
+/**
+ * Every UK mark is printed in two groups (33 mm apart against 11 mm between characters, with 79 mm
+ * glyphs: ~420‰ of the character height); a one-line run of three or more evenly packed boxes with no
+ * wider gap is not a UK plate (a grille, a badge, a sign). Two-line plates break between the lines.
+ */
+export const MIN_GROUP_GAP_PERMILLE = 200;
+
+/** Why a segmented run is not a plate to report, or undefined when it is. */
+export function rejectReason(e: PlateEvidence, region: PlateRegion): string | undefined {
+  if (e.charHeightPx < MIN_CHAR_HEIGHT_PX) return "characters too small";
+  if (e.gapInkPermille > MAX_GAP_INK_PERMILLE) return "ink between characters";
+  if (e.contrastPct < MIN_CONTRAST_PCT) return "uneven ground";
+  if (region === "gb" && e.lines === 1 && e.chars >= 3 && e.maxGapPermille < MIN_GROUP_GAP_PERMILLE)
+    return "no gap between groups";
+  return undefined;
+}
+
+/** Share of `inner`'s area inside `outer`. */
+function insideShare(inner: Box, outer: Box): number {
+  const iw = Math.min(inner[0] + inner[2], outer[0] + outer[2]) - Math.max(inner[0], outer[0]);
+  const ih = Math.min(inner[1] + inner[3], outer[1] + outer[3]) - Math.max(inner[1], outer[1]);
+  if (iw <= 0 || ih <= 0) return 0;
+  return (iw * ih) / Math.max(1, inner[2] * inner[3]);
+}
+
+/**
+ * Drops reads that are a fragment of another read of the frame (one line of a two-line plate, a group
+ * of a plate read also whole): mostly inside a read with more characters. Returns the kept indices.
+ */
+export function withoutFragments(reads: readonly { plate: string; box: Box }[]): number[] {
+  const kept: number[] = [];
+  reads.forEach((r, i) => {
+    const whole = reads.some(
+      (o, j) => j !== i && o.plate.length > r.plate.length && insideShare(r.box, o.box) > 0.6,
+    );
+    if (!whole) kept.push(i);
+  });
+  return kept;
+}
+
+/** Median of a non-empty list. */
+function median(values: number[]): number {
+  const s = [...values].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+}
+
+/** Theil–Sen line through (x, y) points: robust to a minority of strays. */
+function robustLine(xs: number[], ys: number[]): (x: number) => number {
+  const slopes: number[] = [];
+  for (let i = 0; i < xs.length; i++)
+    for (let j = i + 1; j < xs.length; j++)
+      if (xs[j] !== xs[i]) slopes.push((ys[j]! - ys[i]!) / (xs[j]! - xs[i]!));
+  const slope = slopes.length > 0 ? median(slopes) : 0;
+  const intercept = median(ys.map((y, i) => y - slope * xs[i]!));
+  return (x) => intercept + slope * x;
+}
+
+/**
+ * Printed characters of one line share a height and sit between two straight lines (top and baseline,
+ * tilted with the plate). A box off those lines by more than this share of the character height, or
+ * taller or shorter than the median by more than MAX_HEIGHT_DEVIATION, is not a character of the line:
+ * the national band, a coat of arms or sticker between the groups, a screw, the plate's edge.
+ */
+export const MAX_LINE_DEVIATION = 0.1;
+export const MAX_HEIGHT_DEVIATION = 0.13;
+
+/**
+ * Indices of the boxes that belong to the text line(s) (all of them when fewer than four boxes, or when
+ * dropping would leave fewer than three). Two-line plates are checked line by line.
+ */
+export function textLineBoxes(boxes: readonly CharBox[]): number[] {
+  const all = boxes.map((_, i) => i);
+  if (boxes.length < 4) return all;
+  // lines: a box that starts left of its predecessor begins the next line
+  const lines: number[][] = [[]];
+  boxes.forEach((b, i) => {
+    if (i > 0 && b.x < boxes[i - 1]!.x) lines.push([]);
+    lines[lines.length - 1]!.push(i);
+  });
+  const keep: number[] = [];
+  for (const line of lines) {
+    if (line.length < 4) {
+      keep.push(...line);
+      continue;
+    }
+    const bs = line.map((i) => boxes[i]!);
+    const medH = median(bs.map((b) => b.h));
+    const xs = bs.map((b) => b.x + b.w / 2);
+    const top = robustLine(
+      xs,
+      bs.map((b) => b.y),
+    );
+    const bottom = robustLine(
+      xs,
+      bs.map((b) => b.y + b.h),
+    );
+    const kept = line.filter((_, k) => {
+      const b = bs[k]!;
+      const dev = Math.max(Math.abs(b.y - top(xs[k]!)), Math.abs(b.y + b.h - bottom(xs[k]!))) / medH;
+      return dev <= MAX_LINE_DEVIATION && Math.abs(b.h / medH - 1) <= MAX_HEIGHT_DEVIATION;
+    });
+    keep.push(...(kept.length >= 3 ? kept : line));
+  }
+  return keep;
+}
