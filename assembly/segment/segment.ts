@@ -376,15 +376,15 @@ function dropOffGround(ctx: Context, m: i32): i32 {
       }
     }
     ink = inkCount > 0 ? ink / inkCount : 0;
-    const left = x0 - d < 0 ? -1 : groundMean(ctx, x0 - d, x0 - 1, y0, y1);
-    const right = x1 + d >= ctx.cropWidth ? -1 : groundMean(ctx, x1 + 1, x1 + d, y0, y1);
-    let ground = left < 0 ? right : right < 0 ? left : min(left, right);
-    // a character next to the national band still has plate above or below it; a band or surround
-    // edge has band or surround there too
     const above = y0 - d < 0 ? -1 : groundMean(ctx, x0, x1, y0 - d, y0 - 1);
     const below = y1 + d >= ctx.cropHeight ? -1 : groundMean(ctx, x0, x1, y1 + 1, y1 + d);
-    if (ground >= 0) ground = max(ground, max(above, below));
-    // no light pixels beside it (touching neighbours): no evidence either way
+    const left = x0 - d < 0 ? -1 : groundMean(ctx, x0 - d, x0 - 1, y0, y1);
+    const right = x1 + d >= ctx.cropWidth ? -1 : groundMean(ctx, x1 + 1, x1 + d, y0, y1);
+    // a character next to the national band still has plate above or below it; a band or surround
+    // edge has band or surround there too; squeezed between neighbours, only above and below tell
+    let ground = left < 0 ? right : right < 0 ? left : min(left, right);
+    ground = ground < 0 ? max(above, below) : max(ground, max(above, below));
+    // no light pixels around it at all: no evidence either way
     const c = ground < 0 ? 0x7fffffff : ground - ink;
     setCf(ctx, i, 5, c);
     let k = i;
@@ -463,6 +463,9 @@ function bandChars(ctx: Context, y0: i32, y1: i32, first: i32): i32 {
         const nx0 = min(ax0, bx0);
         const nx1 = max(ax1, bx1);
         if ((nx1 - nx0 + 1) * 10 > (ny1 - ny0 + 1) * 9) continue;
+        // marks stacked with a wide gap (a colon, a crest's dots) are not one broken character
+        const gap = max(cf(ctx, j, 1) - cf(ctx, i, 3), cf(ctx, i, 1) - cf(ctx, j, 3)) - 1;
+        if (gap * 10 > (ny1 - ny0 + 1) * 3) continue;
         setCf(ctx, i, 0, nx0);
         setCf(ctx, i, 1, ny0);
         setCf(ctx, i, 2, nx1);
