@@ -2,8 +2,7 @@
 // not read exactly with --region any, the segmentation at the labelled box: not-localised, fewer or more
 // characters than the label, or the right count but misread.
 // Usage: npx tsx scripts/diagnose-real.ts [--list] [--dump DIR]
-import { readFileSync } from "node:fs";
-import { mkdirSync } from "node:fs";
+import { mkdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { decodeImage, fitSize, probeMedia } from "../src/recognition/decode.js";
