@@ -155,7 +155,7 @@ export function binarise(ctx: Context, r: i32): void {
         load<u32>(bot + ((<usize>x0) << 2)) +
         load<u32>(top + ((<usize>x0) << 2));
       const mean = <i32>(sum / cnt);
-      let delta = mean >> 3;
+      let delta = (mean * 3) >> 5;
       if (delta < minDelta) delta = minDelta;
       store<u8>(dst + <usize>x, <i32>load<u8>(src + <usize>x) + delta < mean ? 1 : 0);
     }
@@ -349,6 +349,19 @@ function groundMean(ctx: Context, x0: i32, x1: i32, y0: i32, y1: i32): i32 {
   return count * 4 < (x1 - x0 + 1) * (y1 - y0 + 1) || count === 0 ? -1 : sum / count;
 }
 
+/** True when piece i is no wider than a character and has light pixels on both sides. */
+function flanked(ctx: Context, i: i32): bool {
+  const x0 = cf(ctx, i, 0);
+  const y0 = cf(ctx, i, 1);
+  const x1 = cf(ctx, i, 2);
+  const y1 = cf(ctx, i, 3);
+  const h = y1 - y0 + 1;
+  if ((x1 - x0 + 1) * 10 > h * 9) return false;
+  const d = max(2, h / 5);
+  if (x0 - d < 0 || x1 + d >= ctx.cropWidth) return false;
+  return groundMean(ctx, x0 - d, x0 - 1, y0, y1) >= 0 && groundMean(ctx, x1 + 1, x1 + d, y0, y1) >= 0;
+}
+
 /**
  * Drops pieces that do not stand on the plate's ground: a character has light plate on both sides (or
  * above or below it), while the edges of the national band and of the dark surround have band colour or
@@ -485,7 +498,9 @@ function bandChars(ctx: Context, y0: i32, y1: i32, first: i32): i32 {
       tracePiece(ctx, i, 1);
       continue;
     }
-    if ((cf(ctx, i, 4) * 100 > w * h * 88 && w * 10 > h * 4) || w > h * 4) {
+    // a solid block is the national band or a flag, unless it is a character's size with plate ground
+    // on both sides (a blurred 8 fills in); the ground test below then judges it with the rest
+    if ((cf(ctx, i, 4) * 100 > w * h * 88 && w * 10 > h * 4 && !flanked(ctx, i)) || w > h * 4) {
       tracePiece(ctx, i, 2);
       continue;
     }
