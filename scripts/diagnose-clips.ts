@@ -1,6 +1,10 @@
 // Clip diagnosis: the benchmark's EVAL clips (bench/recognition.bench.ts, same seeds and options), per
 // vehicle: frames with the whole plate, frames read exactly at the plate, the most frequent per-frame
-// reads at the plate, and the tracker's final reads. Usage: npx tsx scripts/diagnose-clips.ts [--count 12]
+// reads at the plate, and the tracker's final reads, with exact shares by character height.
+// Usage: npx tsx scripts/diagnose-clips.ts [--from 0] [--count 12] [--dump DIR --min-char-px 20]
+// --dump draws the segmentation of misread frames whose characters are at least --min-char-px high
+// (--plate: of that vehicle only).
+import { mkdirSync } from "node:fs";
 import { parseArgs } from "node:util";
 import type { FinalRead, FrameRead } from "../src/domain/read.js";
 import { decodeVideo, probeMedia } from "../src/recognition/decode.js";
@@ -8,15 +12,27 @@ import { Recogniser } from "../src/recognition/recogniser.js";
 import { EVAL_SEEDS, generateClip, seedAt } from "../src/synth/index.js";
 import { Tracker } from "../src/tracking/tracker.js";
 import { iou } from "../test/recognition-fixtures.js";
+import { dump, localiseFrame, segmentAt } from "./diagnose-lib.js";
 
 const { values } = parseArgs({
-  options: { from: { type: "string", default: "0" }, count: { type: "string", default: "12" } },
+  options: {
+    from: { type: "string", default: "0" },
+    count: { type: "string", default: "12" },
+    dump: { type: "string" },
+    "min-char-px": { type: "string", default: "20" },
+    plate: { type: "string" },
+  },
 });
+if (values.dump) mkdirSync(values.dump, { recursive: true });
+const minCharPx = Number(values["min-char-px"]);
 const rec = Recogniser.create({ region: "gb", topCandidates: 5 });
 let vehicles = 0;
 let exact = 0;
 let frameExact = 0;
 let frameWhole = 0;
+/** Per character-height bucket (px): frames with the whole plate, read exactly, read with no read at the plate. */
+const BUCKETS = [0, 10, 12, 15, 20, 30, 1000];
+const byHeight = BUCKETS.slice(1).map(() => ({ whole: 0, exact: 0, none: 0 }));
 for (let i = Number(values.from); i < Number(values.from) + Number(values.count); i++) {
   const night = i % 3 === 2;
   const clip = await generateClip(seedAt(EVAL_SEEDS, 500 + i), { durationS: 6, vehicles: 3, night });
@@ -32,11 +48,26 @@ for (let i = Number(values.from); i < Number(values.from) + Number(values.count)
     engineVersion: "diag",
   });
   const perFrame: FrameRead[][] = [];
+  const wanted = new Map<number, { plate: string; box: readonly number[] }[]>();
+  for (const v of clip.truth.vehicles) {
+    for (const f of v.frames) {
+      if (!values.dump || !f.whole || f.charHeightPx < minCharPx) continue;
+      if (values.plate && v.plate !== values.plate) continue;
+      wanted.set(f.frame, [...(wanted.get(f.frame) ?? []), { plate: v.plate, box: f.box }]);
+    }
+  }
   const finals: FinalRead[] = [];
   await decodeVideo(clip.path, info, w, h, (index, pixels) => {
     slot.set(pixels);
     const reads = rec.read(w, h);
     perFrame[index] = reads;
+    for (const want of wanted.get(index) ?? []) {
+      const r = reads.find((x) => iou(x.box, want.box) > 0.2);
+      if (r?.plate === want.plate) continue;
+      const cands = localiseFrame(pixels, w, h);
+      const s = segmentAt(w, h, cands, want.box);
+      if (s) dump(values.dump!, `c${i}-f${index}-${want.plate}-${r?.plate ?? "none"}`, s, []);
+    }
     for (const out of tracker.push(index, Math.round((index * 1000) / info.fps), reads)) {
       if (out.kind === "final") finals.push(out);
     }
@@ -60,6 +91,10 @@ for (let i = Number(values.from); i < Number(values.from) + Number(values.count)
       const t = r ? r.plate : "-";
       texts.set(t, (texts.get(t) ?? 0) + 1);
       if (t === v.plate) ok++;
+      const b = byHeight[BUCKETS.findIndex((x) => x > f.charHeightPx) - 1]!;
+      b.whole++;
+      if (t === v.plate) b.exact++;
+      if (t === "-") b.none++;
     }
     frameWhole += whole;
     frameExact += ok;
@@ -76,3 +111,9 @@ for (let i = Number(values.from); i < Number(values.from) + Number(values.count)
 process.stdout.write(
   `vehicles exact after voting ${exact}/${vehicles}; frames with the whole plate read exactly ${frameExact}/${frameWhole}\n`,
 );
+for (let k = 0; k < byHeight.length; k++) {
+  const b = byHeight[k]!;
+  process.stdout.write(
+    `  chars ${BUCKETS[k]}-${BUCKETS[k + 1]} px: ${b.exact}/${b.whole} exact, ${b.none} with no read at the plate\n`,
+  );
+}

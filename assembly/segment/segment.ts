@@ -94,7 +94,7 @@ const CONTRAST_DIVISOR: i32 = 10;
 /** ...and never less than this many grey levels. */
 const MIN_INK_DELTA: i32 = 8;
 /** A piece whose filled area is under this percentage of the band height squared is a sliver. */
-const MIN_PIECE_AREA_PCT: i32 = 13;
+const MIN_PIECE_AREA_PCT: i32 = 8;
 /** Band hysteresis: rows extend a band while over base + this many eighths of (threshold - base). */
 const BAND_LOW_EIGHTHS: i32 = 6;
 
@@ -155,7 +155,7 @@ export function binarise(ctx: Context, r: i32): void {
         load<u32>(bot + ((<usize>x0) << 2)) +
         load<u32>(top + ((<usize>x0) << 2));
       const mean = <i32>(sum / cnt);
-      let delta = mean >> 3;
+      let delta = (mean * 3) >> 5;
       if (delta < minDelta) delta = minDelta;
       store<u8>(dst + <usize>x, <i32>load<u8>(src + <usize>x) + delta < mean ? 1 : 0);
     }
@@ -349,6 +349,19 @@ function groundMean(ctx: Context, x0: i32, x1: i32, y0: i32, y1: i32): i32 {
   return count * 4 < (x1 - x0 + 1) * (y1 - y0 + 1) || count === 0 ? -1 : sum / count;
 }
 
+/** True when piece i is no wider than a character and has light pixels on both sides. */
+function flanked(ctx: Context, i: i32): bool {
+  const x0 = cf(ctx, i, 0);
+  const y0 = cf(ctx, i, 1);
+  const x1 = cf(ctx, i, 2);
+  const y1 = cf(ctx, i, 3);
+  const h = y1 - y0 + 1;
+  if ((x1 - x0 + 1) * 10 > h * 9) return false;
+  const d = max(2, h / 5);
+  if (x0 - d < 0 || x1 + d >= ctx.cropWidth) return false;
+  return groundMean(ctx, x0 - d, x0 - 1, y0, y1) >= 0 && groundMean(ctx, x1 + 1, x1 + d, y0, y1) >= 0;
+}
+
 /**
  * Drops pieces that do not stand on the plate's ground: a character has light plate on both sides (or
  * above or below it), while the edges of the national band and of the dark surround have band colour or
@@ -376,15 +389,15 @@ function dropOffGround(ctx: Context, m: i32): i32 {
       }
     }
     ink = inkCount > 0 ? ink / inkCount : 0;
-    const left = x0 - d < 0 ? -1 : groundMean(ctx, x0 - d, x0 - 1, y0, y1);
-    const right = x1 + d >= ctx.cropWidth ? -1 : groundMean(ctx, x1 + 1, x1 + d, y0, y1);
-    let ground = left < 0 ? right : right < 0 ? left : min(left, right);
-    // a character next to the national band still has plate above or below it; a band or surround
-    // edge has band or surround there too
     const above = y0 - d < 0 ? -1 : groundMean(ctx, x0, x1, y0 - d, y0 - 1);
     const below = y1 + d >= ctx.cropHeight ? -1 : groundMean(ctx, x0, x1, y1 + 1, y1 + d);
-    if (ground >= 0) ground = max(ground, max(above, below));
-    // no light pixels beside it (touching neighbours): no evidence either way
+    const left = x0 - d < 0 ? -1 : groundMean(ctx, x0 - d, x0 - 1, y0, y1);
+    const right = x1 + d >= ctx.cropWidth ? -1 : groundMean(ctx, x1 + 1, x1 + d, y0, y1);
+    // a character next to the national band still has plate above or below it; a band or surround
+    // edge has band or surround there too; squeezed between neighbours, only above and below tell
+    let ground = left < 0 ? right : right < 0 ? left : min(left, right);
+    ground = ground < 0 ? max(above, below) : max(ground, max(above, below));
+    // no light pixels around it at all: no evidence either way
     const c = ground < 0 ? 0x7fffffff : ground - ink;
     setCf(ctx, i, 5, c);
     let k = i;
@@ -463,6 +476,9 @@ function bandChars(ctx: Context, y0: i32, y1: i32, first: i32): i32 {
         const nx0 = min(ax0, bx0);
         const nx1 = max(ax1, bx1);
         if ((nx1 - nx0 + 1) * 10 > (ny1 - ny0 + 1) * 9) continue;
+        // marks stacked with a wide gap (a colon, a crest's dots) are not one broken character
+        const gap = max(cf(ctx, j, 1) - cf(ctx, i, 3), cf(ctx, i, 1) - cf(ctx, j, 3)) - 1;
+        if (gap * 10 > (ny1 - ny0 + 1) * 3) continue;
         setCf(ctx, i, 0, nx0);
         setCf(ctx, i, 1, ny0);
         setCf(ctx, i, 2, nx1);
@@ -482,7 +498,9 @@ function bandChars(ctx: Context, y0: i32, y1: i32, first: i32): i32 {
       tracePiece(ctx, i, 1);
       continue;
     }
-    if ((cf(ctx, i, 4) * 100 > w * h * 88 && w * 10 > h * 4) || w > h * 4) {
+    // a solid block is the national band or a flag, unless it is a character's size with plate ground
+    // on both sides (a blurred 8 fills in); the ground test below then judges it with the rest
+    if ((cf(ctx, i, 4) * 100 > w * h * 88 && w * 10 > h * 4 && !flanked(ctx, i)) || w > h * 4) {
       tracePiece(ctx, i, 2);
       continue;
     }
@@ -728,6 +746,8 @@ const MAX_HALF_PLATE_MEMBERS: i32 = 4;
 
 /** Slope (crop rows per column) of the character centres of the last textLines call. */
 let lineSlope: f32 = 0;
+/** The bands of the current segmentation came from textLines (not from row transitions). */
+let linesFromChars = false;
 /** Members of the line the slope was fitted on. */
 let lineMembers: i32 = 0;
 
@@ -797,6 +817,8 @@ function textLines(ctx: Context, out: StaticArray<i32>): i32 {
   // band rows, mean height and a least-squares line through the centres
   let y0 = 0x7fffffff;
   let y1 = -1;
+  let lx0 = 0x7fffffff;
+  let lx1 = -1;
   let hsum = 0;
   let sx: f32 = 0;
   let sy: f32 = 0;
@@ -806,6 +828,8 @@ function textLines(ctx: Context, out: StaticArray<i32>): i32 {
     if (cf(ctx, i, 5) === 0 || find(roots, i) !== best) continue;
     y0 = min(y0, cf(ctx, i, 1));
     y1 = max(y1, cf(ctx, i, 3));
+    lx0 = min(lx0, cf(ctx, i, 0));
+    lx1 = max(lx1, cf(ctx, i, 2));
     hsum += cf(ctx, i, 3) - cf(ctx, i, 1) + 1;
     const x = <f32>(cf(ctx, i, 0) + cf(ctx, i, 2)) * 0.5;
     const y = <f32>(cf(ctx, i, 1) + cf(ctx, i, 3)) * 0.5;
@@ -821,22 +845,28 @@ function textLines(ctx: Context, out: StaticArray<i32>): i32 {
   const h = hsum / bestSize;
   out[0] = max(0, y0 - 1);
   out[1] = min(ch - 1, y1 + 1);
-  // second line: at least two members of similar height, its centre 0.9 to 2 heights away
+  // second line: members of similar height, its centre 0.9 to 2 heights away; a lone character (a
+  // dateless mark's "2" under "BIB") only when it matches the first line's height and lies under it
   let sec = -1;
-  let secSize = 1;
+  let secSize = 0;
   for (let r = 0; r < n; r++) {
     const size = load<i32>(sizes + ((<usize>r) << 2));
     if (r === best || size <= secSize) continue;
     let t0 = 0x7fffffff;
     let t1 = -1;
+    let tx0 = 0x7fffffff;
+    let tx1 = -1;
     for (let i = 0; i < n; i++) {
       if (cf(ctx, i, 5) === 0 || find(roots, i) !== r) continue;
       t0 = min(t0, cf(ctx, i, 1));
       t1 = max(t1, cf(ctx, i, 3));
+      tx0 = min(tx0, cf(ctx, i, 0));
+      tx1 = max(tx1, cf(ctx, i, 2));
     }
     const th = t1 - t0 + 1;
     const d = abs(t0 + t1 - y0 - y1) / 2;
     if (th * 10 < h * 7 || th * 10 > h * 14 || d * 10 < h * 9 || d > h * 2) continue;
+    if (size === 1 && (abs(th - h) * 8 > h || d * 10 > h * 17 || tx0 < lx0 || tx1 > lx1)) continue;
     sec = r;
     secSize = size;
     out[2] = max(0, t0 - 1);
@@ -896,17 +926,17 @@ export function segmentCandidate(ctx: Context, width: i32, height: i32, index: i
       nb = textLines(ctx, bands);
     }
   }
+  linesFromChars = nb > 0;
   if (nb === 0) nb = findBands(ctx, bands);
   if (nb === 0) return 0;
   let n = bandChars(ctx, bands[0], bands[1], 0);
   let lines = 1;
   if (nb === 2 && n > 0) {
     const n2 = bandChars(ctx, bands[2], bands[3], n);
-    if (n2 >= 2) {
+    // a lone box is a second line only when the characters themselves showed it (textLines)
+    if (n2 >= 2 || (n2 === 1 && linesFromChars)) {
       n += n2;
       lines = 2;
-    } else if (n2 === 1) {
-      // a lone box is not a second line
     }
   }
   if (n < 2) return 0;
