@@ -45,7 +45,7 @@ const { values } = parseArgs({
     epochs: { type: "string", default: "12" },
     hidden: { type: "string", default: "128" },
     lr: { type: "string", default: "0.05" },
-    /** Train with the plain TypeScript loops instead of the wasm SIMD kernel (same result, slower). */
+    /** Train with the plain TypeScript loops instead of the wasm SIMD kernel (same accuracy, other bytes, slower). */
     js: { type: "boolean", default: false },
     out: { type: "string", default: join(PACKAGE_ROOT, "assets", "classifier.bin") },
     /** Boxes that hold no character (dashes, screws, coats of arms, band stars, plate edges, dirt), trained towards equal scores. */
