@@ -1,4 +1,5 @@
-// Training kernel for the classifier's perceptron (one ReLU hidden layer, softmax, cross-entropy),
+// Training kernel for the classifier's perceptron (one ReLU hidden layer, softmax, cross-entropy; label
+// 36 = not a character, trained towards equal scores for all classes),
 // used only by scripts/train-classifier.ts, which compiles this file on its own (it is not part of any
 // shipped module). Minibatch SGD with momentum and weight decay, SIMD over the inputs.
 // Layout: w1 f32 [H][pad4(nIn)], w2 f32 [36][pad4(H)], each with bias, velocity and gradient arrays.
@@ -160,9 +161,19 @@ export function trainBatch(batch: usize, labels: usize, count: i32, lr: f32, mom
     const x = batch + <usize>(s * nInP) * 4;
     const label = load<i32>(labels + ((<usize>s) << 2));
     if (forwardOne(x) === label) correct++;
-    const pl = load<f32>(prob + ((<usize>label) << 2));
-    loss -= Mathf.log(max<f32>(pl, 1e-12));
-    store<f32>(prob + ((<usize>label) << 2), pl - 1);
+    if (label >= C) {
+      // Not a character (label 36): the target is equal scores for every class.
+      const u: f32 = 1 / <f32>C;
+      for (let c = 0; c < C; c++) {
+        const pc = load<f32>(prob + ((<usize>c) << 2));
+        loss -= Mathf.log(max<f32>(pc, 1e-12)) * u;
+        store<f32>(prob + ((<usize>c) << 2), pc - u);
+      }
+    } else {
+      const pl = load<f32>(prob + ((<usize>label) << 2));
+      loss -= Mathf.log(max<f32>(pl, 1e-12));
+      store<f32>(prob + ((<usize>label) << 2), pl - 1);
+    }
     memory.fill(gh, 0, <usize>nHP * 4);
     for (let c = 0; c < C; c++) {
       const d = load<f32>(prob + ((<usize>c) << 2));

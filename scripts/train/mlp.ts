@@ -142,9 +142,17 @@ export function trainMlp(
           if (logits[c]! > logits[best]!) best = c;
         }
         if (best === label) correct++;
-        lossSum -= Math.log(Math.max(1e-12, logits[label]!));
-        // Backward: dL/dlogit = p - onehot.
-        logits[label] = logits[label]! - 1;
+        if (label >= CLASSES) {
+          // Not a character: the target is equal scores for every class (dL/dlogit = p - 1/36).
+          for (let c = 0; c < CLASSES; c++) {
+            lossSum -= Math.log(Math.max(1e-12, logits[c]!)) / CLASSES;
+            logits[c] = logits[c]! - 1 / CLASSES;
+          }
+        } else {
+          lossSum -= Math.log(Math.max(1e-12, logits[label]!));
+          // Backward: dL/dlogit = p - onehot.
+          logits[label] = logits[label]! - 1;
+        }
         gh.fill(0);
         for (let c = 0; c < CLASSES; c++) {
           const gc = logits[c]!;

@@ -52,17 +52,17 @@ const FONT_CELLS: CellVariant[] = [
 type SampleSourceName = GlyphSourceName | TrainingFontName;
 
 /** Share of the training-only fonts (European-style narrow, regular, bold and italic faces), split evenly. */
-const TRAINING_FONTS_SHARE = 0.34;
+const TRAINING_FONTS_SHARE = 0.25;
 
 /**
  * Share of crops drawn from each glyph source: half the plate font, the scene generator's condensed
  * fonts (stretched to the UK cell), and the training-only fonts at their own proportions.
  */
 const SOURCE_WEIGHTS: Record<SampleSourceName, number> = {
-  "plate-font": 0.5,
-  "roboto-condensed-700": 0.06,
-  "barlow-condensed-600": 0.05,
-  "barlow-condensed-700": 0.05,
+  "plate-font": 0.45,
+  "roboto-condensed-700": 0.1,
+  "barlow-condensed-600": 0.1,
+  "barlow-condensed-700": 0.1,
   ...(Object.fromEntries(
     TRAINING_FONT_NAMES.map((n) => [n, TRAINING_FONTS_SHARE / TRAINING_FONT_NAMES.length]),
   ) as Record<TrainingFontName, number>),
@@ -372,6 +372,59 @@ function jpegRoundTrip(
   }
 }
 
+/**
+ * Turns a coverage image (0 ground .. 1 ink) into the grey crop a camera and a segmenter hand over:
+ * ground and ink levels, contrast from strong to weak, an uneven gradient, a shadow edge, sensor noise,
+ * JPEG, optional binarisation at `thresholdAt`, and light on dark (15%).
+ */
+function expose(
+  rng: Rng,
+  cov: Float32Array,
+  width: number,
+  height: number,
+  binarise: boolean,
+  thresholdAt: number,
+): { grey: Uint8Array; inverted: boolean } {
+  // Light: ground and ink levels, contrast from strong to weak, an uneven gradient, sensor noise.
+  const ground = rng.range(120, 250);
+  const contrast = rng.range(0.3, 1) * ground;
+  const ink = ground - contrast;
+  const gx = rng.normal() * 0.15 * contrast;
+  const gy = rng.normal() * 0.15 * contrast;
+  const noise = rng.chance(0.7) ? rng.range(0, 0.12) * contrast : 0;
+  // A shadow edge (a bumper's or a frame's) darkens one side of a straight line across the crop.
+  const shadow = !binarise && rng.chance(0.12);
+  const shadowAngle = rng.range(0, 2 * Math.PI);
+  const shadowAt = rng.range(-0.3, 0.3);
+  const shadowGain = rng.range(0.45, 0.8);
+  const inverted = rng.chance(0.15);
+  // JPEG compression of the photo or the camera's stream: 8 × 8 block artefacts at the frame's grid.
+  const jpegQuality = rng.chance(0.4) ? rng.range(15, 75) : 0;
+  const jpegOffX = rng.int(0, 7);
+  const jpegOffY = rng.int(0, 7);
+  const lum = new Float32Array(width * height);
+  const sc = Math.cos(shadowAngle);
+  const sn = Math.sin(shadowAngle);
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) {
+      const c = cov[y * width + x]!;
+      let v = ground + (ink - ground) * c + (gx * (x - width / 2)) / width + (gy * (y - height / 2)) / height;
+      if (shadow && (x / width - 0.5) * sc + (y / height - 0.5) * sn > shadowAt) v *= shadowGain;
+      v += noise * rng.normal();
+      lum[y * width + x] = v;
+    }
+  }
+  if (jpegQuality > 0) jpegRoundTrip(lum, width, height, jpegQuality, jpegOffX, jpegOffY);
+  const grey = new Uint8Array(width * height);
+  for (let i = 0; i < width * height; i++) {
+    let v = lum[i]!;
+    if (binarise) v = (ground - v) / contrast > thresholdAt ? 0 : 255;
+    if (inverted) v = 255 - v;
+    grey[i] = Math.max(0, Math.min(255, Math.round(v)));
+  }
+  return { grey, inverted };
+}
+
 export interface GlyphSampleOptions {
   /** Force the class (default: uniform over the 36). */
   label?: number;
@@ -517,52 +570,19 @@ export function glyphSample(seed: number, options: GlyphSampleOptions = {}): Gly
       }
     }
   }
+  // A crop binarised by a thresholding segmenter: decided first, since a heavy blur or a shadow edge
+  // under a global threshold leaves a solid blob no reader could name (noise labels, not realism).
+  const binarise = rng.chance(0.35);
+  // A low threshold fattens strokes and closes counters, as real binarised crops show.
+  const thresholdAt = rng.range(0.15, 0.65);
   // Optics: blur (defocus, motion, low resolution).
-  blur(cov, width, height, rng.chance(0.7) ? rng.range(0, 1.2) * Math.max(0.5, glyphH / 40) : 0);
+  const blurMax = binarise ? 0.7 : 1.2;
+  blur(cov, width, height, rng.chance(0.7) ? rng.range(0, blurMax) * Math.max(0.5, glyphH / 40) : 0);
 
   // Low resolution seen larger: a small sensor image upscaled (blocky, jagged edges once thresholded).
   if (rng.chance(0.3)) pixelate(cov, width, height, rng.range(1.5, 3));
 
-  // Light: ground and ink levels, contrast from strong to weak, an uneven gradient, sensor noise.
-  const ground = rng.range(120, 250);
-  const contrast = rng.range(0.3, 1) * ground;
-  const ink = ground - contrast;
-  const gx = rng.normal() * 0.15 * contrast;
-  const gy = rng.normal() * 0.15 * contrast;
-  const noise = rng.chance(0.7) ? rng.range(0, 0.12) * contrast : 0;
-  // A shadow edge (a bumper's or a frame's) darkens one side of a straight line across the crop.
-  const shadow = rng.chance(0.1);
-  const shadowAngle = rng.range(0, 2 * Math.PI);
-  const shadowAt = rng.range(-0.3, 0.3);
-  const shadowGain = rng.range(0.45, 0.8);
-  const binarise = rng.chance(0.35);
-  // A low threshold fattens strokes and closes counters, as real binarised crops show.
-  const thresholdAt = rng.range(0.15, 0.65);
-  const inverted = rng.chance(0.15);
-  // JPEG compression of the photo or the camera's stream: 8 × 8 block artefacts at the frame's grid.
-  const jpegQuality = rng.chance(0.4) ? rng.range(15, 75) : 0;
-  const jpegOffX = rng.int(0, 7);
-  const jpegOffY = rng.int(0, 7);
-  const lum = new Float32Array(width * height);
-  const sc = Math.cos(shadowAngle);
-  const sn = Math.sin(shadowAngle);
-  for (let y = 0; y < height; y++) {
-    for (let x = 0; x < width; x++) {
-      const c = cov[y * width + x]!;
-      let v = ground + (ink - ground) * c + (gx * (x - width / 2)) / width + (gy * (y - height / 2)) / height;
-      if (shadow && (x / width - 0.5) * sc + (y / height - 0.5) * sn > shadowAt) v *= shadowGain;
-      v += noise * rng.normal();
-      lum[y * width + x] = v;
-    }
-  }
-  if (jpegQuality > 0) jpegRoundTrip(lum, width, height, jpegQuality, jpegOffX, jpegOffY);
-  const grey = new Uint8Array(width * height);
-  for (let i = 0; i < width * height; i++) {
-    let v = lum[i]!;
-    if (binarise) v = (ground - v) / contrast > thresholdAt ? 0 : 255;
-    if (inverted) v = 255 - v;
-    grey[i] = Math.max(0, Math.min(255, Math.round(v)));
-  }
+  const { grey, inverted } = expose(rng, cov, width, height, binarise, thresholdAt);
   return { grey, width, height, box: { x: pad, y: pad, w: boxW, h: boxH }, inverted, label };
 }
 
@@ -595,4 +615,140 @@ export function plateCharSamples(seed: number): GlyphSample[] {
     });
   }
   return out;
+}
+
+/** Label of a box that holds no character: trained towards equal scores for all 36 classes. */
+export const NOT_A_CHARACTER = CHAR_CLASSES.length;
+
+type JunkKind = "dash" | "screw" | "shield" | "stars" | "edge" | "blobs" | "empty";
+const JUNK_WEIGHTS: Record<JunkKind, number> = {
+  dash: 0.18,
+  screw: 0.14,
+  shield: 0.18,
+  stars: 0.1,
+  edge: 0.16,
+  blobs: 0.14,
+  empty: 0.1,
+};
+
+/**
+ * One box a segmenter may cut that holds no character, fully determined by `seed`: a separator dash,
+ * a screw head, a coat of arms (a shield with a lighter cross), a ring of band stars, the dark plate
+ * edge or frame, dirt blobs, or bare ground; degraded like the character crops. Its label is
+ * NOT_A_CHARACTER: trained towards equal scores, so the syntax's stray-box handling can drop it.
+ */
+export function junkSample(seed: number): GlyphSample {
+  const rng = new Rng(seed, 0x6a6e6b);
+  const kind = rng.weighted(JUNK_WEIGHTS);
+  const h = Math.max(8, Math.round(Math.exp(rng.range(Math.log(11), Math.log(60)))));
+  const w = Math.max(3, Math.round(h * (kind === "edge" ? rng.range(0.6, 1.2) : rng.range(0.35, 1))));
+  const pad = 2;
+  const width = w + 2 * pad;
+  const height = h + 2 * pad;
+  const cov = new Float32Array(width * height);
+  // Supersampled fill of the region where inside(x, y) holds (crop pixel coordinates), at coverage v.
+  const fill = (inside: (x: number, y: number) => boolean, v = 1): void => {
+    for (let y = 0; y < height; y++)
+      for (let x = 0; x < width; x++) {
+        let n = 0;
+        for (let j = 0; j < 3; j++)
+          for (let i = 0; i < 3; i++) if (inside(x + (i + 0.5) / 3, y + (j + 0.5) / 3)) n++;
+        if (n > 0) cov[y * width + x] = cov[y * width + x]! * (1 - n / 9) + v * (n / 9);
+      }
+  };
+  const disc = (cx: number, cy: number, r: number, v = 1): void =>
+    fill((x, y) => (x - cx) ** 2 + (y - cy) ** 2 <= r * r, v);
+  const cx = pad + w / 2 + rng.range(-0.15, 0.15) * w;
+  const cy = pad + h / 2 + rng.range(-0.15, 0.15) * h;
+  switch (kind) {
+    case "dash": {
+      const t = rng.range(0.08, 0.2) * h;
+      const len = Math.min(w, rng.range(0.3, 0.7) * h);
+      fill((x, y) => Math.abs(x - cx) <= len / 2 && Math.abs(y - cy) <= t / 2);
+      break;
+    }
+    case "screw": {
+      const r = Math.min(w / 2, rng.range(0.15, 0.35) * h);
+      disc(cx, cy, r);
+      if (rng.chance(0.5)) {
+        const a = rng.range(0.3, 1.2);
+        fill((x, y) => Math.abs((x - cx) * Math.sin(a) - (y - cy) * Math.cos(a)) <= r * 0.12, 0);
+      }
+      break;
+    }
+    case "shield": {
+      const sw = rng.range(0.6, 0.95) * w;
+      const sh = rng.range(0.45, 0.75) * h;
+      const top = pad + rng.range(0, 0.25) * h;
+      const inside = (x: number, y: number): boolean => {
+        const t = (y - top) / sh;
+        if (t < 0 || t > 1) return false;
+        const half = t < 0.55 ? sw / 2 : (sw / 2) * Math.sqrt(Math.max(0, 1 - ((t - 0.55) / 0.45) ** 2));
+        return Math.abs(x - cx) <= half;
+      };
+      fill(inside, rng.range(0.6, 1));
+      // the lighter (double) cross on three hills
+      const bar = sw * 0.1;
+      fill((x, y) => inside(x, y) && Math.abs(x - cx) <= bar && y - top < sh * 0.75, 0.15);
+      fill(
+        (x, y) => inside(x, y) && Math.abs(y - top - sh * 0.3) <= bar && Math.abs(x - cx) <= sw * 0.28,
+        0.15,
+      );
+      if (rng.chance(0.6))
+        fill(
+          (x, y) => inside(x, y) && Math.abs(y - top - sh * 0.5) <= bar && Math.abs(x - cx) <= sw * 0.36,
+          0.15,
+        );
+      // small country letters under it: a short dark strip
+      if (rng.chance(0.5)) {
+        const ly = top + sh + rng.range(0.05, 0.12) * h;
+        fill((x, y) => Math.abs(x - cx) <= sw * 0.4 && y >= ly && y <= ly + 0.14 * h, rng.range(0.5, 0.9));
+      }
+      break;
+    }
+    case "stars": {
+      const R = rng.range(0.25, 0.42) * Math.min(w, h);
+      const r = Math.max(0.6, rng.range(0.04, 0.08) * h);
+      const scy = pad + rng.range(0.3, 0.5) * h;
+      for (let k = 0; k < 12; k++)
+        disc(cx + R * Math.cos((k * Math.PI) / 6), scy + R * Math.sin((k * Math.PI) / 6), r);
+      if (rng.chance(0.6)) {
+        const ly = scy + R + rng.range(0.1, 0.2) * h;
+        fill((x, y) => Math.abs(x - cx) <= R * 0.8 && y >= ly && y <= ly + 0.2 * h, rng.range(0.6, 1));
+      }
+      break;
+    }
+    case "edge": {
+      // the plate's dark frame or the car body beyond it, filling one side of the box
+      // (at least 0.45 of the box height wide: a narrower dark bar is what a "1" or an "I" looks like)
+      const left = rng.chance(0.5);
+      const edgeAt = pad + Math.min(w, rng.range(0.45, 1) * h);
+      const v = rng.range(0.6, 1);
+      fill((x) => (left ? x <= edgeAt : x >= width - edgeAt), v);
+      if (rng.chance(0.4)) {
+        const at = left ? edgeAt + rng.range(0.05, 0.2) * w : width - edgeAt - rng.range(0.05, 0.2) * w;
+        fill((x) => Math.abs(x - at) <= Math.max(0.6, 0.04 * h), v * 0.8);
+      }
+      break;
+    }
+    case "blobs": {
+      const n = rng.int(2, 6);
+      for (let k = 0; k < n; k++) {
+        const bx = pad + rng.range(0, w);
+        const by = pad + rng.range(0, h);
+        const rx = rng.range(0.04, 0.25) * h;
+        const ry = rng.range(0.04, 0.25) * h;
+        fill((x, y) => ((x - bx) / rx) ** 2 + ((y - by) / ry) ** 2 <= 1, rng.range(0.4, 1));
+      }
+      break;
+    }
+    case "empty":
+      break;
+  }
+  const binarise = rng.chance(0.3);
+  const thresholdAt = rng.range(0.2, 0.6);
+  blur(cov, width, height, rng.chance(0.7) ? rng.range(0, binarise ? 0.7 : 1.2) * Math.max(0.5, h / 40) : 0);
+  if (rng.chance(0.25)) pixelate(cov, width, height, rng.range(1.5, 3));
+  const { grey, inverted } = expose(rng, cov, width, height, binarise, thresholdAt);
+  return { grey, width, height, box: { x: pad, y: pad, w, h }, inverted, label: NOT_A_CHARACTER };
 }
