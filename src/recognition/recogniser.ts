@@ -300,7 +300,15 @@ export class Recogniser {
       // out. UK marks keep every box: the syntax drops a stray edge box itself, and an inner box off the
       // line is more often a character cut short (a screw, dirt) than a stray.
       const all = this.charBoxes(i);
-      const kept = this.region === "any" ? textLineBoxes(all) : all.map((_, k) => k);
+      let kept = this.region === "any" ? textLineBoxes(all) : all.map((_, k) => k);
+      if (this.region === "any") {
+        // the classifier answers a box with no character (dash, screw, crest, band star) with flat
+        // scores: such a box is left out too
+        const sure = kept.filter(
+          (k) => topScore(this.scores, i * MAX_RESULT_SCORES + k * CHAR_CLASS_COUNT) >= MIN_CHARACTER_SCORE,
+        );
+        if (sure.length >= 3) kept = sure;
+      }
       const chars = kept.length;
       const scores = new Float32Array(chars * CHAR_CLASS_COUNT);
       kept.forEach((k, j) => {
@@ -343,6 +351,18 @@ export class Recogniser {
     // two results can read as the same plate (a plate and its reflection or a duplicate candidate)
     return reads;
   }
+}
+
+/**
+ * Top class score under which a box is no character (`--region any`): the classifier is trained to
+ * answer dashes, screws, crests and band stars with flat scores (1/36 each), a character with one class.
+ */
+const MIN_CHARACTER_SCORE = 0.25;
+
+function topScore(scores: Float32Array, at: number): number {
+  let best = 0;
+  for (let c = 0; c < CHAR_CLASS_COUNT; c++) best = Math.max(best, scores[at + c]!);
+  return best;
 }
 
 /** Fewest characters a foreign plate shows: fewer read on the dark-on-light pass trigger the retry. */
