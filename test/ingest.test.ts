@@ -1,6 +1,7 @@
 import { afterAll, describe, expect, it } from "vitest";
 import { FfmpegStream, type StreamExit } from "../src/ingest/ffmpeg-stream.js";
 import type { CutFrame, StreamGeometry } from "../src/ingest/frame-cutter.js";
+import { FramePool } from "../src/ingest/frame-pool.js";
 import { freePort, indexClip, indexOfFrame, type Served, serveTcp, until } from "./streams-fixtures.js";
 
 interface Collected {
@@ -10,13 +11,14 @@ interface Collected {
   stream: FfmpegStream;
 }
 
-function collect(url: string, opts: { fps?: number; loop?: boolean } = {}): Collected {
+function collect(url: string, opts: { fps?: number; loop?: boolean; pool?: FramePool } = {}): Collected {
   const c = { frames: [] } as unknown as Collected;
   c.stream = new FfmpegStream({
     url,
     loop: opts.loop ?? false,
     fps: opts.fps,
     rtspTransport: "tcp",
+    ...(opts.pool ? { pool: opts.pool } : {}),
     onGeometry: (g) => {
       c.geometry = g;
     },
@@ -25,8 +27,9 @@ function collect(url: string, opts: { fps?: number; loop?: boolean } = {}): Coll
         index: f.index,
         ptsS: f.ptsS,
         estimated: f.ptsEstimated,
-        bytes: Buffer.concat(f.parts),
+        bytes: Buffer.from(f.pixels),
       });
+      f.release();
     },
     onExit: (e) => {
       c.exit = e;
@@ -44,7 +47,8 @@ describe("ingest: ffmpeg to exact grey frames", () => {
   it("cuts a file into exactly its frames, each whole, in order, with its stream timestamp", async () => {
     // An odd size (not a multiple of 16 or of the pipe's chunk size) so frames straddle pipe reads.
     const file = indexClip({ widthPx: 318, heightPx: 238, frames: 40, fps: 25 });
-    const c = collect(file);
+    const pool = new FramePool();
+    const c = collect(file, { pool });
     await until("ffmpeg to end", () => c.exit !== undefined);
     expect(c.geometry).toEqual({ widthPx: 318, heightPx: 238, fps: 25 });
     expect(c.exit).toMatchObject({ code: 0, stopped: false, frames: 40, tornBytes: 0 });
@@ -53,6 +57,9 @@ describe("ingest: ffmpeg to exact grey frames", () => {
     expect(c.frames.map((f) => f.index)).toEqual([...Array(40).keys()]);
     expect(c.frames.map((f) => Math.round(f.ptsS * 1000))).toEqual([...Array(40).keys()].map((i) => i * 40));
     expect(c.frames.every((f) => !f.estimated)).toBe(true);
+    // Frames are read into reused buffers (each released once copied here), not one allocation per frame:
+    // at most the frame being read, frames waiting for their timestamp (8) and one more.
+    expect(pool.allocated).toBeLessThanOrEqual(10);
   });
 
   it("file:// URLs and an fps cap: a 25 fps file capped at 10 fps keeps frames at least 100 ms apart", async () => {

@@ -2,11 +2,12 @@
  * Cuts ffmpeg's raw grey output into exact frames and pairs each with its presentation time.
  *
  * stdout carries frames back to back (width x height bytes each, no headers); stderr (with `-debug_ts`)
- * announces every frame handed to the rawvideo encoder with its pts. The two pipes are read independently,
- * so the n-th frame waits here for the n-th timestamp (or the other way round). Frames are kept as lists of
- * slices of the pipe's own buffers: cutting copies nothing, and the one copy happens later, straight into a
- * worker's wasm frame slot.
+ * announces every frame handed to the rawvideo encoder with its pts. The two are read independently, so
+ * the n-th frame waits here for the n-th timestamp (or the other way round). The socket reads straight
+ * into pooled frame buffers (`readBuffer()`), so framing neither allocates nor copies; the one copy a
+ * recognised frame gets is later, into a worker's wasm frame slot.
  */
+import { FramePool } from "./frame-pool.js";
 
 export interface StreamGeometry {
   widthPx: number;
@@ -22,14 +23,17 @@ export interface CutFrame {
   ptsS: number;
   /** True when ffmpeg never announced this frame's pts and it was extrapolated from the frame rate. */
   ptsEstimated: boolean;
-  /** Slices of pipe buffers that together hold exactly widthPx * heightPx bytes. */
-  parts: Buffer[];
+  /** Exactly widthPx * heightPx grey bytes, in a pooled buffer: valid until release(). */
+  pixels: Uint8Array;
+  /** Gives the buffer back to the pool (once copied, skipped or dropped). Idempotent. */
+  release(): void;
 }
 
 const OUTPUT_HEADER = /^Output #0\b/;
 const OUTPUT_VIDEO = /Video: rawvideo\b.*?, (\d+)x(\d+)[ ,]/;
 const OUTPUT_FPS = /, ([\d.]+) fps\b/;
-const ENCODER_TS = /encoder <- type:video frame_pts:\S+ frame_pts_time:(\S+)/;
+const ENCODER_IN = "encoder <- type:video ";
+const PTS_TIME = " frame_pts_time:";
 
 /** Parses the lines of ffmpeg's stderr that matter for framing: the output geometry and per-frame pts. */
 export class StderrParser {
@@ -38,9 +42,13 @@ export class StderrParser {
 
   /** Returns the pts in seconds when the line announces a frame, else undefined. */
   line(text: string): number | undefined {
-    const ts = ENCODER_TS.exec(text);
-    if (ts) {
-      const ptsS = Number(ts[1]);
+    // `encoder <- type:video frame_pts:… frame_pts_time:… time_base:…`, one per frame written
+    if (text.startsWith(ENCODER_IN)) {
+      const at = text.indexOf(PTS_TIME);
+      if (at < 0) return Number.NaN;
+      const from = at + PTS_TIME.length;
+      const end = text.indexOf(" ", from);
+      const ptsS = Number(text.slice(from, end < 0 ? undefined : end));
       return Number.isFinite(ptsS) ? ptsS : Number.NaN;
     }
     if (!this.geometry) {
@@ -66,16 +74,26 @@ export interface FrameCutterOptions {
   maxUnframedBytes?: number;
   /** Complete frames held waiting for their timestamps before the pts is extrapolated instead. */
   maxFramesAwaitingPts?: number;
+  /** Where frame buffers come from (a camera keeps one pool across ffmpeg restarts). */
+  pool?: FramePool;
+}
+
+interface Frame extends CutFrame {
+  released: boolean;
 }
 
 export class FrameCutter {
   private frameBytes = 0;
   private geometry: StreamGeometry | undefined;
-  private parts: Buffer[] = [];
-  private partBytes = 0;
-  private unframed: Buffer[] = [];
+  private readonly pool: FramePool;
+  /** The frame being filled and how many of its bytes have arrived. */
+  private current: Uint8Array | undefined;
+  private filled = 0;
+  /** Where reads go while the frame size is unknown (then copied: only at the start of a run). */
+  private readonly scratch = new Uint8Array(64 * 1024);
+  private unframed: Uint8Array[] = [];
   private unframedBytes = 0;
-  private readonly awaiting: CutFrame[] = [];
+  private readonly awaiting: Frame[] = [];
   private readonly times: number[] = [];
   private nextIndex = 0;
   private lastPtsS = Number.NaN;
@@ -90,6 +108,7 @@ export class FrameCutter {
   ) {
     this.maxUnframedBytes = options.maxUnframedBytes ?? 64 * 1024 * 1024;
     this.maxAwaiting = options.maxFramesAwaitingPts ?? 8;
+    this.pool = options.pool ?? new FramePool();
   }
 
   get frameSizeBytes(): number {
@@ -101,35 +120,72 @@ export class FrameCutter {
     if (this.geometry) return;
     this.geometry = geometry;
     this.frameBytes = geometry.widthPx * geometry.heightPx;
+    this.pool.setFrameBytes(this.frameBytes);
     const early = this.unframed;
     this.unframed = [];
     this.unframedBytes = 0;
     for (const chunk of early) this.bytes(chunk);
   }
 
-  /** Feeds a stdout chunk. Returns false when too many bytes arrived before the frame size was known. */
-  bytes(chunk: Buffer): boolean {
+  /**
+   * The buffer the next read from ffmpeg's stdout should fill: the rest of the frame being assembled
+   * (a read never crosses a frame boundary), or a scratch buffer while the frame size is unknown.
+   */
+  readBuffer(): Uint8Array {
+    if (this.frameBytes === 0) return this.scratch;
+    this.current ??= this.pool.acquire();
+    return this.current.subarray(this.filled);
+  }
+
+  /** `n` bytes were read into `buf` (the last `readBuffer()`). Returns false as `bytes` does. */
+  read(n: number, buf: Uint8Array): boolean {
+    if (this.current && buf.buffer === this.current.buffer) {
+      this.filled += n;
+      if (this.filled === this.frameBytes) this.complete();
+      this.release();
+      return true;
+    }
+    return this.bytes(buf.subarray(0, n));
+  }
+
+  /** Feeds bytes from elsewhere (copied). Returns false when too many arrived before the frame size was known. */
+  bytes(chunk: Uint8Array): boolean {
     if (this.frameBytes === 0) {
-      this.unframed.push(chunk);
+      this.unframed.push(chunk.slice());
       this.unframedBytes += chunk.length;
       return this.unframedBytes <= this.maxUnframedBytes;
     }
     let offset = 0;
     while (offset < chunk.length) {
-      const need = this.frameBytes - this.partBytes;
-      const take = Math.min(need, chunk.length - offset);
-      this.parts.push(chunk.subarray(offset, offset + take));
-      this.partBytes += take;
+      this.current ??= this.pool.acquire();
+      const take = Math.min(this.frameBytes - this.filled, chunk.length - offset);
+      this.current.set(chunk.subarray(offset, offset + take), this.filled);
+      this.filled += take;
       offset += take;
-      if (this.partBytes === this.frameBytes) {
-        const frame: CutFrame = { index: this.nextIndex++, ptsS: 0, ptsEstimated: false, parts: this.parts };
-        this.parts = [];
-        this.partBytes = 0;
-        this.awaiting.push(frame);
-      }
+      if (this.filled === this.frameBytes) this.complete();
     }
     this.release();
     return true;
+  }
+
+  private complete(): void {
+    const pixels = this.current!;
+    this.current = undefined;
+    this.filled = 0;
+    const pool = this.pool;
+    const frame: Frame = {
+      index: this.nextIndex++,
+      ptsS: 0,
+      ptsEstimated: false,
+      pixels,
+      released: false,
+      release() {
+        if (this.released) return;
+        this.released = true;
+        pool.release(pixels);
+      },
+    };
+    this.awaiting.push(frame);
   }
 
   /** Feeds the pts of the next frame ffmpeg wrote. */
@@ -142,7 +198,7 @@ export class FrameCutter {
 
   /** Bytes of a partial frame left over (a torn last frame when ffmpeg dies mid-write). */
   get partialBytes(): number {
-    return this.partBytes;
+    return this.filled;
   }
 
   private release(): void {
@@ -184,5 +240,10 @@ export class FrameCutter {
       this.lastPtsS = frame.ptsS;
       this.onFrame(frame);
     }
+  }
+
+  /** Frames still waiting for a timestamp give their buffers back (ffmpeg was stopped). */
+  discard(): void {
+    for (const frame of this.awaiting.splice(0)) frame.release();
   }
 }
