@@ -218,7 +218,7 @@ export class Camera {
     const captureTimeMs = this.captureTime(frame.ptsS, nowMs);
     this.lastCaptureMs = captureTimeMs;
     const frameIndex = this.frameIndex++;
-    if (!this.skipper.take(captureTimeMs)) {
+    if (!this.skipper.take(captureTimeMs, frame.pixels, geometry.widthPx, geometry.heightPx)) {
       frame.release();
       this.counts.skipped++;
       ingestMetrics.framesSkipped.inc(this.labels);
