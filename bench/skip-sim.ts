@@ -133,6 +133,7 @@ const policies: [string, SkipOptions][] = [
   ["default", DEFAULT_SKIP],
   ["active stride 2", { ...DEFAULT_SKIP, activeStride: 2 }],
   ["no settled stride", { ...DEFAULT_SKIP, settledStride: 1 }],
+  ["idle stride only", { ...DEFAULT_SKIP, settledStride: 1, motionGate: false }],
   ["settled stride 4", { ...DEFAULT_SKIP, settledStride: 4 }],
   ["no motion gate", { ...DEFAULT_SKIP, motionGate: false }],
 ];

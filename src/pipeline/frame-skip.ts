@@ -76,8 +76,27 @@ interface Pass {
   reads: number;
   /** Reads per text: the pass is settled once one text has `settleReads` of them. */
   texts: Map<string, number>;
-  settled: boolean;
+  /** The text that settled the pass. */
+  settled: string | undefined;
 }
+
+/** Levenshtein distance (plates are at most ~10 characters). */
+function editDistance(a: string, b: string): number {
+  const row = Array.from({ length: b.length + 1 }, (_, i) => i);
+  for (let i = 1; i <= a.length; i++) {
+    let diag = row[0]!;
+    row[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const up = row[j]!;
+      row[j] = Math.min(row[j]! + 1, row[j - 1]! + 1, diag + (a[i - 1] === b[j - 1] ? 0 : 1));
+      diag = up;
+    }
+  }
+  return row[b.length]!;
+}
+
+/** A read continues a settled pass only if its text is this close to the settled text (misreads: O/0, B/8). */
+const SAME_PLATE_EDITS = 2;
 
 const overlap = (a: Box, b: Box): number => {
   const iw = Math.min(a[0] + a[2], b[0] + b[2]) - Math.max(a[0], b[0]);
@@ -190,12 +209,12 @@ export class FrameSkipper {
       }
       if (o.staticAfterMs > 0 && captureTimeMs - entry.firstMs >= o.staticAfterMs) continue;
       this.activeUntilMs = Math.max(this.activeUntilMs, captureTimeMs + o.holdMs);
-      const pass = this.passFor(box, captureTimeMs);
+      const pass = this.passFor(box, plate, captureTimeMs);
       pass.reads++;
       if (plate !== undefined) {
         const n = (pass.texts.get(plate) ?? 0) + 1;
         pass.texts.set(plate, n);
-        if (n >= o.settleReads) pass.settled = true;
+        if (n >= o.settleReads) pass.settled ??= plate;
       }
       if (confidence < o.confidentAt) {
         this.uncertainUntilMs = Math.max(this.uncertainUntilMs, captureTimeMs + o.holdMs);
@@ -203,21 +222,26 @@ export class FrameSkipper {
     }
   }
 
-  /** The pass a read's box continues (centre within 1.5 box widths of the pass's last box), or a new one. */
-  private passFor(box: Box, captureTimeMs: number): Pass {
+  /**
+   * The pass a read continues (its box centre within 1.5 box widths of the pass's last box and, once the
+   * pass is settled, its text close to the settled text), or a new one: another vehicle's plate next to a
+   * settled one starts its own, unsettled pass.
+   */
+  private passFor(box: Box, plate: string | undefined, captureTimeMs: number): Pass {
     const cx = box[0] + box[2] / 2;
     const cy = box[1] + box[3] / 2;
     let best: Pass | undefined;
     let bestDist = Number.POSITIVE_INFINITY;
     for (const p of this.passes) {
       const d = Math.hypot(p.box[0] + p.box[2] / 2 - cx, p.box[1] + p.box[3] / 2 - cy);
+      if (p.settled && plate !== undefined && editDistance(p.settled, plate) > SAME_PLATE_EDITS) continue;
       if (d < 1.5 * Math.max(p.box[2], box[2], 1) && d < bestDist) {
         best = p;
         bestDist = d;
       }
     }
     if (!best) {
-      best = { box, lastMs: captureTimeMs, reads: 0, texts: new Map(), settled: false };
+      best = { box, lastMs: captureTimeMs, reads: 0, texts: new Map(), settled: undefined };
       this.passes.push(best);
       if (this.passes.length > 16) this.passes.shift();
     }
