@@ -1,6 +1,6 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
-import { createConnection, createServer, type Server, type Socket } from "node:net";
+import { createConnection, createServer, type OnReadOpts, type Server, type Socket } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ffmpegPath } from "./ffmpeg-path.js";
@@ -58,12 +58,14 @@ function socketPath(): string {
  * One ffmpeg child decoding one camera to grey raw frames. It lives for one connection: when ffmpeg ends
  * for any reason, onExit fires once and the supervisor decides whether and when to start another.
  *
- * ffmpeg's stdout is one end of a Unix-domain stream socket whose other end node reads with a
- * caller-supplied buffer (`net.Socket` `onread`): every read lands in the frame being assembled, so no
- * buffer is allocated per read (a child's ordinary stdout pipe allocates a new one for every 64 KB read,
- * about 15 per 720p frame; that garbage, not the reading, was most of the main thread's cost). Reading
- * waits until ffmpeg has printed the frame size, which it does before writing any frame. stderr carries
- * `-debug_ts`: one `encoder <-` line with each frame's pts.
+ * ffmpeg's stdout and stderr are Unix-domain stream sockets whose other ends node reads with
+ * caller-supplied buffers (`net.Socket` `onread`). Every stdout read lands in the frame being assembled,
+ * so no buffer is allocated per read (a child's ordinary stdout pipe allocates a new one for every 64 KB
+ * read, about 15 per 720p frame). stdout is not read until ffmpeg has printed the frame size, which it
+ * does before writing any frame. stderr carries `-debug_ts`, eight lines per frame written one by one;
+ * read as they come they woke node's loop about seven times a frame, so once the frame size is known
+ * stderr is read only while a frame waits for its timestamp (written before the frame, so already there):
+ * one read per frame.
  */
 export class FfmpegStream {
   private readonly parser = new StderrParser();
@@ -76,9 +78,12 @@ export class FfmpegStream {
   private transportRefused = false;
   private server: Server | undefined;
   private reader: Socket | undefined;
+  private errReader: Socket | undefined;
+  private readonly errBuf = Buffer.allocUnsafe(64 * 1024);
   private child: ChildProcess | undefined;
   private readerClosed = false;
-  private childClosed = false;
+  private errClosed = false;
+  private childExited = false;
   private exitCode: number | null = null;
   private stderrRest = "";
   private readonly path = socketPath();
@@ -89,44 +94,59 @@ export class FfmpegStream {
         this.frames++;
         options.onFrame(frame, this.geometry!);
       },
-      options.pool ? { pool: options.pool } : {},
+      { ...(options.pool ? { pool: options.pool } : {}), onAwaitingPts: () => this.errReader?.resume() },
     );
     const server = createServer({ pauseOnConnect: true });
     this.server = server;
     server.on("error", (err) => this.fail(err));
-    server.once("connection", (sock) => this.launch(sock));
     server.listen(this.path, () => {
       if (this.stopped) {
         this.abandon();
         return;
       }
-      const reader = createConnection({
-        path: this.path,
-        onread: {
+      // stdout's connection first, then stderr's: the server accepts them in that order.
+      server.once("connection", (out) => {
+        server.once("connection", (err) => this.launch(out, err));
+        this.errReader = this.connect({ buffer: this.errBuf, callback: (n) => this.stderrBytes(n) }, () => {
+          this.errClosed = true;
+          // All of stderr is in: without a frame size nothing was read, and stdout would never end.
+          if (!this.geometry) this.reader?.destroy();
+        });
+      });
+      this.reader = this.connect(
+        {
           buffer: () => this.cutter.readBuffer(),
           callback: (n, buf) => {
             if (!this.cutter.read(n, buf)) this.stop();
             return true;
           },
         },
-      });
-      this.reader = reader;
+        () => {
+          this.readerClosed = true;
+        },
+      );
       // Nothing is read until ffmpeg has printed the frame size (see stderrLine).
-      reader.pause();
-      reader.on("error", () => {});
-      reader.on("close", () => {
-        this.readerClosed = true;
-        this.maybeFinish();
-      });
+      this.reader.pause();
     });
   }
 
-  /** The stdout socket is connected: start ffmpeg with it as stdout. */
-  private launch(sock: Socket): void {
+  private connect(onread: OnReadOpts, onClose: () => void): Socket {
+    const sock = createConnection({ path: this.path, onread });
+    sock.on("error", () => {});
+    sock.on("close", () => {
+      onClose();
+      this.maybeFinish();
+    });
+    return sock;
+  }
+
+  /** Both sockets are connected: start ffmpeg with them as stdout and stderr. */
+  private launch(out: Socket, err: Socket): void {
     this.server?.close();
     this.server = undefined;
     if (this.stopped) {
-      sock.destroy();
+      out.destroy();
+      err.destroy();
       this.abandon();
       return;
     }
@@ -138,34 +158,32 @@ export class FfmpegStream {
       ...outputOptions(fps),
       "pipe:1",
     ];
-    const child = spawn(ffmpegPath(), args, { stdio: ["ignore", sock, "pipe"], windowsHide: true });
+    const child = spawn(ffmpegPath(), args, { stdio: ["ignore", out, err], windowsHide: true });
     this.child = child;
-    // The child has its own copy of the socket; ours closes so that ffmpeg's exit ends the stream.
-    sock.destroy();
-    child.on("error", (err: NodeJS.ErrnoException) => {
-      // A failed spawn (no ffmpeg binary) emits no "close".
-      if (err.syscall?.startsWith("spawn")) this.childClosed = true;
-      this.fail(err);
+    // The child has its own copies of the sockets; ours close so that ffmpeg's exit ends the streams.
+    out.destroy();
+    err.destroy();
+    child.on("error", (e: NodeJS.ErrnoException) => {
+      // A failed spawn (no ffmpeg binary) emits no "exit".
+      if (e.syscall?.startsWith("spawn")) this.childExited = true;
+      this.fail(e);
     });
     child.on("exit", (code) => {
       this.exitCode = code;
-    });
-    child.on("close", () => {
-      this.childClosed = true;
-      // Without a frame size nothing was read, so the socket would never see its end.
-      if (!this.geometry) this.reader?.destroy();
+      this.childExited = true;
+      // Drain what is left: the last timestamps and ffmpeg's closing words.
+      this.errReader?.resume();
       this.maybeFinish();
     });
-    const stderr = child.stderr!;
-    stderr.setEncoding("latin1");
-    stderr.on("data", (text: string) => this.stderrText(text));
-    stderr.on("error", () => {});
   }
 
-  private stderrText(text: string): void {
-    const lines = (this.stderrRest + text).split(/\r\n|\r|\n/);
+  private stderrBytes(n: number): boolean {
+    const lines = (this.stderrRest + this.errBuf.toString("latin1", 0, n)).split(/\r\n|\r|\n/);
     this.stderrRest = lines.pop() ?? "";
     for (const line of lines) if (line) this.stderrLine(line);
+    // Once framing has started, stderr is read only while a frame waits for its timestamp.
+    if (this.geometry && !this.childExited && !this.cutter.awaitingPts) this.errReader?.pause();
+    return true;
   }
 
   private stderrLine(line: string): void {
@@ -197,13 +215,15 @@ export class FfmpegStream {
     this.server?.close();
     this.server = undefined;
     this.reader?.destroy();
+    this.errReader?.destroy();
     this.readerClosed = true;
-    if (!this.child) this.childClosed = true;
+    this.errClosed = true;
+    if (!this.child) this.childExited = true;
     this.maybeFinish();
   }
 
   private maybeFinish(): void {
-    if (this.exited || !this.readerClosed || !this.childClosed) return;
+    if (this.exited || !this.readerClosed || !this.errClosed || !this.childExited) return;
     this.exited = true;
     if (this.stderrRest) this.stderrLine(this.stderrRest);
     // Frames fully read still count; a torn remainder is dropped.

@@ -76,6 +76,8 @@ export interface FrameCutterOptions {
   maxFramesAwaitingPts?: number;
   /** Where frame buffers come from (a camera keeps one pool across ffmpeg restarts). */
   pool?: FramePool;
+  /** Called when a complete frame starts waiting for its timestamp. */
+  onAwaitingPts?: () => void;
 }
 
 interface Frame extends CutFrame {
@@ -99,6 +101,7 @@ export class FrameCutter {
   private lastPtsS = Number.NaN;
   private readonly maxUnframedBytes: number;
   private readonly maxAwaiting: number;
+  private readonly onAwaitingPts: (() => void) | undefined;
   /** Frames whose pts had to be extrapolated (ffmpeg did not announce them in time). */
   estimatedPts = 0;
 
@@ -109,6 +112,12 @@ export class FrameCutter {
     this.maxUnframedBytes = options.maxUnframedBytes ?? 64 * 1024 * 1024;
     this.maxAwaiting = options.maxFramesAwaitingPts ?? 8;
     this.pool = options.pool ?? new FramePool();
+    this.onAwaitingPts = options.onAwaitingPts;
+  }
+
+  /** Complete frames are waiting for their timestamps. */
+  get awaitingPts(): boolean {
+    return this.awaiting.length > 0;
   }
 
   get frameSizeBytes(): number {
@@ -212,6 +221,7 @@ export class FrameCutter {
         frame.ptsEstimated = true;
         this.estimatedPts++;
       } else {
+        this.onAwaitingPts?.();
         return;
       }
       if (Number.isNaN(frame.ptsS)) {
