@@ -8,6 +8,7 @@ interface Collected {
   frames: { index: number; ptsS: number; estimated: boolean; bytes: Buffer }[];
   geometry?: StreamGeometry;
   exit?: StreamExit;
+  exits?: number;
   stream: FfmpegStream;
 }
 
@@ -33,6 +34,7 @@ function collect(url: string, opts: { fps?: number; loop?: boolean; pool?: Frame
     },
     onExit: (e) => {
       c.exit = e;
+      c.exits = (c.exits ?? 0) + 1;
     },
   });
   return c;
@@ -75,6 +77,19 @@ describe("ingest: ffmpeg to exact grey frames", () => {
       expect(pts[i]! - pts[i - 1]!).toBeGreaterThanOrEqual(80);
       expect(values[i]! * 40).toBe(pts[i]! % 2000);
     }
+  });
+
+  it("a stream stopped before ffmpeg has started ends once, as stopped, with no frame", async () => {
+    const file = indexClip({ widthPx: 160, heightPx: 120, frames: 50, fps: 25 });
+    const c = collect(file);
+    const stream = c.stream;
+    stream.stop();
+    await until("the stream to end", () => c.exit !== undefined);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(c.exits).toBe(1);
+    expect(c.exit).toMatchObject({ stopped: true, frames: 0, tornBytes: 0 });
+    expect(c.frames).toEqual([]);
+    expect(stream.running).toBe(false);
   });
 
   it("a live MPEG-TS stream over TCP: consecutive whole frames from a second ffmpeg", async () => {

@@ -79,6 +79,8 @@ export class FfmpegStream {
   private server: Server | undefined;
   private reader: Socket | undefined;
   private errReader: Socket | undefined;
+  /** ffmpeg's end of the stdout socket while the stderr one is being connected. */
+  private pendingOut: Socket | undefined;
   private readonly errBuf = Buffer.allocUnsafe(64 * 1024);
   private child: ChildProcess | undefined;
   private readerClosed = false;
@@ -106,6 +108,7 @@ export class FfmpegStream {
       }
       // stdout's connection first, then stderr's: the server accepts them in that order.
       server.once("connection", (out) => {
+        this.pendingOut = out;
         server.once("connection", (err) => this.launch(out, err));
         this.errReader = this.connect({ buffer: this.errBuf, callback: (n) => this.stderrBytes(n) }, () => {
           this.errClosed = true;
@@ -142,6 +145,7 @@ export class FfmpegStream {
 
   /** Both sockets are connected: start ffmpeg with them as stdout and stderr. */
   private launch(out: Socket, err: Socket): void {
+    this.pendingOut = undefined;
     this.server?.close();
     this.server = undefined;
     if (this.stopped) {
@@ -214,6 +218,8 @@ export class FfmpegStream {
   private abandon(): void {
     this.server?.close();
     this.server = undefined;
+    this.pendingOut?.destroy();
+    this.pendingOut = undefined;
     this.reader?.destroy();
     this.errReader?.destroy();
     this.readerClosed = true;
