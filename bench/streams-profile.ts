@@ -37,6 +37,11 @@ function threadCpu(): Map<number, number> {
   return out;
 }
 
+/** stime (kernel time) of the main thread, seconds. */
+function mainSystemCpu(): number {
+  return Number(statFields(`/proc/self/task/${process.pid}/stat`)[12]) / TICKS_PER_S;
+}
+
 /** CPU of reaped children (cutime + cstime), seconds. */
 function childrenCpu(): number {
   const f = statFields("/proc/self/stat");
@@ -70,6 +75,7 @@ if (session) {
   await session.post("Profiler.start");
 }
 const t0 = threadCpu();
+const sys0 = mainSystemCpu();
 const c0 = childrenCpu();
 const w0 = performance.now();
 await manager.apply(
@@ -88,6 +94,7 @@ const status = manager.status();
 await manager.apply([]);
 await new Promise((r) => setTimeout(r, 200));
 const t1 = threadCpu();
+const mainSysS = mainSystemCpu() - sys0;
 if (session && profileOut) {
   const { profile } = await session.post("Profiler.stop");
   writeFileSync(profileOut, JSON.stringify(profile));
@@ -114,7 +121,7 @@ const totalS = ffmpegS + mainS + workersS + otherS;
 process.stdout.write(
   `${STREAMS} stream(s), ${SKIP === NO_SKIP ? "every frame" : "adaptive skip"}: ${wallS.toFixed(1)} s wall, ` +
     `${decoded} decoded, ${recognised} recognised, ${dropped} dropped\n` +
-    `CPU ms per decoded frame: ffmpeg ${ms(ffmpegS)}, main thread ${ms(mainS)}, workers ${ms(workersS)} ` +
+    `CPU ms per decoded frame: ffmpeg ${ms(ffmpegS)}, main thread ${ms(mainS)} (kernel ${ms(mainSysS)}), workers ${ms(workersS)} ` +
     `(${((workersS * 1000) / Math.max(1, recognised)).toFixed(2)} per recognised frame), other threads ${ms(otherS)}, ` +
     `total ${ms(totalS)}\n`,
 );
