@@ -1,8 +1,8 @@
-import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
-import { createConnection, createServer, type OnReadOpts, type Server, type Socket } from "node:net";
+import { createConnection, type Socket } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import ffmpeg from "fluent-ffmpeg";
 import { ffmpegPath } from "./ffmpeg-path.js";
 import { type CutFrame, FrameCutter, StderrParser, type StreamGeometry } from "./frame-cutter.js";
 import type { FramePool } from "./frame-pool.js";
@@ -16,7 +16,7 @@ export interface StreamExit {
   stopped: boolean;
   /** Frames delivered during this run. */
   frames: number;
-  /** Bytes of a torn frame left on the pipe when ffmpeg ended (dropped, never delivered). */
+  /** Bytes of a torn frame left on the socket when ffmpeg ended (dropped, never delivered). */
   tornBytes: number;
   /** The last lines of ffmpeg's stderr (never logged as-is: it may contain the URL). */
   stderrTail: string[];
@@ -39,56 +39,51 @@ export interface FfmpegStreamOptions {
 
 const TAIL_LINES = 30;
 const TRANSPORT_REFUSED = /Server returned 4(?:00|61)|Unsupported transport|Nonmatching transport/i;
-const DEBUG_TS_LINE = /^(?:demuxer|decoder|filter|encoder|muxer)\b/;
+/** `-debug_ts` lines (eight a frame): never kept in the tail, never matched against a regex. */
+const DEBUG_TS_PREFIXES = ["encoder ", "muxer ", "filter ", "decoder ", "demuxer"];
+/** First delay between attempts to connect to ffmpeg's socket; doubles up to the maximum. */
+const CONNECT_RETRY_MS = 10;
+const CONNECT_RETRY_MAX_MS = 200;
 
-let socketDir: string | undefined;
-let socketSeq = 0;
-
-/** A private (0700) directory for the per-run stdout sockets, removed when the process exits. */
-function socketPath(): string {
-  if (!socketDir) {
-    const dir = mkdtempSync(join(tmpdir(), "kestrel-ingest-"));
-    socketDir = dir;
-    process.once("exit", () => rmSync(dir, { recursive: true, force: true }));
-  }
-  return join(socketDir, `${process.pid}-${++socketSeq}.sock`);
+function isDebugTs(line: string): boolean {
+  for (const prefix of DEBUG_TS_PREFIXES) if (line.startsWith(prefix)) return true;
+  return false;
 }
 
 /**
- * One ffmpeg child decoding one camera to grey raw frames. It lives for one connection: when ffmpeg ends
- * for any reason, onExit fires once and the supervisor decides whether and when to start another.
+ * One ffmpeg child decoding one camera to grey raw frames, spawned and supervised by fluent-ffmpeg. It
+ * lives for one connection: when ffmpeg ends for any reason, onExit fires once and the supervisor decides
+ * whether and when to start another.
  *
- * ffmpeg's stdout and stderr are Unix-domain stream sockets whose other ends node reads with
- * caller-supplied buffers (`net.Socket` `onread`). Every stdout read lands in the frame being assembled,
- * so no buffer is allocated per read (a child's ordinary stdout pipe allocates a new one for every 64 KB
- * read, about 15 per 720p frame). stdout is not read until ffmpeg has printed the frame size, which it
- * does before writing any frame. stderr carries `-debug_ts`, eight lines per frame written one by one;
- * read as they come they woke node's loop about seven times a frame, so once the frame size is known
- * stderr is read only while a frame waits for its timestamp (written before the frame, so already there):
- * one read per frame.
+ * ffmpeg's output is its own `unix` protocol with `-listen 1`: ffmpeg listens on a fresh Unix socket
+ * path and node connects to it (retrying until ffmpeg has opened its input and listens), reading with
+ * caller-supplied buffers (`net.Socket` `onread`). Every read lands in the frame being assembled, so no
+ * buffer is allocated per read (a child's stdout pipe allocates a new one for every 64 KB read, about 15
+ * per 720p frame). The socket is not read until ffmpeg has printed the frame size on stderr, which it does
+ * before writing any frame. stderr (fluent-ffmpeg's `stderr` line events) carries the frame size and,
+ * with `-debug_ts`, each frame's pts.
  */
 export class FfmpegStream {
+  private readonly command: ffmpeg.FfmpegCommand;
   private readonly parser = new StderrParser();
   private readonly cutter: FrameCutter;
   private readonly tail: string[] = [];
+  /** A private (0700) directory for this run's socket, removed when the run ends. */
+  private readonly dir = mkdtempSync(join(tmpdir(), "kestrel-ingest-"));
+  private readonly path = join(this.dir, "frames.sock");
   private geometry: StreamGeometry | undefined;
   private frames = 0;
   private stopped = false;
   private exited = false;
   private transportRefused = false;
-  private server: Server | undefined;
+  private spawned = false;
+  /** The socket to ffmpeg's output, while connecting or connected. */
   private reader: Socket | undefined;
-  private errReader: Socket | undefined;
-  /** ffmpeg's end of the stdout socket while the stderr one is being connected. */
-  private pendingOut: Socket | undefined;
-  private readonly errBuf = Buffer.allocUnsafe(64 * 1024);
-  private child: ChildProcess | undefined;
+  private retryTimer: NodeJS.Timeout | undefined;
+  private retryMs = CONNECT_RETRY_MS;
   private readerClosed = false;
-  private errClosed = false;
   private childExited = false;
   private exitCode: number | null = null;
-  private stderrRest = "";
-  private readonly path = socketPath();
 
   constructor(private readonly options: FfmpegStreamOptions) {
     this.cutter = new FrameCutter(
@@ -96,98 +91,70 @@ export class FfmpegStream {
         this.frames++;
         options.onFrame(frame, this.geometry!);
       },
-      { ...(options.pool ? { pool: options.pool } : {}), onAwaitingPts: () => this.errReader?.resume() },
+      options.pool ? { pool: options.pool } : {},
     );
-    const server = createServer({ pauseOnConnect: true });
-    this.server = server;
-    server.on("error", (err) => this.fail(err));
-    server.listen(this.path, () => {
-      if (this.stopped) {
-        this.abandon();
-        return;
-      }
-      // stdout's connection first, then stderr's: the server accepts them in that order.
-      server.once("connection", (out) => {
-        this.pendingOut = out;
-        server.once("connection", (err) => this.launch(out, err));
-        this.errReader = this.connect({ buffer: this.errBuf, callback: (n) => this.stderrBytes(n) }, () => {
-          this.errClosed = true;
-          // All of stderr is in: without a frame size nothing was read, and stdout would never end.
-          if (!this.geometry) this.reader?.destroy();
-        });
-      });
-      this.reader = this.connect(
-        {
-          buffer: () => this.cutter.readBuffer(),
-          callback: (n, buf) => {
-            if (!this.cutter.read(n, buf)) this.stop();
-            return true;
-          },
-        },
-        () => {
-          this.readerClosed = true;
-        },
-      );
-      // Nothing is read until ffmpeg has printed the frame size (see stderrLine).
-      this.reader.pause();
+    this.command = ffmpeg({ stdoutLines: TAIL_LINES })
+      .setFfmpegPath(ffmpegPath())
+      .input(ffmpegInput(options.url))
+      .inputOptions(inputOptions({ url: options.url, loop: options.loop }, options.rtspTransport))
+      .output(`unix:${this.path}`)
+      .outputOptions([...outputOptions(options.fps), "-listen", "1"]);
+    this.command.on("stderr", (line: string) => this.stderrLine(line));
+    // fluent-ffmpeg spawns after an asynchronous capability check: a stop() that came first is applied here.
+    this.command.on("start", () => {
+      this.spawned = true;
+      if (this.stopped) this.command.kill("SIGKILL");
+      else this.connect();
     });
+    this.command.on("error", (err: Error) => this.childEnded(err));
+    this.command.on("end", () => this.childEnded(undefined));
+    this.command.run();
   }
 
-  private connect(onread: OnReadOpts, onClose: () => void): Socket {
-    const sock = createConnection({ path: this.path, onread });
-    sock.on("error", () => {});
-    sock.on("close", () => {
-      onClose();
+  /** Connects to ffmpeg's listening output socket, retrying until it exists, ffmpeg ends, or stop(). */
+  private connect(): void {
+    this.retryTimer = undefined;
+    if (this.stopped || this.childExited) {
+      this.readerClosed = true;
       this.maybeFinish();
-    });
-    return sock;
-  }
-
-  /** Both sockets are connected: start ffmpeg with them as stdout and stderr. */
-  private launch(out: Socket, err: Socket): void {
-    this.pendingOut = undefined;
-    this.server?.close();
-    this.server = undefined;
-    if (this.stopped) {
-      out.destroy();
-      err.destroy();
-      this.abandon();
       return;
     }
-    const { url, loop, fps, rtspTransport } = this.options;
-    const args = [
-      ...inputOptions({ url, loop }, rtspTransport),
-      "-i",
-      ffmpegInput(url),
-      ...outputOptions(fps),
-      "pipe:1",
-    ];
-    const child = spawn(ffmpegPath(), args, { stdio: ["ignore", out, err], windowsHide: true });
-    this.child = child;
-    // The child has its own copies of the sockets; ours close so that ffmpeg's exit ends the streams.
-    out.destroy();
-    err.destroy();
-    child.on("error", (e: NodeJS.ErrnoException) => {
-      // A failed spawn (no ffmpeg binary) emits no "exit".
-      if (e.syscall?.startsWith("spawn")) this.childExited = true;
-      this.fail(e);
+    let connected = false;
+    const sock = createConnection({
+      path: this.path,
+      onread: {
+        buffer: () => this.cutter.readBuffer(),
+        callback: (n, buf) => {
+          if (!this.cutter.read(n, buf)) this.stop();
+          return true;
+        },
+      },
     });
-    child.on("exit", (code) => {
-      this.exitCode = code;
-      this.childExited = true;
-      // Drain what is left: the last timestamps and ffmpeg's closing words.
-      this.errReader?.resume();
+    this.reader = sock;
+    // Nothing is read until ffmpeg has printed the frame size (see stderrLine).
+    if (!this.geometry) sock.pause();
+    sock.on("connect", () => {
+      connected = true;
+    });
+    sock.on("error", () => {});
+    sock.on("close", () => {
+      this.reader = undefined;
+      // Not listening yet (ENOENT, ECONNREFUSED): ffmpeg opens its input first, which may take seconds.
+      if (!connected && !this.stopped && !this.childExited) {
+        this.retryTimer = setTimeout(() => this.connect(), this.retryMs);
+        this.retryMs = Math.min(this.retryMs * 2, CONNECT_RETRY_MAX_MS);
+        return;
+      }
+      this.readerClosed = true;
       this.maybeFinish();
     });
   }
 
-  private stderrBytes(n: number): boolean {
-    const lines = (this.stderrRest + this.errBuf.toString("latin1", 0, n)).split(/\r\n|\r|\n/);
-    this.stderrRest = lines.pop() ?? "";
-    for (const line of lines) if (line) this.stderrLine(line);
-    // Once framing has started, stderr is read only while a frame waits for its timestamp.
-    if (this.geometry && !this.childExited && !this.cutter.awaitingPts) this.errReader?.pause();
-    return true;
+  /** No socket connecting or connected, and none coming: the output side is done. */
+  private closeOutput(): void {
+    clearTimeout(this.retryTimer);
+    this.retryTimer = undefined;
+    if (!this.reader) this.readerClosed = true;
   }
 
   private stderrLine(line: string): void {
@@ -202,36 +169,31 @@ export class FfmpegStream {
       this.cutter.setGeometry(this.geometry);
       if (!this.stopped) this.reader?.resume();
     }
+    if (isDebugTs(line)) return;
     if (TRANSPORT_REFUSED.test(line)) this.transportRefused = true;
-    if (DEBUG_TS_LINE.test(line)) return;
     this.tail.push(line);
     if (this.tail.length > TAIL_LINES) this.tail.shift();
   }
 
-  /** Setup failed before or while starting ffmpeg (socket, spawn). */
-  private fail(err: Error): void {
-    this.tail.push(String(err.message));
-    this.abandon();
-  }
-
-  /** Ends a run whose ffmpeg never started (or failed to). */
-  private abandon(): void {
-    this.server?.close();
-    this.server = undefined;
-    this.pendingOut?.destroy();
-    this.pendingOut = undefined;
-    this.reader?.destroy();
-    this.errReader?.destroy();
-    this.readerClosed = true;
-    this.errClosed = true;
-    if (!this.child) this.childExited = true;
+  /** fluent-ffmpeg's `end` or `error`: ffmpeg exited (all of stderr is in) or never started. */
+  private childEnded(err: Error | undefined): void {
+    if (this.childExited) return;
+    this.childExited = true;
+    if (err) {
+      const m = /exited with code (\d+)/.exec(err.message);
+      this.exitCode = m ? Number(m[1]) : null;
+      // A spawn failure (no ffmpeg binary) says so only here.
+      if (!m && !err.message.includes("killed with signal")) this.tail.push(err.message);
+    } else this.exitCode = 0;
+    this.closeOutput();
     this.maybeFinish();
   }
 
   private maybeFinish(): void {
-    if (this.exited || !this.readerClosed || !this.errClosed || !this.childExited) return;
+    if (this.exited || !this.readerClosed || !this.childExited) return;
     this.exited = true;
-    if (this.stderrRest) this.stderrLine(this.stderrRest);
+    // ffmpeg unlinks its socket on a clean exit, not when killed.
+    rmSync(this.dir, { recursive: true, force: true });
     // Frames fully read still count; a torn remainder is dropped.
     if (this.stopped) this.cutter.discard();
     else this.cutter.end();
@@ -249,9 +211,10 @@ export class FfmpegStream {
   stop(): void {
     if (this.exited || this.stopped) return;
     this.stopped = true;
-    if (this.child) this.child.kill("SIGKILL");
-    // Before listen() completes, its callback sees `stopped` and abandons the run.
-    else if (this.server?.listening) this.abandon();
+    this.closeOutput();
+    this.reader?.destroy();
+    // Before fluent-ffmpeg has spawned, its `start` handler sees `stopped` and kills the child at once.
+    if (this.spawned) this.command.kill("SIGKILL");
   }
 
   get running(): boolean {
