@@ -1,8 +1,8 @@
 /**
  * Cuts ffmpeg's raw grey output into exact frames and pairs each with its presentation time.
  *
- * stdout carries frames back to back (width x height bytes each, no headers); stderr (with `-debug_ts`)
- * announces every frame handed to the rawvideo encoder with its pts. The two are read independently, so
+ * ffmpeg's frames output carries frames back to back (width x height bytes each, no headers); its
+ * timestamps output (`mkvtimestamp_v2`) one pts per frame written. The two are read independently, so
  * the n-th frame waits here for the n-th timestamp (or the other way round). The socket reads straight
  * into pooled frame buffers (`readBuffer()`), so framing neither allocates nor copies; the one copy a
  * recognised frame gets is later, into a worker's wasm frame slot.
@@ -29,30 +29,18 @@ export interface CutFrame {
   release(): void;
 }
 
-const OUTPUT_HEADER = /^Output #0\b/;
 const OUTPUT_VIDEO = /Video: rawvideo\b.*?, (\d+)x(\d+)[ ,]/;
 const OUTPUT_FPS = /, ([\d.]+) fps\b/;
-const ENCODER_IN = "encoder <- type:video ";
-const PTS_TIME = " frame_pts_time:";
 
-/** Parses the lines of ffmpeg's stderr that matter for framing: the output geometry and per-frame pts. */
+/** Parses the lines of ffmpeg's stderr that matter for framing: the frames output's geometry. */
 export class StderrParser {
   private inOutput = false;
   geometry: StreamGeometry | undefined;
 
-  /** Returns the pts in seconds when the line announces a frame, else undefined. */
-  line(text: string): number | undefined {
-    // `encoder <- type:video frame_pts:… frame_pts_time:… time_base:…`, one per frame written
-    if (text.startsWith(ENCODER_IN)) {
-      const at = text.indexOf(PTS_TIME);
-      if (at < 0) return Number.NaN;
-      const from = at + PTS_TIME.length;
-      const end = text.indexOf(" ", from);
-      const ptsS = Number(text.slice(from, end < 0 ? undefined : end));
-      return Number.isFinite(ptsS) ? ptsS : Number.NaN;
-    }
+  line(text: string): void {
     if (!this.geometry) {
-      if (OUTPUT_HEADER.test(text)) this.inOutput = true;
+      // Output #0 is the frames; Output #1 (the timestamps, 2x2) must not be taken for it.
+      if (text.startsWith("Output #")) this.inOutput = text.startsWith("Output #0,");
       else if (this.inOutput) {
         const m = OUTPUT_VIDEO.exec(text);
         if (m) {
@@ -65,7 +53,6 @@ export class StderrParser {
         }
       }
     }
-    return undefined;
   }
 }
 
