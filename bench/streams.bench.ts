@@ -1,7 +1,7 @@
 // `npx tsx bench/streams.bench.ts`: how many concurrent 720p 25 fps synthetic camera streams this machine
 // recognises in real time (≤ 1% of frames dropped, ≥ 99% of vehicles read), next to the ceiling of ffmpeg
-// decoding alone measured in the same run, with CPU and RSS. Also: adaptive frame skipping versus
-// recognising every frame (does skipping cost reads?).
+// decoding alone measured in the same run, with CPU (split ffmpeg / node) and RSS. Also: adaptive frame
+// skipping versus recognising every frame (does skipping cost reads?).
 // The machine's cores are shared with other work: absolute numbers are noisy, compare the ratios.
 // Options (env): STREAMS_BENCH_CLIPS (3), STREAMS_BENCH_SECONDS (12), STREAMS_BENCH_MAX (16).
 import { spawn } from "node:child_process";
@@ -79,22 +79,35 @@ function decode(file: string, widthPx: number, heightPx: number, onFrame?: (px: 
   });
 }
 
+function statFields(pid: number | "self"): string[] {
+  const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+  // after the ")" field 3 (state) is index 0, so utime (14) is index 11, stime (15) 12, cutime (16) 13
+  return stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+}
+
 /** CPU seconds of this process, all threads (fields 14-15 of /proc/<pid>/stat). */
 function cpuSeconds(pid: number | "self" = "self"): number {
   try {
-    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-    const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-    // after the ")" field 3 (state) is index 0, so utime (14) is index 11 and stime (15) index 12
+    const f = statFields(pid);
     return (Number(f[11]) + Number(f[12])) / TICKS_PER_S;
   } catch {
     return 0;
   }
 }
 
-/** Samples CPU time and RSS of this process and its children (the ffmpeg decoders) while a run lasts. */
+/** CPU seconds of this process's exited and reaped children (cutime + cstime): the ffmpeg decoders. */
+function reapedChildrenCpuSeconds(): number {
+  const f = statFields("self");
+  return (Number(f[13]) + Number(f[14])) / TICKS_PER_S;
+}
+
+/**
+ * CPU time of this process and of its children (the ffmpeg decoders) over a run, and peak RSS (sampled).
+ * Children's CPU is counted exactly once they have exited and been reaped (every run here waits for that).
+ */
 class Usage {
   private readonly self0 = cpuSeconds();
-  private readonly childCpu = new Map<number, number>();
+  private readonly children0 = reapedChildrenCpuSeconds();
   private readonly timer: NodeJS.Timeout;
   private readonly t0 = performance.now();
   rssPeakBytes = 0;
@@ -105,22 +118,18 @@ class Usage {
 
   private sample(): void {
     let rss = rssBytes("self");
-    for (const pid of childPids()) {
-      const cpu = cpuSeconds(pid);
-      if (cpu > 0) this.childCpu.set(pid, Math.max(cpu, this.childCpu.get(pid) ?? 0));
-      rss += rssBytes(pid);
-    }
+    for (const pid of childPids()) rss += rssBytes(pid);
     this.rssPeakBytes = Math.max(this.rssPeakBytes, rss);
   }
 
-  /** Share of all cores used since construction. */
-  stop(): { cpu: number; wallS: number } {
+  /** Share of all cores used since construction, and the split between node and ffmpeg (CPU seconds). */
+  stop(): { cpu: number; wallS: number; nodeS: number; ffmpegS: number } {
     this.sample();
     clearInterval(this.timer);
     const wallS = (performance.now() - this.t0) / 1000;
-    let children = 0;
-    for (const v of this.childCpu.values()) children += v;
-    return { cpu: (cpuSeconds() - this.self0 + children) / wallS / CORES, wallS };
+    const nodeS = cpuSeconds() - this.self0;
+    const ffmpegS = reapedChildrenCpuSeconds() - this.children0;
+    return { cpu: (nodeS + ffmpegS) / wallS / CORES, wallS, nodeS, ffmpegS };
   }
 }
 
@@ -207,6 +216,8 @@ interface Trial {
   offlineRead: number;
   falseReads: number;
   cpu: number;
+  nodeS: number;
+  ffmpegS: number;
   rssPeakBytes: number;
   restarts: number;
   wallS: number;
@@ -254,7 +265,8 @@ async function trial(clips: Clip[], streams: number, skip: SkipOptions): Promise
     await new Promise((r) => setTimeout(r, 100));
   }
   const status = manager.status();
-  const { cpu, wallS } = usage.stop();
+  // every camera ended after its ffmpeg exited and was reaped, so the children's CPU time is complete
+  const { cpu, wallS, nodeS, ffmpegS } = usage.stop();
   await manager.apply([]);
   const t: Trial = {
     streams,
@@ -268,6 +280,8 @@ async function trial(clips: Clip[], streams: number, skip: SkipOptions): Promise
     offlineRead: 0,
     falseReads: 0,
     cpu,
+    nodeS,
+    ffmpegS,
     rssPeakBytes: usage.rssPeakBytes,
     restarts: 0,
     wallS,
@@ -297,7 +311,8 @@ function describe(t: Trial, label: string): string {
     `skipped ${pct(t.skipped / t.decoded)}, vehicles read ${t.read}/${t.readable} of truth ` +
     `(${t.offlineRead}/${t.offlineReadable} of what every-frame offline reading gets), false reads ${t.falseReads}, ` +
     `restarts ${t.restarts}, CPU ${pct(t.cpu)} of ${CORES} cores ` +
-    `(${((t.cpu * t.wallS * CORES * 1000) / t.decoded).toFixed(1)} ms per decoded frame), RSS peak ${(t.rssPeakBytes / 2 ** 20).toFixed(0)} MiB (node + ffmpeg)`
+    `(${((t.cpu * t.wallS * CORES * 1000) / t.decoded).toFixed(1)} ms per decoded frame: ffmpeg ` +
+    `${((t.ffmpegS * 1000) / t.decoded).toFixed(1)}, node ${((t.nodeS * 1000) / t.decoded).toFixed(1)}), RSS peak ${(t.rssPeakBytes / 2 ** 20).toFixed(0)} MiB (node + ffmpeg)`
   );
 }
 
@@ -377,21 +392,23 @@ if (heaviest) {
 }
 
 // Does skipping cost reads? The same load with every 2nd frame recognised while a plate is in view
-// (active stride 2), and with every frame recognised always.
+// (active stride 2), with the skipping of before (no settled stride, no motion gate), and with every frame
+// recognised always.
 const compareAt = Math.max(1, firstFail?.streams ?? bestStreams);
 const withSkip = firstFail?.streams === compareAt ? firstFail : (best as Trial);
 const dense = await trial(clips, compareAt, { ...DEFAULT_SKIP, activeStride: 2 });
 process.stdout.write(`${describe(dense, "active stride 2")}\n`);
+const plain = await trial(clips, compareAt, { ...DEFAULT_SKIP, settledStride: 1, motionGate: false });
+process.stdout.write(`${describe(plain, "stride 3 idle only")}\n`);
 const noSkip = await trial(clips, compareAt, NO_SKIP);
 process.stdout.write(`${describe(noSkip, "every frame  ")}\n`);
+const trials = [withSkip, dense, plain, noSkip];
 process.stdout.write(
-  `skipping at ${compareAt} streams: vehicles read ${withSkip.read} adaptive / ${dense.read} active-stride-2 / ` +
-    `${noSkip.read} every frame (of ${withSkip.readable}); frames recognised ${withSkip.recognised} / ` +
-    `${dense.recognised} / ${noSkip.recognised} (ratio to every frame ` +
-    `${(withSkip.recognised / Math.max(1, noSkip.recognised)).toFixed(2)} / ` +
-    `${(dense.recognised / Math.max(1, noSkip.recognised)).toFixed(2)}), dropped ` +
-    `${pct(withSkip.dropped / withSkip.decoded)} / ${pct(dense.dropped / dense.decoded)} / ` +
-    `${pct(noSkip.dropped / noSkip.decoded)}\n`,
+  `skipping at ${compareAt} streams (adaptive / active-stride-2 / stride-3-idle-only / every frame): ` +
+    `vehicles read ${trials.map((t) => t.read).join(" / ")} of ${withSkip.readable}; frames recognised ` +
+    `${trials.map((t) => t.recognised).join(" / ")} (ratio to every frame ` +
+    `${trials.map((t) => (t.recognised / Math.max(1, noSkip.recognised)).toFixed(2)).join(" / ")}), dropped ` +
+    `${trials.map((t) => pct(t.dropped / t.decoded)).join(" / ")}\n`,
 );
 
 for (const m of managers.values()) await m.stop();

@@ -1,12 +1,13 @@
 /**
  * Cuts ffmpeg's raw grey output into exact frames and pairs each with its presentation time.
  *
- * stdout carries frames back to back (width x height bytes each, no headers); stderr (with `-debug_ts`)
- * announces every frame handed to the rawvideo encoder with its pts. The two pipes are read independently,
- * so the n-th frame waits here for the n-th timestamp (or the other way round). Frames are kept as lists of
- * slices of the pipe's own buffers: cutting copies nothing, and the one copy happens later, straight into a
- * worker's wasm frame slot.
+ * ffmpeg's frames output carries frames back to back (width x height bytes each, no headers); its
+ * timestamps output (`mkvtimestamp_v2`) one pts per frame written. The two are read independently, so
+ * the n-th frame waits here for the n-th timestamp (or the other way round). The socket reads straight
+ * into pooled frame buffers (`readBuffer()`), so framing neither allocates nor copies; the one copy a
+ * recognised frame gets is later, into a worker's wasm frame slot.
  */
+import { FramePool } from "./frame-pool.js";
 
 export interface StreamGeometry {
   widthPx: number;
@@ -22,29 +23,24 @@ export interface CutFrame {
   ptsS: number;
   /** True when ffmpeg never announced this frame's pts and it was extrapolated from the frame rate. */
   ptsEstimated: boolean;
-  /** Slices of pipe buffers that together hold exactly widthPx * heightPx bytes. */
-  parts: Buffer[];
+  /** Exactly widthPx * heightPx grey bytes, in a pooled buffer: valid until release(). */
+  pixels: Uint8Array;
+  /** Gives the buffer back to the pool (once copied, skipped or dropped). Idempotent. */
+  release(): void;
 }
 
-const OUTPUT_HEADER = /^Output #0\b/;
 const OUTPUT_VIDEO = /Video: rawvideo\b.*?, (\d+)x(\d+)[ ,]/;
 const OUTPUT_FPS = /, ([\d.]+) fps\b/;
-const ENCODER_TS = /encoder <- type:video frame_pts:\S+ frame_pts_time:(\S+)/;
 
-/** Parses the lines of ffmpeg's stderr that matter for framing: the output geometry and per-frame pts. */
+/** Parses the lines of ffmpeg's stderr that matter for framing: the frames output's geometry. */
 export class StderrParser {
   private inOutput = false;
   geometry: StreamGeometry | undefined;
 
-  /** Returns the pts in seconds when the line announces a frame, else undefined. */
-  line(text: string): number | undefined {
-    const ts = ENCODER_TS.exec(text);
-    if (ts) {
-      const ptsS = Number(ts[1]);
-      return Number.isFinite(ptsS) ? ptsS : Number.NaN;
-    }
+  line(text: string): void {
     if (!this.geometry) {
-      if (OUTPUT_HEADER.test(text)) this.inOutput = true;
+      // Output #0 is the frames; Output #1 (the timestamps, 2x2) must not be taken for it.
+      if (text.startsWith("Output #")) this.inOutput = text.startsWith("Output #0,");
       else if (this.inOutput) {
         const m = OUTPUT_VIDEO.exec(text);
         if (m) {
@@ -57,7 +53,6 @@ export class StderrParser {
         }
       }
     }
-    return undefined;
   }
 }
 
@@ -66,21 +61,34 @@ export interface FrameCutterOptions {
   maxUnframedBytes?: number;
   /** Complete frames held waiting for their timestamps before the pts is extrapolated instead. */
   maxFramesAwaitingPts?: number;
+  /** Where frame buffers come from (a camera keeps one pool across ffmpeg restarts). */
+  pool?: FramePool;
+  /** Called when a complete frame starts waiting for its timestamp. */
+  onAwaitingPts?: () => void;
+}
+
+interface Frame extends CutFrame {
+  released: boolean;
 }
 
 export class FrameCutter {
   private frameBytes = 0;
   private geometry: StreamGeometry | undefined;
-  private parts: Buffer[] = [];
-  private partBytes = 0;
-  private unframed: Buffer[] = [];
+  private readonly pool: FramePool;
+  /** The frame being filled and how many of its bytes have arrived. */
+  private current: Uint8Array | undefined;
+  private filled = 0;
+  /** Where reads go while the frame size is unknown (then copied: only at the start of a run). */
+  private readonly scratch = new Uint8Array(64 * 1024);
+  private unframed: Uint8Array[] = [];
   private unframedBytes = 0;
-  private readonly awaiting: CutFrame[] = [];
+  private readonly awaiting: Frame[] = [];
   private readonly times: number[] = [];
   private nextIndex = 0;
   private lastPtsS = Number.NaN;
   private readonly maxUnframedBytes: number;
   private readonly maxAwaiting: number;
+  private readonly onAwaitingPts: (() => void) | undefined;
   /** Frames whose pts had to be extrapolated (ffmpeg did not announce them in time). */
   estimatedPts = 0;
 
@@ -90,6 +98,13 @@ export class FrameCutter {
   ) {
     this.maxUnframedBytes = options.maxUnframedBytes ?? 64 * 1024 * 1024;
     this.maxAwaiting = options.maxFramesAwaitingPts ?? 8;
+    this.pool = options.pool ?? new FramePool();
+    this.onAwaitingPts = options.onAwaitingPts;
+  }
+
+  /** Complete frames are waiting for their timestamps. */
+  get awaitingPts(): boolean {
+    return this.awaiting.length > 0;
   }
 
   get frameSizeBytes(): number {
@@ -101,35 +116,72 @@ export class FrameCutter {
     if (this.geometry) return;
     this.geometry = geometry;
     this.frameBytes = geometry.widthPx * geometry.heightPx;
+    this.pool.setFrameBytes(this.frameBytes);
     const early = this.unframed;
     this.unframed = [];
     this.unframedBytes = 0;
     for (const chunk of early) this.bytes(chunk);
   }
 
-  /** Feeds a stdout chunk. Returns false when too many bytes arrived before the frame size was known. */
-  bytes(chunk: Buffer): boolean {
+  /**
+   * The buffer the next read from ffmpeg's stdout should fill: the rest of the frame being assembled
+   * (a read never crosses a frame boundary), or a scratch buffer while the frame size is unknown.
+   */
+  readBuffer(): Uint8Array {
+    if (this.frameBytes === 0) return this.scratch;
+    this.current ??= this.pool.acquire();
+    return this.current.subarray(this.filled);
+  }
+
+  /** `n` bytes were read into `buf` (the last `readBuffer()`). Returns false as `bytes` does. */
+  read(n: number, buf: Uint8Array): boolean {
+    if (this.current && buf.buffer === this.current.buffer) {
+      this.filled += n;
+      if (this.filled === this.frameBytes) this.complete();
+      this.release();
+      return true;
+    }
+    return this.bytes(buf.subarray(0, n));
+  }
+
+  /** Feeds bytes from elsewhere (copied). Returns false when too many arrived before the frame size was known. */
+  bytes(chunk: Uint8Array): boolean {
     if (this.frameBytes === 0) {
-      this.unframed.push(chunk);
+      this.unframed.push(chunk.slice());
       this.unframedBytes += chunk.length;
       return this.unframedBytes <= this.maxUnframedBytes;
     }
     let offset = 0;
     while (offset < chunk.length) {
-      const need = this.frameBytes - this.partBytes;
-      const take = Math.min(need, chunk.length - offset);
-      this.parts.push(chunk.subarray(offset, offset + take));
-      this.partBytes += take;
+      this.current ??= this.pool.acquire();
+      const take = Math.min(this.frameBytes - this.filled, chunk.length - offset);
+      this.current.set(chunk.subarray(offset, offset + take), this.filled);
+      this.filled += take;
       offset += take;
-      if (this.partBytes === this.frameBytes) {
-        const frame: CutFrame = { index: this.nextIndex++, ptsS: 0, ptsEstimated: false, parts: this.parts };
-        this.parts = [];
-        this.partBytes = 0;
-        this.awaiting.push(frame);
-      }
+      if (this.filled === this.frameBytes) this.complete();
     }
     this.release();
     return true;
+  }
+
+  private complete(): void {
+    const pixels = this.current!;
+    this.current = undefined;
+    this.filled = 0;
+    const pool = this.pool;
+    const frame: Frame = {
+      index: this.nextIndex++,
+      ptsS: 0,
+      ptsEstimated: false,
+      pixels,
+      released: false,
+      release() {
+        if (this.released) return;
+        this.released = true;
+        pool.release(pixels);
+      },
+    };
+    this.awaiting.push(frame);
   }
 
   /** Feeds the pts of the next frame ffmpeg wrote. */
@@ -142,7 +194,7 @@ export class FrameCutter {
 
   /** Bytes of a partial frame left over (a torn last frame when ffmpeg dies mid-write). */
   get partialBytes(): number {
-    return this.partBytes;
+    return this.filled;
   }
 
   private release(): void {
@@ -156,6 +208,7 @@ export class FrameCutter {
         frame.ptsEstimated = true;
         this.estimatedPts++;
       } else {
+        this.onAwaitingPts?.();
         return;
       }
       if (Number.isNaN(frame.ptsS)) {
@@ -184,5 +237,10 @@ export class FrameCutter {
       this.lastPtsS = frame.ptsS;
       this.onFrame(frame);
     }
+  }
+
+  /** Frames still waiting for a timestamp give their buffers back (ffmpeg was stopped). */
+  discard(): void {
+    for (const frame of this.awaiting.splice(0)) frame.release();
   }
 }

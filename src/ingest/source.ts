@@ -49,16 +49,7 @@ export function inputOptions(camera: Pick<CameraConfig, "url" | "loop">, rtsp: R
   // timestamp line could vanish.
   // "-threads 1": one decoding thread per camera. Many cameras already fill the cores, frame threading
   // costs ~15% more CPU per frame at 720p and adds a frame of latency per thread.
-  const common = [
-    "-hide_banner",
-    "-nostdin",
-    "-nostats",
-    "-loglevel",
-    "repeat+info",
-    "-debug_ts",
-    "-threads",
-    "1",
-  ];
+  const common = ["-hide_banner", "-nostdin", "-nostats", "-loglevel", "repeat+info", "-threads", "1"];
   if (kind === "file") {
     return [...common, "-re", ...(camera.loop ? ["-stream_loop", "-1"] : [])];
   }
@@ -76,22 +67,32 @@ export function inputOptions(camera: Pick<CameraConfig, "url" | "loop">, rtsp: R
   return [...common, ...lowLatency];
 }
 
+/** The frame-rate cap as a filter: the first frame of each 1/fps bin of stream time, never a duplicate. */
+function fpsCapFilters(fpsCap: number | undefined): string[] {
+  if (fpsCap === undefined) return [];
+  // Keep the first frame of each 1/fps time bin: at most `fps` frames a second, exactly `fps` on average
+  // from a faster source, and never a duplicated frame from a slower one (the fps filter would invent some).
+  const f = String(fpsCap);
+  return [
+    `select='isnan(prev_selected_t)+gte(floor(t*${f}+0.000001)-floor(prev_selected_t*${f}+0.000001)\\,1)'`,
+  ];
+}
+
 /**
- * ffmpeg output options: grey 8-bit raw frames on stdout, one packet per decoded frame, no frame-rate
- * conversion (`-vsync 0`), and `-debug_ts` so each frame written is announced on stderr with its pts
- * (the cheapest per-frame timestamp ffmpeg offers: `showinfo` checksums every pixel).
- * `fpsCap` keeps at most `fpsCap` frames per second of stream time.
+ * ffmpeg options of the frames output: grey 8-bit raw frames, one packet per decoded frame, no frame-rate
+ * conversion (`-vsync 0`). `fpsCap` keeps at most `fpsCap` frames per second of stream time.
  */
 export function outputOptions(fpsCap: number | undefined): string[] {
-  const filters: string[] = [];
-  if (fpsCap !== undefined) {
-    // Keep the first frame of each 1/fps time bin: at most `fps` frames a second, exactly `fps` on average
-    // from a faster source, and never a duplicated frame from a slower one (the fps filter would invent some).
-    const f = String(fpsCap);
-    filters.push(
-      `select='isnan(prev_selected_t)+gte(floor(t*${f}+0.000001)-floor(prev_selected_t*${f}+0.000001)\\,1)'`,
-    );
-  }
-  filters.push("format=gray");
+  const filters = [...fpsCapFilters(fpsCap), "format=gray"];
   return ["-an", "-sn", "-dn", "-vf", filters.join(","), "-vsync", "0", "-pix_fmt", "gray", "-f", "rawvideo"];
+}
+
+/**
+ * ffmpeg options of the timestamps output: the same frames (same filter, so the same selection) as
+ * `outputOptions`, each as a 2x2 crop (nothing worth encoding), written by the `mkvtimestamp_v2` muxer as
+ * one line per frame: its pts in ms, in the order the frames output writes them.
+ */
+export function timestampOutputOptions(fpsCap: number | undefined): string[] {
+  const filters = [...fpsCapFilters(fpsCap), "crop=2:2:0:0"];
+  return ["-an", "-sn", "-dn", "-vf", filters.join(","), "-c:v", "rawvideo", "-f", "mkvtimestamp_v2"];
 }

@@ -2,6 +2,7 @@ import type { CameraConfig } from "../config/index.js";
 import type { Direction } from "../domain/index.js";
 import { FfmpegStream, type StreamExit } from "../ingest/ffmpeg-stream.js";
 import type { CutFrame, StreamGeometry } from "../ingest/frame-cutter.js";
+import { FramePool } from "../ingest/frame-pool.js";
 import {
   type DropReason,
   ingestMetrics,
@@ -66,7 +67,7 @@ interface InFlight {
 }
 
 type Queued =
-  | { kind: "frame"; frameIndex: number; captureTimeMs: number; geometry: StreamGeometry; parts: Buffer[] }
+  | { kind: "frame"; frameIndex: number; captureTimeMs: number; geometry: StreamGeometry; frame: CutFrame }
   | { kind: "gap" };
 
 /**
@@ -85,6 +86,8 @@ export class Camera {
   private readonly inFlight: InFlight[] = [];
   private readonly tracker: TrackerLike;
   private readonly skipper: FrameSkipper;
+  /** Frame buffers ffmpeg's output is read into, reused across frames and restarts. */
+  private readonly pool: FramePool;
   private frameIndex = 0;
   private restarts = 0;
   private failures = 0;
@@ -130,6 +133,8 @@ export class Camera {
       engineVersion: deps.engineVersion,
     });
     this.skipper = new FrameSkipper(deps.skip);
+    // idle buffers kept: enough for a full queue, frames waiting for a timestamp and the one being read
+    this.pool = new FramePool(deps.queueFrames + 10);
     this.setState("stopped");
   }
 
@@ -166,6 +171,7 @@ export class Camera {
       loop: this.config.loop,
       fps: this.config.fps,
       rtspTransport: this.rtspTransport,
+      pool: this.pool,
       onGeometry: (g) => this.onGeometry(g),
       onFrame: (f, g) => this.onFrame(f, g),
       onExit: (e) => this.onExit(e),
@@ -196,7 +202,10 @@ export class Camera {
   }
 
   private onFrame(frame: CutFrame, geometry: StreamGeometry): void {
-    if (this.stopping) return;
+    if (this.stopping) {
+      frame.release();
+      return;
+    }
     const nowMs = this.deps.now();
     this.lastFrameMs = nowMs;
     if (this.state !== "streaming") {
@@ -209,7 +218,8 @@ export class Camera {
     const captureTimeMs = this.captureTime(frame.ptsS, nowMs);
     this.lastCaptureMs = captureTimeMs;
     const frameIndex = this.frameIndex++;
-    if (!this.skipper.take(captureTimeMs)) {
+    if (!this.skipper.take(captureTimeMs, frame.pixels, geometry.widthPx, geometry.heightPx)) {
+      frame.release();
       this.counts.skipped++;
       ingestMetrics.framesSkipped.inc(this.labels);
       return;
@@ -217,11 +227,12 @@ export class Camera {
     if (this.queuedFrames >= this.deps.queueFrames) {
       // Saturated: keep the newest, drop the stalest waiting frame.
       const oldest = this.queue.findIndex((q) => q.kind === "frame");
-      this.queue.splice(oldest, 1);
+      const [stale] = this.queue.splice(oldest, 1);
+      if (stale?.kind === "frame") stale.frame.release();
       this.queuedFrames--;
       this.drop("queue_full");
     }
-    this.queue.push({ kind: "frame", frameIndex, captureTimeMs, geometry, parts: frame.parts });
+    this.queue.push({ kind: "frame", frameIndex, captureTimeMs, geometry, frame });
     this.queuedFrames++;
     this.deps.kick();
   }
@@ -316,7 +327,8 @@ export class Camera {
       widthPx: head.geometry.widthPx,
       heightPx: head.geometry.heightPx,
       roi: this.config.roi,
-      parts: head.parts,
+      pixels: head.frame.pixels,
+      release: () => head.frame.release(),
       done: (outcome) => {
         slot.outcome = outcome;
         this.deliver();
@@ -385,6 +397,7 @@ export class Camera {
     this.restartTimer = undefined;
     const waiting = this.queuedFrames;
     if (waiting > 0) this.drop("camera_stopped", waiting);
+    for (const q of this.queue) if (q.kind === "frame") q.frame.release();
     this.queue.length = 0;
     this.queuedFrames = 0;
     this.queue.push({ kind: "gap" });

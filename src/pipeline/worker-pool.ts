@@ -6,12 +6,15 @@ import { logger } from "../log/index.js";
 import type { RecogniserOptions } from "./contracts.js";
 import type { FromWorker, ToWorker, WorkerInit } from "./recognise.worker.js";
 
-/** A frame waiting for a worker: its bytes are still slices of the ffmpeg pipe's buffers. */
+/** A frame waiting for a worker: its bytes are still in the camera's pooled frame buffer. */
 export interface FrameJob {
   widthPx: number;
   heightPx: number;
   roi?: Box | undefined;
-  parts: Buffer[];
+  /** widthPx × heightPx grey bytes; valid until `release()`. */
+  pixels: Uint8Array;
+  /** Gives the frame buffer back to its pool: called once the bytes are in a worker (or refused). */
+  release(): void;
   done(outcome: JobOutcome): void;
 }
 
@@ -61,7 +64,7 @@ interface Slot {
 
 /**
  * A fixed pool of recogniser threads, each with its own wasm instance. A worker takes one frame at a time:
- * its bytes are copied from the pipe buffers into the worker's frame slot (the one copy a frame gets), and
+ * its bytes are copied from the camera's frame buffer into the worker's frame slot (the one copy a frame gets), and
  * a message carries only geometry. A worker that dies or traps is replaced; its frame is counted lost.
  */
 export class WorkerPool {
@@ -162,16 +165,13 @@ export class WorkerPool {
       if (!slot.ready || slot.job || !slot.view) continue;
       let job = this.source.next();
       while (job && job.widthPx * job.heightPx > slot.view.length) {
+        job.release();
         job.done({ ok: false, reason: "oversize" });
         job = this.source.next();
       }
       if (!job) return;
-      let offset = 0;
-      for (const part of job.parts) {
-        slot.view.set(part, offset);
-        offset += part.length;
-      }
-      job.parts = [];
+      slot.view.set(job.pixels);
+      job.release();
       slot.job = job;
       slot.jobId = this.nextJobId++;
       const msg: ToWorker = {

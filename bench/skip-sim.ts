@@ -1,0 +1,161 @@
+// `npx tsx bench/skip-sim.ts [clips]`: frame-skipping policies replayed offline, deterministically. Every
+// frame of each synthetic 720p clip is recognised once; then each policy decides frame by frame which
+// frames it would have recognised (its feedback arriving LAG frames late, as from a busy worker), and the
+// real Tracker gets only those frames' reads. Prints, per policy, the share of frames recognised and the
+// vehicles read against recognising every frame. A diagnostic for choosing the skipping defaults (the
+// live comparison is in bench/streams.bench.ts).
+import { spawn } from "node:child_process";
+import type { FrameRead } from "../src/domain/index.js";
+import { ffmpegPath } from "../src/ingest/ffmpeg-path.js";
+import { DEFAULT_SKIP, FrameSkipper, NO_SKIP, type SkipOptions } from "../src/pipeline/frame-skip.js";
+import { Recogniser } from "../src/recognition/recogniser.js";
+import { generateClip } from "../src/synth/clip.js";
+import { EVAL_SEEDS, seedAt } from "../src/synth/seeds.js";
+import { Tracker } from "../src/tracking/tracker.js";
+
+const CLIPS = Number(process.argv[2] ?? 3);
+const FPS = 25;
+const LAG = Number(process.env.SKIP_SIM_LAG ?? 2);
+
+function decodeFrames(file: string, widthPx: number, heightPx: number): Promise<Uint8Array[]> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(
+      ffmpegPath(),
+      ["-hide_banner", "-nostdin", "-loglevel", "error", "-i", file, "-an", "-vf", "format=gray"].concat([
+        "-vsync",
+        "0",
+        "-pix_fmt",
+        "gray",
+        "-f",
+        "rawvideo",
+        "pipe:1",
+      ]),
+      { stdio: ["ignore", "pipe", "inherit"] },
+    );
+    const frameBytes = widthPx * heightPx;
+    const frames: Uint8Array[] = [];
+    let cur = new Uint8Array(frameBytes);
+    let filled = 0;
+    child.stdout.on("data", (chunk: Buffer) => {
+      let off = 0;
+      while (off < chunk.length) {
+        const take = Math.min(frameBytes - filled, chunk.length - off);
+        cur.set(chunk.subarray(off, off + take), filled);
+        filled += take;
+        off += take;
+        if (filled === frameBytes) {
+          frames.push(cur);
+          cur = new Uint8Array(frameBytes);
+          filled = 0;
+        }
+      }
+    });
+    child.on("error", reject);
+    child.on("close", () => resolve(frames));
+  });
+}
+
+interface ClipReads {
+  truth: Set<string>;
+  reads: FrameRead[][];
+  frames: Uint8Array[];
+  widthPx: number;
+  heightPx: number;
+}
+
+const rec = Recogniser.create({ region: "gb", topCandidates: 5 });
+const clips: ClipReads[] = [];
+for (let i = 0; i < CLIPS; i++) {
+  const g = await generateClip(seedAt(EVAL_SEEDS, 1500 + i), {
+    durationS: 12,
+    vehicles: 6,
+    night: i % 3 === 2,
+  });
+  const frames = await decodeFrames(g.path, g.truth.width, g.truth.height);
+  const reads = frames.map((px) => rec.readImage(px, g.truth.width, g.truth.height));
+  clips.push({
+    truth: new Set(g.truth.vehicles.filter((v) => v.firstFrame !== null).map((v) => v.plate)),
+    reads,
+    frames,
+    widthPx: g.truth.width,
+    heightPx: g.truth.height,
+  });
+}
+
+interface Outcome {
+  recognised: number;
+  frames: number;
+  plates: Set<string>[];
+  finals: number;
+}
+
+function replay(policy: SkipOptions): Outcome {
+  const out: Outcome = { recognised: 0, frames: 0, plates: [], finals: 0 };
+  for (const clip of clips) {
+    const skipper = new FrameSkipper(policy);
+    const tracker = new Tracker({
+      cameraId: "sim",
+      provisionalConfidence: 0.8,
+      minConfidence: 0.6,
+      engineVersion: "sim",
+    });
+    const plates = new Set<string>();
+    const pending: { at: number; t: number; reads: FrameRead[] }[] = [];
+    clip.reads.forEach((reads, i) => {
+      const t = (i * 1000) / FPS;
+      while (pending[0] && pending[0].at <= i) {
+        const p = pending.shift()!;
+        skipper.observe(p.t, p.reads);
+      }
+      out.frames++;
+      if (!skipper.take(t, clip.frames[i], clip.widthPx, clip.heightPx)) return;
+      out.recognised++;
+      pending.push({ at: i + LAG, t, reads });
+      for (const r of tracker.push(i, t, reads)) {
+        if (r.kind === "final") {
+          plates.add(r.plate);
+          out.finals++;
+        }
+      }
+    });
+    for (const r of tracker.flush()) {
+      plates.add(r.plate);
+      out.finals++;
+    }
+    out.plates.push(plates);
+  }
+  return out;
+}
+
+const every = replay(NO_SKIP);
+const policies: [string, SkipOptions][] = [
+  ["every frame", NO_SKIP],
+  ["default", DEFAULT_SKIP],
+  ["active stride 2", { ...DEFAULT_SKIP, activeStride: 2 }],
+  ["no settled stride", { ...DEFAULT_SKIP, settledStride: 1 }],
+  ["idle stride only", { ...DEFAULT_SKIP, settledStride: 1, motionGate: false }],
+  ["settled stride 4", { ...DEFAULT_SKIP, settledStride: 4 }],
+  ["no motion gate", { ...DEFAULT_SKIP, motionGate: false }],
+];
+for (const [name, policy] of policies) {
+  const o = replay(policy);
+  let truthRead = 0;
+  let truthTotal = 0;
+  let everyRead = 0;
+  let everyTotal = 0;
+  let falseReads = 0;
+  o.plates.forEach((plates, i) => {
+    const clip = clips[i]!;
+    truthTotal += clip.truth.size;
+    truthRead += [...clip.truth].filter((p) => plates.has(p)).length;
+    const ref = [...every.plates[i]!].filter((p) => clip.truth.has(p));
+    everyTotal += ref.length;
+    everyRead += ref.filter((p) => plates.has(p)).length;
+    falseReads += [...plates].filter((p) => !clip.truth.has(p)).length;
+  });
+  process.stdout.write(
+    `${name.padEnd(18)} recognised ${((100 * o.recognised) / o.frames).toFixed(1)}% of ${o.frames} frames, ` +
+      `vehicles read ${everyRead}/${everyTotal} of every-frame reading (${truthRead}/${truthTotal} of truth), ` +
+      `false reads ${falseReads}, final reads ${o.finals}\n`,
+  );
+}
