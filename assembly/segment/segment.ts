@@ -451,6 +451,73 @@ function inkBetween(ctx: Context, y: i32, x0: i32, x1: i32): i32 {
   return s;
 }
 
+/** Mean grey of the crop over columns x0..x1, rows y0..y1. */
+function greyMean(ctx: Context, x0: i32, x1: i32, y0: i32, y1: i32): i32 {
+  let sum = 0;
+  for (let y = y0; y <= y1; y++) {
+    const o = ctx.crop + <usize>(y * ctx.cropWidth);
+    for (let x = x0; x <= x1; x++) sum += load<u8>(o + <usize>x);
+  }
+  return sum / ((x1 - x0 + 1) * (y1 - y0 + 1));
+}
+
+/**
+ * Joins neighbouring narrow boxes that are the two halves of one character whose joining strokes blur
+ * away (an H's bar, an O's arcs under vertical motion blur): both under a third of the height wide,
+ * together a character's width, and the gap between them darker in its middle third (a bar) or in both
+ * its top and bottom thirds (arcs) than in its lightest third, by a quarter of the ink contrast (two 1s
+ * have ground between them). Returns the new box count.
+ */
+function joinSplitHalves(ctx: Context, boxes: usize, k: i32, med: i32): i32 {
+  let i = 0;
+  while (i + 1 < k) {
+    const a = boxes + ((<usize>i) << 4);
+    const b = a + 16;
+    const ax = load<i32>(a);
+    const aw = load<i32>(a, 8);
+    const bx = load<i32>(b);
+    const bw = load<i32>(b, 8);
+    const gap = bx - (ax + aw);
+    const w = bx + bw - ax;
+    if (
+      aw * 3 > med ||
+      bw * 3 > med ||
+      gap < 1 ||
+      gap * 10 > med * 4 ||
+      w * 100 < med * 45 ||
+      w * 100 > med * 85
+    ) {
+      i++;
+      continue;
+    }
+    const y0 = min(load<i32>(a, 4), load<i32>(b, 4));
+    const y1 = max(load<i32>(a, 4) + load<i32>(a, 12), load<i32>(b, 4) + load<i32>(b, 12)) - 1;
+    const third = max(1, (y1 - y0 + 1) / 3);
+    const g0 = ax + aw;
+    const g1 = bx - 1;
+    // ink and ground: the darker and lighter of the two halves' own means and the gap's
+    const ink = min(greyMean(ctx, ax, ax + aw - 1, y0, y1), greyMean(ctx, bx, bx + bw - 1, y0, y1));
+    const top = greyMean(ctx, g0, g1, y0, y0 + third - 1);
+    const mid = greyMean(ctx, g0, g1, y0 + third, y1 - third);
+    const bot = greyMean(ctx, g0, g1, y1 - third + 1, y1);
+    const lightest = max(top, max(mid, bot));
+    // a third is dark when it is under the lightest by a quarter of the ink contrast; the join needs a
+    // bar (middle) or arcs (top and bottom): a 1's flag darkens only the top of the gap between two 1s
+    const t = lightest - (lightest - ink) / 4;
+    if (lightest - ink <= 0 || !(mid < t || (top < t && bot < t))) {
+      i++;
+      continue;
+    }
+    traceBox(bx, load<i32>(b, 4), bw, load<i32>(b, 12), 8);
+    store<i32>(a, w, 8);
+    store<i32>(a, y0, 4);
+    store<i32>(a, y1 - y0 + 1, 12);
+    memory.copy(b, b + 16, (<usize>(k - i - 2)) << 4);
+    k--;
+  }
+  return k;
+}
+
 /**
  * Characters of the band rows y0..y1, appended to ctx.charBoxes from index `first` (x, y, w, h);
  * returns how many were appended.
@@ -589,6 +656,7 @@ function bandChars(ctx: Context, y0: i32, y1: i32, first: i32): i32 {
     }
   }
   if (k === 0) return 0;
+  k = joinSplitHalves(ctx, boxes, k, med);
   // the plate is the longest run of boxes without a gap wider than a character height
   let bestStart = 0;
   let bestLen = 0;
