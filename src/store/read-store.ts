@@ -196,6 +196,9 @@ interface PreparedBatch {
   plateKeys: Buffer[];
   cameraKeys: Buffer[];
   patches: Array<Buffer | undefined>;
+  /** Batch indexes ordered by plate and by camera: each index's puts then walk its B-tree in key order. */
+  byPlate: number[];
+  byCamera: number[];
 }
 
 const DEFAULTS: StoreConfig = {
@@ -555,16 +558,27 @@ export class ReadStore implements ReadSink {
     let epochValue = epochKey(epoch);
     const added: Array<{ plate: Buffer; grams: Buffer[] }> = [];
     let done = 0;
+    let camerasDone = 0;
+    let platesDone = 0;
     try {
-      for (let i = 0; i < b.keys.length; i++) {
+      const n = b.keys.length;
+      for (let i = 0; i < n; i++) {
         const key = b.keys[i]!;
-        const plate = b.plates[i]!;
         this.reads.putSync(key, b.records[i]!);
         const patch = b.patches[i];
         if (patch) this.patches.putSync(key, patch);
-        this.plateIndex.putSync(b.plateKeys[i]!, EMPTY);
-        this.cameraIndex.putSync(b.cameraKeys[i]!, plate);
         done = i + 1;
+      }
+      for (let j = 0; j < n; j++) {
+        const i = b.byCamera[j]!;
+        this.cameraIndex.putSync(b.cameraKeys[i]!, b.plates[i]!);
+        camerasDone = j + 1;
+      }
+      for (let j = 0; j < n; j++) {
+        const i = b.byPlate[j]!;
+        const plate = b.plates[i]!;
+        this.plateIndex.putSync(b.plateKeys[i]!, EMPTY);
+        platesDone = j + 1;
         if (!this.plates.doesExist(plate)) {
           if (inEpoch >= this.gramEpochPlates) {
             epoch++;
@@ -588,9 +602,9 @@ export class ReadStore implements ReadSink {
       for (let i = 0; i < done; i++) {
         this.reads.removeSync(b.keys[i]!);
         if (b.patches[i]) this.patches.removeSync(b.keys[i]!);
-        this.plateIndex.removeSync(b.plateKeys[i]!);
-        this.cameraIndex.removeSync(b.cameraKeys[i]!);
       }
+      for (let j = 0; j < camerasDone; j++) this.cameraIndex.removeSync(b.cameraKeys[b.byCamera[j]!]!);
+      for (let j = 0; j < platesDone; j++) this.plateIndex.removeSync(b.plateKeys[b.byPlate[j]!]!);
       for (const { plate, grams } of added) {
         this.plates.removeSync(plate);
         for (const g of grams) this.grams.removeSync(g);
@@ -1246,6 +1260,8 @@ function prepareBatch(batch: Pending[]): PreparedBatch {
     plateKeys: new Array<Buffer>(n),
     cameraKeys: new Array<Buffer>(n),
     patches: new Array<Buffer | undefined>(n),
+    byPlate: new Array<number>(n),
+    byCamera: new Array<number>(n),
   };
   for (let i = 0; i < n; i++) {
     const { read, plate, key } = batch[i]!;
@@ -1257,7 +1273,20 @@ function prepareBatch(batch: Pending[]): PreparedBatch {
     prepared.plateKeys[i] = indexKeyOfBytes(plateBytes, key);
     prepared.cameraKeys[i] = indexKey(read.cameraId, key);
     prepared.patches[i] = hasPatch ? Buffer.from(read.patch!) : undefined;
+    prepared.byPlate[i] = i;
+    prepared.byCamera[i] = i;
   }
+  // Stable sorts: reads of one plate (camera) stay in batch order, which is close to key order.
+  prepared.byPlate.sort((a, b) => {
+    const pa = batch[a]!.plate;
+    const pb = batch[b]!.plate;
+    return pa < pb ? -1 : pa > pb ? 1 : 0;
+  });
+  prepared.byCamera.sort((a, b) => {
+    const ca = batch[a]!.read.cameraId;
+    const cb = batch[b]!.read.cameraId;
+    return ca < cb ? -1 : ca > cb ? 1 : 0;
+  });
   return prepared;
 }
 
