@@ -10,7 +10,6 @@ import {
   decodeCursor,
   encodeCursor,
   indexKey,
-  indexKeyOfBytes,
   indexTimeKey,
   MAX_TIME_MS,
   nameInIndex,
@@ -40,13 +39,14 @@ import {
 import {
   decodeRecord,
   encodeRecord,
+  encodeRecordView,
   type LegalHold,
   recordKeys,
-  recordOf,
   type StoredRecord,
 } from "./record.js";
 import {
   EPOCH_BYTES,
+  forEachGramKey,
   GRAM_GAP,
   GRAM_TRIGRAM,
   type ParsedPattern,
@@ -188,15 +188,8 @@ interface Pending {
   reject?: (err: Error) => void;
 }
 
-/** One batch encoded before the write transaction, so the transaction itself only puts. */
-interface PreparedBatch {
-  keys: Buffer[];
-  records: Buffer[];
-  plates: Buffer[];
-  plateKeys: Buffer[];
-  cameraKeys: Buffer[];
-  patches: Array<Buffer | undefined>;
-  /** Batch indexes ordered by plate and by camera: each index's puts then walk its B-tree in key order. */
+/** A batch's intake order per index: each index's puts then walk its B-tree in key order. */
+interface BatchOrder {
   byPlate: number[];
   byCamera: number[];
 }
@@ -222,6 +215,7 @@ const DEFAULT_GRAM_EPOCH_PLATES = 16_384;
 const FORMAT_KEY = Buffer.from("format", "latin1");
 const FORMAT = Buffer.from("kestrel-store-2", "latin1");
 const EPOCH_KEY = Buffer.from("gram-epoch", "latin1");
+const NO_HOLDS: LegalHold[] = [];
 const PLATE_RE = /^[A-Z0-9]{1,20}$/;
 const CAMERA_RE = /^[A-Za-z0-9_-]{1,64}$/;
 
@@ -248,6 +242,9 @@ export class ReadStore implements ReadSink {
   private readonly grams: Database<Buffer, Buffer>;
   private readonly meta: Database<Buffer, Buffer>;
   private readonly gramEpochPlates: number;
+  /** Intake scratch: index keys (camera or plate ‖ 0x00 ‖ read key, ≤ 77 bytes) at 0, a plate at 128. */
+  private readonly scratch = Buffer.allocUnsafe(256);
+  private readonly gramScratch = Buffer.allocUnsafe(64);
   private readonly ownsRoot: boolean;
   private readonly keys = new ReadKeyAllocator();
   private readonly limitBytes: number;
@@ -517,11 +514,11 @@ export class ReadStore implements ReadSink {
     this.checkDisk();
     if (this.fullReason !== undefined) return refuse(fullError(this.fullReason), "full");
     try {
-      const prepared = prepareBatch(batch);
+      const order = batchOrder(batch);
       // The callback runs in the write transaction (puts are direct native calls, no queued instructions);
       // lmdb-js commits it on its writer thread, and a batch of reads with all its index entries commits
       // whole or not at all.
-      await this.root.transaction(() => this.writeBatch(prepared));
+      await this.root.transaction(() => this.writeBatch(batch, order));
       await this.root.flushed;
     } catch (cause) {
       const message = String((cause as Error)?.message ?? cause);
@@ -551,44 +548,55 @@ export class ReadStore implements ReadSink {
    * this batch put is removed again before the error propagates, so the transaction (which lmdb-js commits
    * with any other callbacks sharing it) carries none of it.
    */
-  private writeBatch(b: PreparedBatch): void {
+  private writeBatch(batch: Pending[], order: BatchOrder): void {
     const epochBytes = this.meta.getBinary(EPOCH_KEY);
     let epoch = epochBytes ? epochBytes.readUInt32BE(0) : 0;
     let inEpoch = epochBytes ? epochBytes.readUInt32BE(4) : 0;
     let epochValue = epochKey(epoch);
-    const added: Array<{ plate: Buffer; grams: Buffer[] }> = [];
+    const added: Array<{ plate: string; epoch: number }> = [];
+    const n = batch.length;
+    // Keys and values are built in scratch buffers: LMDB copies them during each (synchronous) put.
+    const k = this.scratch;
+    const putGram = (key: Buffer) => this.grams.putSync(key, EMPTY);
     let done = 0;
     let camerasDone = 0;
     let platesDone = 0;
     try {
-      const n = b.keys.length;
       for (let i = 0; i < n; i++) {
-        const key = b.keys[i]!;
-        this.reads.putSync(key, b.records[i]!);
-        const patch = b.patches[i];
-        if (patch) this.patches.putSync(key, patch);
+        const { read, plate, key } = batch[i]!;
+        const hasPatch = read.patch !== undefined && read.patch.byteLength > 0;
+        this.reads.putSync(key, encodeRecordView(read, plate, hasPatch, NO_HOLDS));
+        if (hasPatch) this.patches.putSync(key, Buffer.from(read.patch!));
         done = i + 1;
       }
       for (let j = 0; j < n; j++) {
-        const i = b.byCamera[j]!;
-        this.cameraIndex.putSync(b.cameraKeys[i]!, b.plates[i]!);
+        const { read, plate, key } = batch[order.byCamera[j]!]!;
+        // key: camera ‖ 0x00 ‖ read key at 0; value: the plate at 128.
+        const camLen = k.write(read.cameraId, 0, "latin1");
+        k[camLen] = 0;
+        key.copy(k, camLen + 1);
+        const plateLen = k.write(plate, 128, "latin1");
+        this.cameraIndex.putSync(k.subarray(0, camLen + 1 + READ_KEY_BYTES), k.subarray(128, 128 + plateLen));
         camerasDone = j + 1;
       }
       for (let j = 0; j < n; j++) {
-        const i = b.byPlate[j]!;
-        const plate = b.plates[i]!;
-        this.plateIndex.putSync(b.plateKeys[i]!, EMPTY);
+        const { plate, key } = batch[order.byPlate[j]!]!;
+        // key: plate ‖ 0x00 ‖ read key.
+        const plateLen = k.write(plate, 0, "latin1");
+        k[plateLen] = 0;
+        key.copy(k, plateLen + 1);
+        this.plateIndex.putSync(k.subarray(0, plateLen + 1 + READ_KEY_BYTES), EMPTY);
         platesDone = j + 1;
-        if (!this.plates.doesExist(plate)) {
+        const plateKey = k.subarray(0, plateLen);
+        if (!this.plates.doesExist(plateKey)) {
           if (inEpoch >= this.gramEpochPlates) {
             epoch++;
             inEpoch = 0;
             epochValue = epochKey(epoch);
           }
-          const grams = plateGramKeys(plate.toString("latin1", 0, plate.length), epoch);
-          added.push({ plate, grams });
-          this.plates.putSync(plate, epochValue);
-          for (const g of grams) this.grams.putSync(g, EMPTY);
+          added.push({ plate, epoch });
+          this.plates.putSync(plateKey, epochValue);
+          forEachGramKey(plate, epoch, this.gramScratch, putGram);
           inEpoch++;
         }
       }
@@ -600,14 +608,20 @@ export class ReadStore implements ReadSink {
       }
     } catch (err) {
       for (let i = 0; i < done; i++) {
-        this.reads.removeSync(b.keys[i]!);
-        if (b.patches[i]) this.patches.removeSync(b.keys[i]!);
+        this.reads.removeSync(batch[i]!.key);
+        this.patches.removeSync(batch[i]!.key);
       }
-      for (let j = 0; j < camerasDone; j++) this.cameraIndex.removeSync(b.cameraKeys[b.byCamera[j]!]!);
-      for (let j = 0; j < platesDone; j++) this.plateIndex.removeSync(b.plateKeys[b.byPlate[j]!]!);
-      for (const { plate, grams } of added) {
-        this.plates.removeSync(plate);
-        for (const g of grams) this.grams.removeSync(g);
+      for (let j = 0; j < camerasDone; j++) {
+        const { read, key } = batch[order.byCamera[j]!]!;
+        this.cameraIndex.removeSync(indexKey(read.cameraId, key));
+      }
+      for (let j = 0; j < platesDone; j++) {
+        const { plate, key } = batch[order.byPlate[j]!]!;
+        this.plateIndex.removeSync(indexKey(plate, key));
+      }
+      for (const { plate, epoch: e } of added) {
+        this.plates.removeSync(Buffer.from(plate, "latin1"));
+        for (const g of plateGramKeys(plate, e)) this.grams.removeSync(g);
       }
       if (epochBytes) this.meta.putSync(EPOCH_KEY, epochBytes);
       else this.meta.removeSync(EPOCH_KEY);
@@ -1250,44 +1264,26 @@ function epochKey(epoch: number): Buffer {
   return b;
 }
 
-/** Encodes a batch's records and index keys outside the write transaction. */
-function prepareBatch(batch: Pending[]): PreparedBatch {
+/** Batch indexes ordered by plate and by camera (stable: reads of one plate stay in batch order). */
+function batchOrder(batch: Pending[]): BatchOrder {
   const n = batch.length;
-  const prepared: PreparedBatch = {
-    keys: new Array<Buffer>(n),
-    records: new Array<Buffer>(n),
-    plates: new Array<Buffer>(n),
-    plateKeys: new Array<Buffer>(n),
-    cameraKeys: new Array<Buffer>(n),
-    patches: new Array<Buffer | undefined>(n),
-    byPlate: new Array<number>(n),
-    byCamera: new Array<number>(n),
-  };
+  const byPlate = new Array<number>(n);
+  const byCamera = new Array<number>(n);
   for (let i = 0; i < n; i++) {
-    const { read, plate, key } = batch[i]!;
-    const hasPatch = read.patch !== undefined && read.patch.byteLength > 0;
-    const plateBytes = Buffer.from(plate, "latin1");
-    prepared.keys[i] = key;
-    prepared.records[i] = encodeRecord(recordOf(read, plate, hasPatch));
-    prepared.plates[i] = plateBytes;
-    prepared.plateKeys[i] = indexKeyOfBytes(plateBytes, key);
-    prepared.cameraKeys[i] = indexKey(read.cameraId, key);
-    prepared.patches[i] = hasPatch ? Buffer.from(read.patch!) : undefined;
-    prepared.byPlate[i] = i;
-    prepared.byCamera[i] = i;
+    byPlate[i] = i;
+    byCamera[i] = i;
   }
-  // Stable sorts: reads of one plate (camera) stay in batch order, which is close to key order.
-  prepared.byPlate.sort((a, b) => {
+  byPlate.sort((a, b) => {
     const pa = batch[a]!.plate;
     const pb = batch[b]!.plate;
     return pa < pb ? -1 : pa > pb ? 1 : 0;
   });
-  prepared.byCamera.sort((a, b) => {
+  byCamera.sort((a, b) => {
     const ca = batch[a]!.read.cameraId;
     const cb = batch[b]!.read.cameraId;
     return ca < cb ? -1 : ca > cb ? 1 : 0;
   });
-  return prepared;
+  return { byPlate, byCamera };
 }
 
 function fromRecord(rec: StoredRecord, key: Buffer): StoredRead {

@@ -1,4 +1,4 @@
-import type { Box, Direction, FinalRead, PlateCandidate } from "../domain/index.js";
+import type { Box, Direction, PlateCandidate } from "../domain/index.js";
 
 /**
  * Stored read records (see docs/store.md, "Record layout"). The first byte is the layout version:
@@ -48,10 +48,18 @@ export interface StoredRecord {
   legalHold: LegalHold[];
 }
 
-// One growable scratch buffer: a record is encoded into it, then copied out at its exact size.
+// One growable scratch buffer: a record is encoded into it.
 let scratch = Buffer.allocUnsafe(4096);
 
-export function recordOf(read: FinalRead, plate: string, hasPatch: boolean): StoredRecord {
+/** The fields a record is encoded from: a FinalRead has them all (plate, patch flag and holds come apart). */
+export type RecordSource = Omit<StoredRecord, "plate" | "hasPatch" | "legalHold">;
+
+export function recordOf(
+  read: RecordSource,
+  plate: string,
+  hasPatch: boolean,
+  legalHold: LegalHold[],
+): StoredRecord {
   return {
     passId: read.passId,
     cameraId: read.cameraId,
@@ -69,26 +77,39 @@ export function recordOf(read: FinalRead, plate: string, hasPatch: boolean): Sto
     box: read.box,
     engineVersion: read.engineVersion,
     hasPatch,
-    legalHold: [],
+    legalHold,
   };
 }
 
-/** Encodes a record: the binary layout when every field has its declared type, JSON otherwise. */
+/** Encodes a record into a buffer of its own (see encodeRecordView). */
 export function encodeRecord(rec: StoredRecord): Buffer {
-  if (!fitsBinary(rec)) return encodeJson(rec);
-  const holdJson = rec.legalHold.length > 0 ? JSON.stringify(rec.legalHold) : undefined;
+  return Buffer.from(encodeRecordView(rec, rec.plate, rec.hasPatch, rec.legalHold));
+}
+
+/**
+ * Encodes a record: the binary layout when every field has its declared type, JSON otherwise. Returns a
+ * view of a shared scratch buffer, valid until the next call (the intake puts it at once: LMDB copies it).
+ */
+export function encodeRecordView(
+  rec: RecordSource,
+  plate: string,
+  hasPatch: boolean,
+  legalHold: LegalHold[],
+): Buffer {
+  if (!fitsBinary(rec, legalHold)) return encodeJson(recordOf(rec, plate, hasPatch, legalHold));
+  const holdJson = legalHold.length > 0 ? JSON.stringify(legalHold) : undefined;
   // Upper bound of the size: strings at most 3 bytes per UTF-16 unit.
-  let bound = 2 + 2 + rec.plate.length + rec.cameraId.length + 11 * 8 + 2 + 3 * rec.passId.length;
+  let bound = 2 + 2 + plate.length + rec.cameraId.length + 11 * 8 + 2 + 3 * rec.passId.length;
   bound += 2 + 3 * (rec.direction.length + rec.engineVersion.length) + 2 + 8 * rec.charConfidences.length;
   for (const c of rec.candidates) bound += 9 + 3 * c.plate.length;
   if (holdJson !== undefined) bound += 4 + 3 * holdJson.length;
   if (scratch.length < bound) scratch = Buffer.allocUnsafe(Math.max(bound, scratch.length * 2));
   const b = scratch;
   b[0] = RECORD_BINARY;
-  b[1] = (rec.hasPatch ? FLAG_PATCH : 0) | (holdJson !== undefined ? FLAG_HOLD : 0);
+  b[1] = (hasPatch ? FLAG_PATCH : 0) | (holdJson !== undefined ? FLAG_HOLD : 0);
   let o = 2;
-  b[o] = rec.plate.length;
-  o = 1 + o + b.write(rec.plate, o + 1, "latin1");
+  b[o] = plate.length;
+  o = 1 + o + b.write(plate, o + 1, "latin1");
   b[o] = rec.cameraId.length;
   o = 1 + o + b.write(rec.cameraId, o + 1, "latin1");
   o = b.writeDoubleLE(rec.captureTimeMs, o);
@@ -114,7 +135,7 @@ export function encodeRecord(rec: StoredRecord): Buffer {
     b.writeUInt32LE(n, o);
     o += 4 + n;
   }
-  return Buffer.from(b.subarray(0, o));
+  return b.subarray(0, o);
 }
 
 export function decodeRecord(bytes: Uint8Array): StoredRecord {
@@ -226,7 +247,7 @@ const isStr = (x: unknown, maxBytes: number): x is string =>
   typeof x === "string" && Buffer.byteLength(x, "utf8") <= maxBytes;
 
 /** True when every field fits layout 1 (types as declared, lengths within their length fields). */
-function fitsBinary(rec: StoredRecord): boolean {
+function fitsBinary(rec: RecordSource, legalHold: LegalHold[]): boolean {
   const { charConfidences: cc, candidates: cands, box } = rec;
   if (
     !isNum(rec.captureTimeMs) ||
@@ -245,7 +266,7 @@ function fitsBinary(rec: StoredRecord): boolean {
     cc.length > 255 ||
     !Array.isArray(cands) ||
     cands.length > 255 ||
-    !Array.isArray(rec.legalHold)
+    !Array.isArray(legalHold)
   ) {
     return false;
   }

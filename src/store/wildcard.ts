@@ -70,14 +70,28 @@ export const EPOCH_BYTES = 4;
 /**
  * Every key a plate seen for the first time adds to the gram database: epoch ‖ gram ‖ plate, once per
  * distinct gram. The epoch groups plates by when they were first listed, so one batch's new gram keys land
- * in one small region of the B-tree (see docs/store.md, "Partial-plate search").
+ * in one small region of each gram's list (see docs/store.md, "Partial-plate search").
  */
 export function plateGramKeys(plate: string, epoch: number): Buffer[] {
-  // Runs once per new plate on the intake path: builds each key straight into one buffer, no closures.
+  const keys: Buffer[] = [];
+  const scratch = Buffer.allocUnsafe(EPOCH_BYTES + 4 + plate.length);
+  forEachGramKey(plate, epoch, scratch, (key) => keys.push(Buffer.from(key)));
+  return keys;
+}
+
+/**
+ * Calls `each` with every gram key of a plate, written into `scratch` (at least EPOCH_BYTES + 4 + plate
+ * length bytes): the view is valid only during the call. Runs once per new plate on the intake path.
+ */
+export function forEachGramKey(
+  plate: string,
+  epoch: number,
+  scratch: Buffer,
+  each: (key: Buffer) => void,
+): void {
   const s = START + plate + END;
   const n = s.length - 2;
   const plateBytes = plate.length;
-  const keys: Buffer[] = [];
   const seenTri: number[] = [];
   const seenGap: number[] = [];
   for (let j = 0; j < n; j++) {
@@ -87,28 +101,25 @@ export function plateGramKeys(plate: string, epoch: number): Buffer[] {
     const tri = (a << 16) | (b << 8) | c;
     if (!seenTri.includes(tri)) {
       seenTri.push(tri);
-      const key = Buffer.allocUnsafe(EPOCH_BYTES + 4 + plateBytes);
-      key.writeUInt32BE(epoch, 0);
-      key[4] = GRAM_TRIGRAM;
-      key[5] = a;
-      key[6] = b;
-      key[7] = c;
-      key.write(plate, 8, "latin1");
-      keys.push(key);
+      scratch.writeUInt32BE(epoch, 0);
+      scratch[4] = GRAM_TRIGRAM;
+      scratch[5] = a;
+      scratch[6] = b;
+      scratch[7] = c;
+      scratch.write(plate, 8, "latin1");
+      each(scratch.subarray(0, EPOCH_BYTES + 4 + plateBytes));
     }
     const gap = (a << 8) | c;
     if (!seenGap.includes(gap)) {
       seenGap.push(gap);
-      const key = Buffer.allocUnsafe(EPOCH_BYTES + 3 + plateBytes);
-      key.writeUInt32BE(epoch, 0);
-      key[4] = GRAM_GAP;
-      key[5] = a;
-      key[6] = c;
-      key.write(plate, 7, "latin1");
-      keys.push(key);
+      scratch.writeUInt32BE(epoch, 0);
+      scratch[4] = GRAM_GAP;
+      scratch[5] = a;
+      scratch[6] = c;
+      scratch.write(plate, 7, "latin1");
+      each(scratch.subarray(0, EPOCH_BYTES + 3 + plateBytes));
     }
   }
-  return keys;
 }
 
 export function gramKey(type: number, chars: string): Buffer {
