@@ -813,16 +813,17 @@ export class ReadStore implements ReadSink {
     let ops = 0;
     let from = resumePlate;
     for (;;) {
+      // The budget is checked once per candidate, so every page gets past at least one.
+      if (ops >= budget) {
+        const state: Record<string, unknown> = { q: parsed.pattern, p: from };
+        if (from === resumePlate && resumeKey) state.a = readIdOf(resumeKey);
+        return { items, cursor: encodeCursor("wild", state) };
+      }
       let candidate: string | undefined;
       for (let j = 0; j < joins.length; j++) {
         let head = heads[j];
         if (head === undefined) continue;
         if (head === null || head < from) {
-          if (ops >= budget) {
-            const state: Record<string, unknown> = { q: parsed.pattern, p: from };
-            if (from === resumePlate && resumeKey) state.a = readIdOf(resumeKey);
-            return { items, cursor: encodeCursor("wild", state) };
-          }
           const r = leapfrog(joins[j]!, from);
           ops += r.ops;
           head = r.plate;
@@ -1219,6 +1220,17 @@ export class ReadStore implements ReadSink {
     for (const key of this.patches.getKeys({})) {
       if (!this.reads.doesExist(Buffer.from(key))) note(`image ${readIdOf(Buffer.from(key))}: no read`);
     }
+    // Every listed plate has all its gram keys (under its epoch) and there are no others.
+    let grams = 0;
+    for (const { key, value } of this.plates.getRange({})) {
+      const plate = Buffer.from(key).toString("latin1");
+      const keys = plateGramKeys(plate, Buffer.from(value).readUInt32BE(0));
+      grams += keys.length;
+      if (!keys.every((g) => this.grams.doesExist(g))) note(`plate ${plate}: gram keys missing`);
+      if (!this.plateHasReads(plate)) note(`plate ${plate}: listed without reads`);
+    }
+    const gramEntries = (this.grams.getStats() as { entryCount: number }).entryCount;
+    if (gramEntries !== grams) note(`gram index holds ${gramEntries} keys, listed plates need ${grams}`);
     return { reads, problems };
   }
 
