@@ -183,7 +183,7 @@ interface Pending {
   read: FinalRead;
   plate: string;
   key: Buffer;
-  enqueuedNs: bigint;
+  enqueuedMs: number;
   resolve?: (ref: StoredRef) => void;
   reject?: (err: Error) => void;
 }
@@ -242,9 +242,10 @@ export class ReadStore implements ReadSink {
   private readonly grams: Database<Buffer, Buffer>;
   private readonly meta: Database<Buffer, Buffer>;
   private readonly gramEpochPlates: number;
-  /** Intake scratch: index keys (camera or plate ‖ 0x00 ‖ read key, ≤ 77 bytes) at 0, a plate at 128. */
-  private readonly scratch = Buffer.allocUnsafe(256);
-  private readonly gramScratch = Buffer.allocUnsafe(64);
+  /** Intake scratch for index keys (camera or plate ‖ 0x00 ‖ read key, ≤ 77 bytes) and a plate value. */
+  private readonly keyScratch = new Scratch(128);
+  private readonly plateScratch = new Scratch(32);
+  private readonly gramScratch = new Scratch(64);
   private readonly ownsRoot: boolean;
   private readonly keys = new ReadKeyAllocator();
   private readonly limitBytes: number;
@@ -437,7 +438,7 @@ export class ReadStore implements ReadSink {
       read,
       plate,
       key: this.keys.next(Math.floor(t)),
-      enqueuedNs: process.hrtime.bigint(),
+      enqueuedMs: performance.now(),
     };
     if (resolve) entry.resolve = resolve;
     if (reject) entry.reject = reject;
@@ -532,11 +533,11 @@ export class ReadStore implements ReadSink {
         "commit_failed",
       );
     }
-    const done = process.hrtime.bigint();
+    const done = performance.now();
     storeReadsStored.inc(batch.length);
     storeBatchReads.observe(batch.length);
     for (const p of batch) {
-      storeWriteLatency.observe(Number(done - p.enqueuedNs) / 1e9);
+      storeWriteLatency.observe((done - p.enqueuedMs) / 1000);
       p.resolve?.({ readId: readIdOf(p.key), captureTimeMs: readTime(p.key, 0) });
     }
     this.checkGrowth();
@@ -556,8 +557,12 @@ export class ReadStore implements ReadSink {
     const added: Array<{ plate: string; epoch: number }> = [];
     const n = batch.length;
     // Keys and values are built in scratch buffers: LMDB copies them during each (synchronous) put.
-    const k = this.scratch;
+    const ks = this.keyScratch;
+    const k = ks.buf;
+    const ps = this.plateScratch;
     const putGram = (key: Buffer) => this.grams.putSync(key, EMPTY);
+    const gs = this.gramScratch;
+    const gramView = (length: number) => gs.view(length);
     let done = 0;
     let camerasDone = 0;
     let platesDone = 0;
@@ -571,12 +576,12 @@ export class ReadStore implements ReadSink {
       }
       for (let j = 0; j < n; j++) {
         const { read, plate, key } = batch[order.byCamera[j]!]!;
-        // key: camera ‖ 0x00 ‖ read key at 0; value: the plate at 128.
+        // key: camera ‖ 0x00 ‖ read key; value: the plate.
         const camLen = k.write(read.cameraId, 0, "latin1");
         k[camLen] = 0;
         key.copy(k, camLen + 1);
-        const plateLen = k.write(plate, 128, "latin1");
-        this.cameraIndex.putSync(k.subarray(0, camLen + 1 + READ_KEY_BYTES), k.subarray(128, 128 + plateLen));
+        const plateLen = ps.buf.write(plate, 0, "latin1");
+        this.cameraIndex.putSync(ks.view(camLen + 1 + READ_KEY_BYTES), ps.view(plateLen));
         camerasDone = j + 1;
       }
       for (let j = 0; j < n; j++) {
@@ -585,9 +590,9 @@ export class ReadStore implements ReadSink {
         const plateLen = k.write(plate, 0, "latin1");
         k[plateLen] = 0;
         key.copy(k, plateLen + 1);
-        this.plateIndex.putSync(k.subarray(0, plateLen + 1 + READ_KEY_BYTES), EMPTY);
+        this.plateIndex.putSync(ks.view(plateLen + 1 + READ_KEY_BYTES), EMPTY);
         platesDone = j + 1;
-        const plateKey = k.subarray(0, plateLen);
+        const plateKey = ks.view(plateLen);
         if (!this.plates.doesExist(plateKey)) {
           if (inEpoch >= this.gramEpochPlates) {
             epoch++;
@@ -596,7 +601,7 @@ export class ReadStore implements ReadSink {
           }
           added.push({ plate, epoch });
           this.plates.putSync(plateKey, epochValue);
-          forEachGramKey(plate, epoch, this.gramScratch, putGram);
+          forEachGramKey(plate, epoch, gs.buf, putGram, gramView);
           inEpoch++;
         }
       }
@@ -1251,6 +1256,23 @@ export class ReadStore implements ReadSink {
 }
 
 type CandidateList = (from: string) => string | undefined;
+
+/** A scratch buffer with one cached view per length, so building a key allocates nothing. */
+class Scratch {
+  readonly buf: Buffer;
+  private readonly views: Buffer[] = [];
+  constructor(bytes: number) {
+    this.buf = Buffer.alloc(bytes);
+  }
+  view(length: number): Buffer {
+    let v = this.views[length];
+    if (v === undefined) {
+      v = this.buf.subarray(0, length);
+      this.views[length] = v;
+    }
+    return v;
+  }
+}
 
 /** The first plate at or after `from` present in every list (leapfrog: seek the lagging lists forward). */
 function leapfrog(lists: CandidateList[], from: string): { plate: string | undefined; ops: number } {

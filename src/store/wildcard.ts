@@ -88,6 +88,7 @@ export function forEachGramKey(
   epoch: number,
   scratch: Buffer,
   each: (key: Buffer) => void,
+  view: (length: number) => Buffer = (length) => scratch.subarray(0, length),
 ): void {
   const s = START + plate + END;
   const n = s.length - 2;
@@ -107,7 +108,7 @@ export function forEachGramKey(
       scratch[6] = b;
       scratch[7] = c;
       scratch.write(plate, 8, "latin1");
-      each(scratch.subarray(0, EPOCH_BYTES + 4 + plateBytes));
+      each(view(EPOCH_BYTES + 4 + plateBytes));
     }
     const gap = (a << 8) | c;
     if (!seenGap.includes(gap)) {
@@ -117,7 +118,7 @@ export function forEachGramKey(
       scratch[5] = a;
       scratch[6] = c;
       scratch.write(plate, 7, "latin1");
-      each(scratch.subarray(0, EPOCH_BYTES + 3 + plateBytes));
+      each(view(EPOCH_BYTES + 3 + plateBytes));
     }
   }
 }
