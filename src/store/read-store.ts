@@ -63,7 +63,7 @@ export interface ReadStoreOptions extends Partial<StoreConfig> {
   root?: RootDatabase;
   /** Free disk space below which intake stops (default: 1% of the map limit, at least 16 MiB). */
   diskReserveBytes?: number;
-  /** Distinct plates per gram epoch (default 65536; tests use small values to exercise many epochs). */
+  /** Distinct plates per gram epoch (default 16384; tests use small values to exercise many epochs). */
   gramEpochPlates?: number;
 }
 
@@ -210,7 +210,7 @@ const MAX_PAGE = 1000;
 const MAX_BATCHES_IN_FLIGHT = 2;
 const DEFAULT_PAGE = 100;
 const MAX_CONVOY_TARGET_READS = 5000;
-const DEFAULT_GRAM_EPOCH_PLATES = 65_536;
+const DEFAULT_GRAM_EPOCH_PLATES = 16_384;
 /** store-meta keys: the on-disk format, and the current gram epoch with the plates listed in it. */
 const FORMAT_KEY = Buffer.from("format", "latin1");
 const FORMAT = Buffer.from("kestrel-store-2", "latin1");
