@@ -387,6 +387,35 @@ describe("ReadStore intake limits", () => {
     });
   });
 
+  it("leaves nothing of a batch that fails part-way inside its transaction", async () => {
+    const { store } = openTemp({ batchMaxReads: 50, batchMaxDelayMs: 5 });
+    const kept = await store.write(makeRead("UN01AAA", "cam-1", T0));
+    // The 20th gram put of the next batch throws: by then its records and index entries are in.
+    const grams = (store as unknown as { grams: { putSync: (...a: unknown[]) => boolean } }).grams;
+    const putSync = grams.putSync;
+    let calls = 0;
+    grams.putSync = function (this: unknown, ...a: unknown[]) {
+      if (++calls === 20) throw new Error("injected failure");
+      return putSync.apply(this, a);
+    };
+    const failed = await Promise.allSettled(
+      Array.from({ length: 10 }, (_, i) => store.write(makeRead(`UN${10 + i}BBB`, "cam-2", T0 + 1 + i))),
+    );
+    grams.putSync = putSync;
+    expect(failed.map((r) => r.status)).toEqual(Array(10).fill("rejected"));
+    expect(store.stats()).toMatchObject({ reads: 1, plates: 1 });
+    expect(store.byCamera({ cameraId: "cam-2", fromMs: T0, toMs: T0 + 100 }).items).toEqual([]);
+    expect(store.byPartialPlate({ pattern: "UN1*", fromMs: T0, toMs: T0 + 100 }).items).toEqual([]);
+    expect(store.checkConsistency()).toEqual({ reads: 1, problems: [] });
+    // The next batch (same plates) is written whole.
+    const again = await store.write(makeRead("UN10BBB", "cam-2", T0 + 1));
+    expect(
+      store.byPartialPlate({ pattern: "UN1*", fromMs: T0, toMs: T0 + 100 }).items.map((r) => r.readId),
+    ).toEqual([again.readId]);
+    expect(store.get(kept.readId)?.plate).toBe("UN01AAA");
+    expect(store.checkConsistency()).toEqual({ reads: 2, problems: [] });
+  });
+
   it("refuses a data directory holding records of the earlier msgpack format instead of misreading them", async () => {
     const { dir, cleanup } = tempDir("store-format");
     cleanups.push(cleanup);
