@@ -11,14 +11,27 @@ import { makeRead, rng, tempDir } from "./store-fixtures.js";
 const T0 = Date.UTC(2026, 0, 1);
 const ALPHABET = "AB12";
 let store: ReadStore;
+/** The same reads in a store with 16 plates per gram epoch: 25 epochs, so the search merges across them. */
+let epochStore: ReadStore;
 let cleanup: () => void;
+let epochCleanup: () => void;
 const stored: Array<{ plate: string; captureTimeMs: number; readId: string }> = [];
+/** readId in the epoch store → readId of the same read in the default store. */
+const epochIds = new Map<string, string>();
 let plates: string[] = [];
 
 beforeAll(async () => {
   const dir = tempDir("wild");
   cleanup = dir.cleanup;
   store = ReadStore.open({ dataDir: dir.dir, mapSizeGiB: 1, batchMaxReads: 250 });
+  const epochDir = tempDir("wild-epochs");
+  epochCleanup = epochDir.cleanup;
+  epochStore = ReadStore.open({
+    dataDir: epochDir.dir,
+    mapSizeGiB: 1,
+    batchMaxReads: 250,
+    gramEpochPlates: 16,
+  });
   const rand = rng(2024);
   const set = new Set<string>();
   while (set.size < 400) {
@@ -34,14 +47,18 @@ beforeAll(async () => {
     ),
   );
   const refs = await Promise.all(reads.map((r) => store.write(r)));
+  const epochRefs = await Promise.all(reads.map((r) => epochStore.write(r)));
   reads.forEach((r, i) => {
     stored.push({ plate: r.plate, captureTimeMs: r.captureTimeMs, readId: refs[i]!.readId });
+    epochIds.set(epochRefs[i]!.readId, refs[i]!.readId);
   });
 });
 
 afterAll(async () => {
   await store.close();
+  await epochStore.close();
   cleanup();
+  epochCleanup();
 });
 
 function bruteForce(pattern: string, fromMs: number, toMs: number): string[] {
@@ -52,12 +69,19 @@ function bruteForce(pattern: string, fromMs: number, toMs: number): string[] {
     .map((r) => r.readId);
 }
 
-function search(pattern: string, fromMs: number, toMs: number, limit: number, scanBudget: number): string[] {
+function search(
+  pattern: string,
+  fromMs: number,
+  toMs: number,
+  limit: number,
+  scanBudget: number,
+  from: ReadStore = store,
+): string[] {
   const out: string[] = [];
   let cursor: string | null = null;
   let pages = 0;
   do {
-    const page = store.byPartialPlate({ pattern, fromMs, toMs, limit, cursor, scanBudget });
+    const page = from.byPartialPlate({ pattern, fromMs, toMs, limit, cursor, scanBudget });
     out.push(...page.items.map((r) => r.readId));
     cursor = page.cursor;
     if (++pages > 10_000) throw new Error("paging does not end");
@@ -96,6 +120,26 @@ describe("partial-plate search", () => {
         },
       ),
       { numRuns: 300, seed: 77 },
+    );
+  });
+
+  it("returns the same when plates are spread over many gram epochs", () => {
+    expect(epochStore.stats().plates).toBe(plates.length);
+    fc.assert(
+      fc.property(
+        fc.oneof(fromPlate, randomPattern).filter((p) => /[A-Z0-9]/.test(p)),
+        fc.nat({ max: 1e7 }),
+        fc.nat({ max: 1e7 }),
+        fc.constantFrom(1, 7, 100, 1000),
+        fc.constantFrom(3, 40, 20_000),
+        (pattern, a, b, limit, budget) => {
+          const fromMs = T0 + Math.min(a, b);
+          const toMs = T0 + Math.max(a, b);
+          const got = search(pattern, fromMs, toMs, limit, budget, epochStore).map((id) => epochIds.get(id));
+          expect(got).toEqual(bruteForce(pattern, fromMs, toMs));
+        },
+      ),
+      { numRuns: 150, seed: 78 },
     );
   });
 

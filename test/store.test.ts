@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { isKestrelError } from "../src/errors/index.js";
 import { registry } from "../src/metrics/registry.js";
-import { ReadStore } from "../src/store/index.js";
+import { openEnvironment, ReadStore } from "../src/store/index.js";
 import { makeRead, rng, tempDir, ukPlate } from "./store-fixtures.js";
 
 const T0 = Date.UTC(2026, 5, 1, 12, 0, 0);
@@ -161,7 +161,7 @@ describe("ReadStore queries", () => {
 
 describe("ReadStore retention and legal hold", () => {
   it("purges a read one second outside retention, keeps one a second inside, and keeps held reads", async () => {
-    const { store } = openTemp({ retentionDays: 730 });
+    const { store } = openTemp({ retentionDays: 730, gramEpochPlates: 2 });
     const nowMs = T0;
     const cutoff = nowMs - 730 * DAY_MS;
     const outside = await store.write(
@@ -213,7 +213,12 @@ describe("ReadStore retention and legal hold", () => {
   });
 
   it("purges while intake runs: acknowledged new reads stay, old ones go, indexes stay consistent", async () => {
-    const { store } = openTemp({ retentionDays: 30, batchMaxReads: 200, batchMaxDelayMs: 1 });
+    const { store } = openTemp({
+      retentionDays: 30,
+      batchMaxReads: 200,
+      batchMaxDelayMs: 1,
+      gramEpochPlates: 7,
+    });
     const rand = rng(5);
     const plates = Array.from({ length: 60 }, () => ukPlate(rand));
     const old = await Promise.all(
@@ -351,6 +356,77 @@ describe("ReadStore intake limits", () => {
     await store.write(makeRead("DT01AAA", "cam-1", T0));
     await store.close();
     expect(readdirSync(dataDir).sort()).toEqual(["data.mdb", "lock.mdb"]);
+  });
+
+  it("gives back every field of a read as written, in the binary layout and the fallback for odd fields", async () => {
+    const { store } = openTemp();
+    const plain = makeRead("RC01AAA", "cam-1", T0 + 0.5);
+    plain.charConfidences = [0.1 + 0.2, 1 / 3, 0, 1, 0.5, 0.25, 0.125];
+    plain.passId = "pass-ünïcode-✓";
+    plain.direction = "away";
+    plain.firstFrame = 2 ** 40 + 1;
+    // A candidate with a field the binary layout has no room for: kept whole through the JSON fallback.
+    const odd = makeRead("RC02BBB", "cam-2", T0 + 1);
+    (odd.candidates[0] as unknown as Record<string, unknown>).source = "ocr2";
+    const refs = [await store.write(plain), await store.write(odd)];
+    for (const [i, read] of [plain, odd].entries()) {
+      const { patch: _patch, ...rest } = read;
+      expect(store.get(refs[i]!.readId)).toEqual({
+        ...rest,
+        readId: refs[i]!.readId,
+        legalHold: [],
+        hasPatch: false,
+      });
+    }
+    await store.setLegalHold(refs[1]!.readId, "Op Wren", T0);
+    expect(store.get(refs[1]!.readId)?.legalHold).toEqual([{ investigation: "Op Wren", sinceMs: T0 }]);
+    expect(store.get(refs[1]!.readId)?.candidates[0]).toEqual({
+      plate: "RC02BBB",
+      confidence: 0.91,
+      source: "ocr2",
+    });
+  });
+
+  it("leaves nothing of a batch that fails part-way inside its transaction", async () => {
+    const { store } = openTemp({ batchMaxReads: 50, batchMaxDelayMs: 5 });
+    const kept = await store.write(makeRead("UN01AAA", "cam-1", T0));
+    // The 20th gram put of the next batch throws: by then its records and index entries are in.
+    const grams = (store as unknown as { grams: { putSync: (...a: unknown[]) => boolean } }).grams;
+    const putSync = grams.putSync;
+    let calls = 0;
+    grams.putSync = function (this: unknown, ...a: unknown[]) {
+      if (++calls === 20) throw new Error("injected failure");
+      return putSync.apply(this, a);
+    };
+    const failed = await Promise.allSettled(
+      Array.from({ length: 10 }, (_, i) => store.write(makeRead(`UN${10 + i}BBB`, "cam-2", T0 + 1 + i))),
+    );
+    grams.putSync = putSync;
+    expect(failed.map((r) => r.status)).toEqual(Array(10).fill("rejected"));
+    expect(store.stats()).toMatchObject({ reads: 1, plates: 1 });
+    expect(store.byCamera({ cameraId: "cam-2", fromMs: T0, toMs: T0 + 100 }).items).toEqual([]);
+    expect(store.byPartialPlate({ pattern: "UN1*", fromMs: T0, toMs: T0 + 100 }).items).toEqual([]);
+    expect(store.checkConsistency()).toEqual({ reads: 1, problems: [] });
+    // The next batch (same plates) is written whole.
+    const again = await store.write(makeRead("UN10BBB", "cam-2", T0 + 1));
+    expect(
+      store.byPartialPlate({ pattern: "UN1*", fromMs: T0, toMs: T0 + 100 }).items.map((r) => r.readId),
+    ).toEqual([again.readId]);
+    expect(store.get(kept.readId)?.plate).toBe("UN01AAA");
+    expect(store.checkConsistency()).toEqual({ reads: 2, problems: [] });
+  });
+
+  it("refuses a data directory holding records of the earlier msgpack format instead of misreading them", async () => {
+    const { dir, cleanup } = tempDir("store-format");
+    cleanups.push(cleanup);
+    const env = openEnvironment({ dataDir: dir, mapSizeGiB: 1 });
+    await env.openDB({ name: "reads", keyEncoding: "binary", encoding: "msgpack" }).put(Buffer.alloc(12, 1), {
+      plate: "OLD0001",
+    });
+    await env.close();
+    expect(() => ReadStore.open({ dataDir: dir, mapSizeGiB: 1 })).toThrow(
+      expect.objectContaining({ code: "KESTREL_E_STORE_FORMAT" }),
+    );
   });
 
   it("refuses reads without a valid plate, camera or time, and refuses after close", async () => {

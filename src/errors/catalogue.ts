@@ -28,6 +28,7 @@ export const ERRORS = {
   KESTREL_E_STORE_CLOSED: "store is closed",
   KESTREL_E_STORE_BACKPRESSURE: "store write queue is full",
   KESTREL_E_STORE_QUERY: "store query is invalid",
+  KESTREL_E_STORE_FORMAT: "store data directory holds an older, unreadable record format",
   KESTREL_E_AUDIT_BROKEN: "audit chain is broken",
   KESTREL_E_AUDIT_WRITE: "audit entry could not be written",
   // access and gateway

@@ -80,15 +80,6 @@ export function indexKey(name: string, readKey: Uint8Array): Buffer {
   return key;
 }
 
-/** indexKey for a name already in latin1 bytes (the intake path has them). */
-export function indexKeyOfBytes(nameBytes: Uint8Array, readKey: Uint8Array): Buffer {
-  const key = Buffer.allocUnsafe(nameBytes.length + 1 + READ_KEY_BYTES);
-  key.set(nameBytes, 0);
-  key[nameBytes.length] = 0;
-  key.set(readKey, nameBytes.length + 1);
-  return key;
-}
-
 /** name ‖ 0x00 ‖ time(6) ‖ 000000: the first index key of `name` at or after `timeMs`. */
 export function indexTimeKey(name: string, timeMs: number): Buffer {
   const nameBytes = Buffer.byteLength(name, "latin1");

@@ -10,7 +10,6 @@ import {
   decodeCursor,
   encodeCursor,
   indexKey,
-  indexKeyOfBytes,
   indexTimeKey,
   MAX_TIME_MS,
   nameInIndex,
@@ -37,7 +36,25 @@ import {
   storeReadsStored,
   storeWriteLatency,
 } from "./metrics.js";
-import { GRAM_GAP, GRAM_TRIGRAM, type ParsedPattern, parsePattern, plateGramKeys } from "./wildcard.js";
+import {
+  decodeRecord,
+  encodeRecord,
+  encodeRecordView,
+  type LegalHold,
+  recordKeys,
+  type StoredRecord,
+} from "./record.js";
+import {
+  EPOCH_BYTES,
+  forEachGramKey,
+  GRAM_GAP,
+  GRAM_TRIGRAM,
+  type ParsedPattern,
+  parsePattern,
+  plateGramKeys,
+} from "./wildcard.js";
+
+export type { LegalHold } from "./record.js";
 
 export type StoreConfig = KestrelConfig["store"];
 
@@ -46,12 +63,8 @@ export interface ReadStoreOptions extends Partial<StoreConfig> {
   root?: RootDatabase;
   /** Free disk space below which intake stops (default: 1% of the map limit, at least 16 MiB). */
   diskReserveBytes?: number;
-}
-
-/** A legal hold on a read: it is exempt from the retention purge while any hold remains. */
-export interface LegalHold {
-  investigation: string;
-  sinceMs: number;
+  /** Distinct plates per gram epoch (default 16384; tests use small values to exercise many epochs). */
+  gramEpochPlates?: number;
 }
 
 /** What the store keeps of a read: the FinalRead without its patch image, plus its id and legal holds. */
@@ -170,9 +183,15 @@ interface Pending {
   read: FinalRead;
   plate: string;
   key: Buffer;
-  enqueuedNs: bigint;
+  enqueuedMs: number;
   resolve?: (ref: StoredRef) => void;
   reject?: (err: Error) => void;
+}
+
+/** A batch's intake order per index: each index's puts then walk its B-tree in key order. */
+interface BatchOrder {
+  byPlate: number[];
+  byCamera: number[];
 }
 
 const DEFAULTS: StoreConfig = {
@@ -191,6 +210,12 @@ const MAX_PAGE = 1000;
 const MAX_BATCHES_IN_FLIGHT = 2;
 const DEFAULT_PAGE = 100;
 const MAX_CONVOY_TARGET_READS = 5000;
+const DEFAULT_GRAM_EPOCH_PLATES = 16_384;
+/** store-meta keys: the on-disk format, and the current gram epoch with the plates listed in it. */
+const FORMAT_KEY = Buffer.from("format", "latin1");
+const FORMAT = Buffer.from("kestrel-store-2", "latin1");
+const EPOCH_KEY = Buffer.from("gram-epoch", "latin1");
+const NO_HOLDS: LegalHold[] = [];
 const PLATE_RE = /^[A-Z0-9]{1,20}$/;
 const CAMERA_RE = /^[A-Za-z0-9_-]{1,64}$/;
 
@@ -209,12 +234,18 @@ export class ReadStore implements ReadSink {
   readonly audit: AuditLog;
   readonly config: StoreConfig;
 
-  private readonly reads: Database<Record<string, unknown>, Buffer>;
+  private readonly reads: Database<Buffer, Buffer>;
   private readonly plateIndex: Database<Buffer, Buffer>;
   private readonly cameraIndex: Database<Buffer, Buffer>;
   private readonly patches: Database<Buffer, Buffer>;
   private readonly plates: Database<Buffer, Buffer>;
   private readonly grams: Database<Buffer, Buffer>;
+  private readonly meta: Database<Buffer, Buffer>;
+  private readonly gramEpochPlates: number;
+  /** Intake scratch for index keys (camera or plate ‖ 0x00 ‖ read key, ≤ 77 bytes) and a plate value. */
+  private readonly keyScratch = new Scratch(128);
+  private readonly plateScratch = new Scratch(32);
+  private readonly gramScratch = new Scratch(64);
   private readonly ownsRoot: boolean;
   private readonly keys = new ReadKeyAllocator();
   private readonly limitBytes: number;
@@ -225,7 +256,6 @@ export class ReadStore implements ReadSink {
   private inFlight = 0;
   private readonly batches = new Set<Promise<void>>();
   private exclusiveDepth = 0;
-  private readonly pendingPlates = new Set<string>();
   private acceptWaiters: Array<{ resolve: () => void; reject: (err: Error) => void }> = [];
   private timer: NodeJS.Timeout | undefined;
   private immediate: NodeJS.Immediate | undefined;
@@ -237,22 +267,26 @@ export class ReadStore implements ReadSink {
   private purging: Promise<PurgeCounts> | undefined;
   private refusedLogAtMs = 0;
 
-  private constructor(root: RootDatabase, ownsRoot: boolean, config: StoreConfig, diskReserveBytes?: number) {
+  private constructor(
+    root: RootDatabase,
+    ownsRoot: boolean,
+    config: StoreConfig,
+    diskReserveBytes?: number,
+    gramEpochPlates?: number,
+  ) {
     this.root = root;
     this.ownsRoot = ownsRoot;
     this.config = config;
+    this.gramEpochPlates = Math.max(1, gramEpochPlates ?? DEFAULT_GRAM_EPOCH_PLATES);
     const binary = { keyEncoding: "binary", encoding: "binary" } as const;
-    this.reads = root.openDB({
-      name: "reads",
-      keyEncoding: "binary",
-      encoding: "msgpack",
-      sharedStructuresKey: STRUCTURES_KEY,
-    }) as unknown as Database<Record<string, unknown>, Buffer>;
+    this.reads = root.openDB({ name: "reads", ...binary }) as Database<Buffer, Buffer>;
     this.plateIndex = root.openDB({ name: "reads-by-plate", ...binary }) as Database<Buffer, Buffer>;
     this.cameraIndex = root.openDB({ name: "reads-by-camera", ...binary }) as Database<Buffer, Buffer>;
     this.patches = root.openDB({ name: "patches", ...binary }) as Database<Buffer, Buffer>;
     this.plates = root.openDB({ name: "plates", ...binary }) as Database<Buffer, Buffer>;
     this.grams = root.openDB({ name: "plate-grams", ...binary }) as Database<Buffer, Buffer>;
+    this.meta = root.openDB({ name: "store-meta", ...binary }) as Database<Buffer, Buffer>;
+    this.checkFormat();
     this.audit = AuditLog.open({ root });
     this.limitBytes = Math.round(config.mapSizeGiB * GIB);
     this.diskReserveBytes = diskReserveBytes ?? Math.max(16 * 1024 ** 2, Math.round(this.limitBytes * 0.01));
@@ -270,7 +304,37 @@ export class ReadStore implements ReadSink {
       if (options[k] !== undefined) (config as Record<string, unknown>)[k] = options[k];
     }
     const root = options.root ?? openEnvironment({ dataDir: config.dataDir, mapSizeGiB: config.mapSizeGiB });
-    return new ReadStore(root, options.root === undefined, config, options.diskReserveBytes);
+    try {
+      return new ReadStore(
+        root,
+        options.root === undefined,
+        config,
+        options.diskReserveBytes,
+        options.gramEpochPlates,
+      );
+    } catch (err) {
+      if (options.root === undefined) root.close().catch(() => undefined);
+      throw err;
+    }
+  }
+
+  /**
+   * The first version of the store kept msgpack records and gram keys without epochs; this code reads
+   * neither, so it refuses such a data directory rather than misread it. A new store gets the marker.
+   */
+  private checkFormat(): void {
+    const format = this.meta.getBinary(FORMAT_KEY);
+    if (format && Buffer.compare(format, FORMAT) === 0) return;
+    let empty = true;
+    for (const _ of this.reads.getKeys({ limit: 1 })) empty = false;
+    for (const _ of this.plates.getKeys({ limit: 1 })) empty = false;
+    if (!empty || format) {
+      throw new KestrelError(
+        "KESTREL_E_STORE_FORMAT",
+        `${format ? `format ${format.toString("latin1")}` : "records written before the store format marker"}; this version reads ${FORMAT.toString("latin1")}`,
+      );
+    }
+    this.meta.putSync(FORMAT_KEY, FORMAT);
   }
 
   // ---------------------------------------------------------------- intake
@@ -374,7 +438,7 @@ export class ReadStore implements ReadSink {
       read,
       plate,
       key: this.keys.next(Math.floor(t)),
-      enqueuedNs: process.hrtime.bigint(),
+      enqueuedMs: performance.now(),
     };
     if (resolve) entry.resolve = resolve;
     if (reject) entry.reject = reject;
@@ -450,36 +514,14 @@ export class ReadStore implements ReadSink {
     };
     this.checkDisk();
     if (this.fullReason !== undefined) return refuse(fullError(this.fullReason), "full");
-    // Plates first seen in this batch: their plate and gram entries ride in it. A later batch in flight
-    // meanwhile trusts this one to write them (pendingPlates); if this one fails, repairPlates restores them.
-    const added: string[] = [];
     try {
-      const committed = this.root.batch(() => {
-        for (const p of batch) {
-          const { read, plate, key } = p;
-          const hasPatch = read.patch !== undefined && read.patch.byteLength > 0;
-          this.reads.put(key, toRecord(read, plate, hasPatch));
-          if (hasPatch) this.patches.put(key, Buffer.from(read.patch!));
-          const plateBytes = Buffer.from(plate, "latin1");
-          this.plateIndex.put(indexKeyOfBytes(plateBytes, key), EMPTY);
-          this.cameraIndex.put(indexKey(read.cameraId, key), plateBytes);
-          if (!this.pendingPlates.has(plate) && !this.plates.doesExist(plateBytes)) {
-            this.pendingPlates.add(plate);
-            added.push(plate);
-            this.plates.put(plateBytes, EMPTY);
-            for (const g of plateGramKeys(plate)) this.grams.put(g, EMPTY);
-          }
-        }
-      });
-      await committed;
+      const order = batchOrder(batch);
+      // The callback runs in the write transaction (puts are direct native calls, no queued instructions);
+      // lmdb-js commits it on its writer thread, and a batch of reads with all its index entries commits
+      // whole or not at all.
+      await this.root.transaction(() => this.writeBatch(batch, order));
       await this.root.flushed;
     } catch (cause) {
-      for (const plate of added) this.pendingPlates.delete(plate);
-      if (added.length > 0) {
-        this.exclusive(() => this.repairPlates(added)).catch((err: unknown) =>
-          this.log.error({ err }, "plate index repair failed"),
-        );
-      }
       const message = String((cause as Error)?.message ?? cause);
       if (/MDB_MAP_FULL|ENOSPC|No space|MDB_TXN_FULL/i.test(message)) {
         this.setFull(`commit failed: ${message}`);
@@ -491,27 +533,105 @@ export class ReadStore implements ReadSink {
         "commit_failed",
       );
     }
-    for (const plate of added) this.pendingPlates.delete(plate);
-    const done = process.hrtime.bigint();
+    const done = performance.now();
     storeReadsStored.inc(batch.length);
     storeBatchReads.observe(batch.length);
     for (const p of batch) {
-      storeWriteLatency.observe(Number(done - p.enqueuedNs) / 1e9);
+      storeWriteLatency.observe((done - p.enqueuedMs) / 1000);
       p.resolve?.({ readId: readIdOf(p.key), captureTimeMs: readTime(p.key, 0) });
     }
     this.checkGrowth();
   }
 
-  /** After a failed batch: gives every plate that has reads its plate and gram entries. */
-  private async repairPlates(plates: string[]): Promise<void> {
-    await this.root.transaction(() => {
-      for (const plate of plates) {
-        const plateBytes = Buffer.from(plate, "latin1");
-        if (this.plates.doesExist(plateBytes) || !this.plateHasReads(plate)) continue;
-        this.plates.put(plateBytes, EMPTY);
-        for (const g of plateGramKeys(plate)) this.grams.put(g, EMPTY);
+  /**
+   * Inside the write transaction: each read, its image, its plate and camera index entries, and for a plate
+   * not yet listed its plate entry (value: its gram epoch) and gram keys. If anything throws part-way, what
+   * this batch put is removed again before the error propagates, so the transaction (which lmdb-js commits
+   * with any other callbacks sharing it) carries none of it.
+   */
+  private writeBatch(batch: Pending[], order: BatchOrder): void {
+    const epochBytes = this.meta.getBinary(EPOCH_KEY);
+    let epoch = epochBytes ? epochBytes.readUInt32BE(0) : 0;
+    let inEpoch = epochBytes ? epochBytes.readUInt32BE(4) : 0;
+    let epochValue = epochKey(epoch);
+    const added: Array<{ plate: string; epoch: number }> = [];
+    const n = batch.length;
+    // Keys and values are built in scratch buffers: LMDB copies them during each (synchronous) put.
+    const ks = this.keyScratch;
+    const k = ks.buf;
+    const ps = this.plateScratch;
+    const putGram = (key: Buffer) => this.grams.putSync(key, EMPTY);
+    const gs = this.gramScratch;
+    const gramView = (length: number) => gs.view(length);
+    let done = 0;
+    let camerasDone = 0;
+    let platesDone = 0;
+    try {
+      for (let i = 0; i < n; i++) {
+        const { read, plate, key } = batch[i]!;
+        const hasPatch = read.patch !== undefined && read.patch.byteLength > 0;
+        this.reads.putSync(key, encodeRecordView(read, plate, hasPatch, NO_HOLDS));
+        if (hasPatch) this.patches.putSync(key, Buffer.from(read.patch!));
+        done = i + 1;
       }
-    });
+      for (let j = 0; j < n; j++) {
+        const { read, plate, key } = batch[order.byCamera[j]!]!;
+        // key: camera ‖ 0x00 ‖ read key; value: the plate.
+        const camLen = k.write(read.cameraId, 0, "latin1");
+        k[camLen] = 0;
+        key.copy(k, camLen + 1);
+        const plateLen = ps.buf.write(plate, 0, "latin1");
+        this.cameraIndex.putSync(ks.view(camLen + 1 + READ_KEY_BYTES), ps.view(plateLen));
+        camerasDone = j + 1;
+      }
+      for (let j = 0; j < n; j++) {
+        const { plate, key } = batch[order.byPlate[j]!]!;
+        // key: plate ‖ 0x00 ‖ read key.
+        const plateLen = k.write(plate, 0, "latin1");
+        k[plateLen] = 0;
+        key.copy(k, plateLen + 1);
+        this.plateIndex.putSync(ks.view(plateLen + 1 + READ_KEY_BYTES), EMPTY);
+        platesDone = j + 1;
+        const plateKey = ks.view(plateLen);
+        if (!this.plates.doesExist(plateKey)) {
+          if (inEpoch >= this.gramEpochPlates) {
+            epoch++;
+            inEpoch = 0;
+            epochValue = epochKey(epoch);
+          }
+          added.push({ plate, epoch });
+          this.plates.putSync(plateKey, epochValue);
+          forEachGramKey(plate, epoch, gs.buf, putGram, gramView);
+          inEpoch++;
+        }
+      }
+      if (added.length > 0) {
+        const value = Buffer.allocUnsafe(8);
+        value.writeUInt32BE(epoch, 0);
+        value.writeUInt32BE(inEpoch, 4);
+        this.meta.putSync(EPOCH_KEY, value);
+      }
+    } catch (err) {
+      for (let i = 0; i < done; i++) {
+        this.reads.removeSync(batch[i]!.key);
+        this.patches.removeSync(batch[i]!.key);
+      }
+      for (let j = 0; j < camerasDone; j++) {
+        const { read, key } = batch[order.byCamera[j]!]!;
+        this.cameraIndex.removeSync(indexKey(read.cameraId, key));
+      }
+      for (let j = 0; j < platesDone; j++) {
+        const { plate, key } = batch[order.byPlate[j]!]!;
+        this.plateIndex.removeSync(indexKey(plate, key));
+      }
+      for (const { plate, epoch: e } of added) {
+        this.plates.removeSync(Buffer.from(plate, "latin1"));
+        for (const g of plateGramKeys(plate, e)) this.grams.removeSync(g);
+      }
+      if (epochBytes) this.meta.putSync(EPOCH_KEY, epochBytes);
+      else this.meta.removeSync(EPOCH_KEY);
+      throw err;
+    }
   }
 
   private plateHasReads(plate: string): boolean {
@@ -596,8 +716,8 @@ export class ReadStore implements ReadSink {
   get(readId: string): StoredRead | undefined {
     const key = readKeyOf(readId);
     if (!key) return undefined;
-    const rec = this.reads.get(key);
-    return rec ? fromRecord(rec, key) : undefined;
+    const rec = this.reads.getBinary(key);
+    return rec ? fromRecord(decodeRecord(rec), key) : undefined;
   }
 
   /** The plate patch image (PNG bytes) of a read, if stored. The gateway audits every call. */
@@ -663,7 +783,7 @@ export class ReadStore implements ReadSink {
         more = true;
         break;
       }
-      items.push(fromRecord(value, Buffer.from(key)));
+      items.push(fromRecord(decodeRecord(value), Buffer.from(key)));
     }
     const last = items.at(-1);
     return {
@@ -690,28 +810,32 @@ export class ReadStore implements ReadSink {
       resumePlate = c.p;
       if (typeof c.a === "string") resumeKey = readKeyOf(c.a);
     }
-    const lists = this.candidateLists(parsed);
+    const joins = this.candidateJoins(parsed);
+    // Each join yields its plates in order; heads[j] is join j's next plate at or after `from` (null: not
+    // looked up yet, undefined: exhausted). The smallest head is the next candidate in plate order.
+    const heads: Array<string | null | undefined> = joins.map(() => null);
     const items: StoredRead[] = [];
     let ops = 0;
-    let candidate: string | undefined = resumePlate;
-    while (candidate !== undefined) {
+    let from = resumePlate;
+    for (;;) {
+      // The budget is checked once per candidate, so every page gets past at least one.
       if (ops >= budget) {
-        return { items, cursor: encodeCursor("wild", { q: parsed.pattern, p: candidate }) };
+        const state: Record<string, unknown> = { q: parsed.pattern, p: from };
+        if (from === resumePlate && resumeKey) state.a = readIdOf(resumeKey);
+        return { items, cursor: encodeCursor("wild", state) };
       }
-      // Leapfrog: advance each list to the candidate until all of them agree on it.
-      let agreed = 0;
-      for (let i = 0; agreed < lists.length; i = (i + 1) % lists.length) {
-        const next = lists[i]!(candidate);
-        ops++;
-        if (next === undefined) {
-          candidate = undefined;
-          break;
+      let candidate: string | undefined;
+      for (let j = 0; j < joins.length; j++) {
+        let head = heads[j];
+        if (head === undefined) continue;
+        if (head === null || head < from) {
+          const r = leapfrog(joins[j]!, from);
+          ops += r.ops;
+          head = r.plate;
+          heads[j] = head;
+          if (head === undefined) continue;
         }
-        if (next === candidate) agreed++;
-        else {
-          candidate = next;
-          agreed = 1;
-        }
+        if (candidate === undefined || head < candidate) candidate = head;
       }
       if (candidate === undefined) break;
       if (parsed.regex.test(candidate)) {
@@ -727,8 +851,8 @@ export class ReadStore implements ReadSink {
         ops += 1 + keys.length;
         for (const k of keys) {
           const rk = readKeyInIndex(k);
-          const rec = this.reads.get(rk);
-          if (rec) items.push(fromRecord(rec, rk));
+          const rec = this.reads.getBinary(rk);
+          if (rec) items.push(fromRecord(decodeRecord(rec), rk));
         }
         if (items.length === limit) {
           const last = items.at(-1)!;
@@ -738,38 +862,27 @@ export class ReadStore implements ReadSink {
           return { items, cursor: encodeCursor("wild", state) };
         }
       }
-      candidate = `${candidate}\u0000`;
+      from = `${candidate}\u0000`;
     }
     return { items, cursor: null };
   }
 
-  /** Sorted candidate lists for a pattern: each maps "first plate ≥ x" within the list. */
-  private candidateLists(parsed: ParsedPattern): Array<(from: string) => string | undefined> {
-    const lists: Array<(from: string) => string | undefined> = [];
+  /**
+   * The joins a pattern's candidates come from, each a set of sorted lists ("first plate ≥ x" in the list)
+   * whose intersection is that join's candidates: one join per gram epoch present (the epoch's gram lists,
+   * plus the plate-prefix range), or, for a pattern that fixes no gram, the plate list alone.
+   */
+  private candidateJoins(parsed: ParsedPattern): CandidateList[][] {
     if (parsed.exact) {
       const plate = parsed.pattern;
-      lists.push((from) => (from <= plate ? plate : undefined));
-      return lists;
+      return [[(from) => (from <= plate ? plate : undefined)]];
     }
-    for (const gram of parsed.grams) {
-      const end = prefixEnd(gram);
-      const skip = gram[0] === GRAM_TRIGRAM ? 4 : gram[0] === GRAM_GAP ? 3 : gram.length;
-      lists.push((from) => {
-        for (const key of this.grams.getKeys({
-          start: Buffer.concat([gram, Buffer.from(from, "latin1")]),
-          end,
-          limit: 1,
-        })) {
-          return Buffer.from(key).toString("latin1", skip);
-        }
-        return undefined;
-      });
-    }
-    // The plate-prefix range (or, with no gram and no prefix, every plate: a budgeted scan).
-    if (parsed.prefix.length > 0 || lists.length === 0) {
+    const prefixLists: CandidateList[] = [];
+    if (parsed.prefix.length > 0 || parsed.grams.length === 0) {
+      // The plate-prefix range (or, with no gram and no prefix, every plate: a budgeted scan).
       const prefix = Buffer.from(parsed.prefix, "latin1");
       const end = parsed.prefix.length > 0 ? prefixEnd(prefix) : undefined;
-      lists.push((from) => {
+      prefixLists.push((from) => {
         const start = from > parsed.prefix ? Buffer.from(from, "latin1") : prefix;
         for (const key of this.plates.getKeys(end ? { start, end, limit: 1 } : { start, limit: 1 })) {
           return Buffer.from(key).toString("latin1");
@@ -777,7 +890,42 @@ export class ReadStore implements ReadSink {
         return undefined;
       });
     }
-    return lists;
+    if (parsed.grams.length === 0) return [prefixLists];
+    const joins: CandidateList[][] = [];
+    for (const epoch of this.gramEpochs()) {
+      const lists: CandidateList[] = [];
+      for (const g of parsed.grams) {
+        const gram = Buffer.concat([epochKey(epoch), g]);
+        const end = prefixEnd(gram);
+        const skip = EPOCH_BYTES + (g[0] === GRAM_TRIGRAM ? 4 : g[0] === GRAM_GAP ? 3 : g.length);
+        lists.push((from) => {
+          for (const key of this.grams.getKeys({
+            start: Buffer.concat([gram, Buffer.from(from, "latin1")]),
+            end,
+            limit: 1,
+          })) {
+            return Buffer.from(key).toString("latin1", skip);
+          }
+          return undefined;
+        });
+      }
+      joins.push([...lists, ...prefixLists]);
+    }
+    return joins;
+  }
+
+  /** The gram epochs that hold any key, ascending (one seek each). */
+  private gramEpochs(): number[] {
+    const epochs: number[] = [];
+    let start = epochKey(0);
+    for (;;) {
+      let next: number | undefined;
+      for (const key of this.grams.getKeys({ start, limit: 1 })) next = Buffer.from(key).readUInt32BE(0);
+      if (next === undefined) return epochs;
+      epochs.push(next);
+      if (next >= 0xffffffff) return epochs;
+      start = epochKey(next + 1);
+    }
   }
 
   /**
@@ -814,9 +962,9 @@ export class ReadStore implements ReadSink {
     const target: ConvoyPage["target"] = [];
     const found = new Map<string, { occasions: Set<number>; sightings: ConvoySighting[] }>();
     targetKeys.forEach((tk, occasion) => {
-      const rec = this.reads.get(tk);
+      const rec = this.reads.getBinary(tk);
       if (!rec) return;
-      const cameraId = rec.cameraId as string;
+      const { cameraId } = recordKeys(rec);
       const t = readTime(tk, 0);
       const withReadId = readIdOf(tk);
       target.push({ readId: withReadId, captureTimeMs: t, cameraId });
@@ -871,8 +1019,8 @@ export class ReadStore implements ReadSink {
     const items: StoredRead[] = [];
     for (const k of keys) {
       const rk = readKeyInIndex(k);
-      const rec = this.reads.get(rk);
-      if (rec) items.push(fromRecord(rec, rk));
+      const rec = this.reads.getBinary(rk);
+      if (rec) items.push(fromRecord(decodeRecord(rec), rk));
     }
     const lastKey = keys.at(-1);
     return {
@@ -908,10 +1056,11 @@ export class ReadStore implements ReadSink {
     if (!key) return Promise.reject(queryError("readId is invalid"));
     return this.exclusive(async () => {
       const out = await this.root.transaction(() => {
-        const rec = this.reads.get(key);
-        if (!rec) return undefined;
-        const updated = { ...rec, legalHold: change((rec.legalHold as LegalHold[]) ?? []) };
-        this.reads.put(key, updated);
+        const bytes = this.reads.getBinary(key);
+        if (!bytes) return undefined;
+        const rec = decodeRecord(bytes);
+        const updated: StoredRecord = { ...rec, legalHold: change(rec.legalHold) };
+        this.reads.putSync(key, encodeRecord(updated));
         return fromRecord(updated, key);
       });
       await this.root.flushed;
@@ -950,28 +1099,28 @@ export class ReadStore implements ReadSink {
     for (;;) {
       const step = await this.exclusive(() =>
         this.root.transaction(() => {
-          const batch: Array<{ key: Buffer; rec: Record<string, unknown> }> = [];
+          const batch: Array<{ key: Buffer; rec: ReturnType<typeof recordKeys> }> = [];
           for (const { key, value } of this.reads.getRange({
             start: start ?? timeKey(0),
             end,
             exclusiveStart: start !== undefined,
             limit: perTxn,
           })) {
-            batch.push({ key: Buffer.from(key), rec: value });
+            batch.push({ key: Buffer.from(key), rec: recordKeys(value) });
           }
           const touched = new Set<string>();
           let reads = 0;
           let images = 0;
           let held = 0;
           for (const { key, rec } of batch) {
-            if (Array.isArray(rec.legalHold) && rec.legalHold.length > 0) {
+            if (rec.held) {
               held++;
               continue;
             }
-            const plate = rec.plate as string;
+            const plate = rec.plate;
             this.reads.removeSync(key);
             this.plateIndex.removeSync(indexKey(plate, key));
-            this.cameraIndex.removeSync(indexKey(rec.cameraId as string, key));
+            this.cameraIndex.removeSync(indexKey(rec.cameraId, key));
             if (this.patches.removeSync(key)) images++;
             touched.add(plate);
             reads++;
@@ -979,8 +1128,11 @@ export class ReadStore implements ReadSink {
           let plates = 0;
           for (const plate of touched) {
             if (this.plateHasReads(plate)) continue;
-            this.plates.removeSync(Buffer.from(plate, "latin1"));
-            for (const g of plateGramKeys(plate)) this.grams.removeSync(g);
+            const plateBytes = Buffer.from(plate, "latin1");
+            const epoch = this.plates.getBinary(plateBytes);
+            if (!epoch) continue;
+            for (const g of plateGramKeys(plate, epoch.readUInt32BE(0))) this.grams.removeSync(g);
+            this.plates.removeSync(plateBytes);
             plates++;
           }
           return { last: batch.at(-1)?.key, n: batch.length, reads, images, held, plates };
@@ -1022,7 +1174,7 @@ export class ReadStore implements ReadSink {
   stats(): StoreStats {
     const count = (db: { getStats(): unknown }) => (db.getStats() as { entryCount: number }).entryCount;
     return {
-      reads: count(this.reads) - (this.reads.get(STRUCTURES_KEY) ? 1 : 0),
+      reads: count(this.reads),
       images: count(this.patches),
       plates: count(this.plates),
       highWaterBytes: this.highWaterBytes(),
@@ -1043,10 +1195,11 @@ export class ReadStore implements ReadSink {
       if (problems.length < maxProblems) problems.push(p);
     };
     let reads = 0;
-    for (const { key, value } of this.reads.getRange({ start: timeKey(0), end: STRUCTURES_KEY })) {
+    for (const { key, value: bytes } of this.reads.getRange({})) {
       if (key.length !== READ_KEY_BYTES) continue;
       reads++;
       const k = Buffer.from(key);
+      const value = decodeRecord(bytes);
       const id = readIdOf(k);
       if (!this.plateIndex.doesExist(indexKey(value.plate as string, k)))
         note(`read ${id}: no plate index entry`);
@@ -1062,7 +1215,8 @@ export class ReadStore implements ReadSink {
     ] as const) {
       for (const key of db.getKeys({})) {
         const rk = readKeyInIndex(key);
-        const rec = this.reads.get(rk);
+        const bytes = this.reads.getBinary(rk);
+        const rec = bytes ? recordKeys(bytes) : undefined;
         if (!rec) note(`${field} index entry ${readIdOf(rk)}: no read`);
         else if (rec[field] !== nameInIndex(key))
           note(`${field} index entry ${readIdOf(rk)}: wrong ${field}`);
@@ -1071,6 +1225,17 @@ export class ReadStore implements ReadSink {
     for (const key of this.patches.getKeys({})) {
       if (!this.reads.doesExist(Buffer.from(key))) note(`image ${readIdOf(Buffer.from(key))}: no read`);
     }
+    // Every listed plate has all its gram keys (under its epoch) and there are no others.
+    let grams = 0;
+    for (const { key, value } of this.plates.getRange({})) {
+      const plate = Buffer.from(key).toString("latin1");
+      const keys = plateGramKeys(plate, Buffer.from(value).readUInt32BE(0));
+      grams += keys.length;
+      if (!keys.every((g) => this.grams.doesExist(g))) note(`plate ${plate}: gram keys missing`);
+      if (!this.plateHasReads(plate)) note(`plate ${plate}: listed without reads`);
+    }
+    const gramEntries = (this.grams.getStats() as { entryCount: number }).entryCount;
+    if (gramEntries !== grams) note(`gram index holds ${gramEntries} keys, listed plates need ${grams}`);
     return { reads, problems };
   }
 
@@ -1090,35 +1255,73 @@ export class ReadStore implements ReadSink {
   }
 }
 
-/** Key of msgpack's shared structures record in the reads database: sorts after every read key. */
-const STRUCTURES_KEY = Buffer.from([
-  0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 1,
-]);
+type CandidateList = (from: string) => string | undefined;
 
-function toRecord(read: FinalRead, plate: string, hasPatch: boolean): Record<string, unknown> {
-  return {
-    passId: read.passId,
-    cameraId: read.cameraId,
-    plate,
-    confidence: read.confidence,
-    charConfidences: read.charConfidences,
-    candidates: read.candidates,
-    captureTimeMs: read.captureTimeMs,
-    firstCaptureMs: read.firstCaptureMs,
-    lastCaptureMs: read.lastCaptureMs,
-    firstFrame: read.firstFrame,
-    lastFrame: read.lastFrame,
-    framesRead: read.framesRead,
-    direction: read.direction,
-    box: read.box,
-    engineVersion: read.engineVersion,
-    hasPatch,
-    legalHold: [],
-  };
+/** A scratch buffer with one cached view per length, so building a key allocates nothing. */
+class Scratch {
+  readonly buf: Buffer;
+  private readonly views: Buffer[] = [];
+  constructor(bytes: number) {
+    this.buf = Buffer.alloc(bytes);
+  }
+  view(length: number): Buffer {
+    let v = this.views[length];
+    if (v === undefined) {
+      v = this.buf.subarray(0, length);
+      this.views[length] = v;
+    }
+    return v;
+  }
 }
 
-function fromRecord(rec: Record<string, unknown>, key: Buffer): StoredRead {
-  return { kind: "final", ...(rec as unknown as Omit<StoredRead, "kind" | "readId">), readId: readIdOf(key) };
+/** The first plate at or after `from` present in every list (leapfrog: seek the lagging lists forward). */
+function leapfrog(lists: CandidateList[], from: string): { plate: string | undefined; ops: number } {
+  let candidate = from;
+  let agreed = 0;
+  let ops = 0;
+  for (let i = 0; agreed < lists.length; i = (i + 1) % lists.length) {
+    const next = lists[i]!(candidate);
+    ops++;
+    if (next === undefined) return { plate: undefined, ops };
+    if (next === candidate) agreed++;
+    else {
+      candidate = next;
+      agreed = 1;
+    }
+  }
+  return { plate: candidate, ops };
+}
+
+function epochKey(epoch: number): Buffer {
+  const b = Buffer.allocUnsafe(EPOCH_BYTES);
+  b.writeUInt32BE(epoch, 0);
+  return b;
+}
+
+/** Batch indexes ordered by plate and by camera (stable: reads of one plate stay in batch order). */
+function batchOrder(batch: Pending[]): BatchOrder {
+  const n = batch.length;
+  const byPlate = new Array<number>(n);
+  const byCamera = new Array<number>(n);
+  for (let i = 0; i < n; i++) {
+    byPlate[i] = i;
+    byCamera[i] = i;
+  }
+  byPlate.sort((a, b) => {
+    const pa = batch[a]!.plate;
+    const pb = batch[b]!.plate;
+    return pa < pb ? -1 : pa > pb ? 1 : 0;
+  });
+  byCamera.sort((a, b) => {
+    const ca = batch[a]!.read.cameraId;
+    const cb = batch[b]!.read.cameraId;
+    return ca < cb ? -1 : ca > cb ? 1 : 0;
+  });
+  return { byPlate, byCamera };
+}
+
+function fromRecord(rec: StoredRecord, key: Buffer): StoredRead {
+  return { kind: "final", ...rec, readId: readIdOf(key) };
 }
 
 function scanKeys(

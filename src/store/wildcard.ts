@@ -4,12 +4,14 @@ import { KestrelError } from "../errors/index.js";
  * Partial-plate patterns: `?` is one character, `*` any run (possibly empty), everything else literal.
  * Spaces are ignored and letters upper-cased, so a witness's `ab1? c*` is `AB1?C*`.
  *
- * The index (see docs/store.md) holds, for every distinct plate, its "grams" over `^plate$`:
+ * The index (see docs/store.md) holds, for every distinct plate, its "grams" over `^plate$`, keyed under the
+ * plate's gram epoch (plates are grouped into epochs in the order they were first listed):
  *   T abc  every run of three consecutive characters            (`^AB`, `AB1`, ..., `DE$`)
  *   G a_c  every pair of characters one apart, middle unknown   (`^_B`, `A_1`, ..., `D_$`)
  * A pattern fixes some of those grams (those fully inside a `*`-free stretch of it); a plate can match only
- * if it has all of them, so the query intersects the grams' sorted plate lists (leapfrog join) plus, when the
- * pattern starts with literals, the plate-prefix range, and tests the survivors against the exact pattern.
+ * if it has all of them, so the query intersects, in each epoch, the grams' sorted plate lists (leapfrog join)
+ * plus, when the pattern starts with literals, the plate-prefix range, merges the epochs' results in plate
+ * order and tests the survivors against the exact pattern.
  */
 
 export const GRAM_TRIGRAM = 0x54; // "T"
@@ -62,13 +64,35 @@ export function parsePattern(input: string): ParsedPattern {
   return { pattern, regex, prefix, grams: [...grams.values()], exact: !/[?*]/.test(pattern) };
 }
 
-/** Every key a plate seen for the first time adds to the gram database: gram ‖ plate, once per distinct gram. */
-export function plateGramKeys(plate: string): Buffer[] {
-  // Runs once per new plate on the intake path: builds each key straight into one buffer, no closures.
+/** Bytes of the gram epoch that prefixes every gram key (uint32 big-endian). */
+export const EPOCH_BYTES = 4;
+
+/**
+ * Every key a plate seen for the first time adds to the gram database: epoch ‖ gram ‖ plate, once per
+ * distinct gram. The epoch groups plates by when they were first listed, so one batch's new gram keys land
+ * in one small region of each gram's list (see docs/store.md, "Partial-plate search").
+ */
+export function plateGramKeys(plate: string, epoch: number): Buffer[] {
+  const keys: Buffer[] = [];
+  const scratch = Buffer.allocUnsafe(EPOCH_BYTES + 4 + plate.length);
+  forEachGramKey(plate, epoch, scratch, (key) => keys.push(Buffer.from(key)));
+  return keys;
+}
+
+/**
+ * Calls `each` with every gram key of a plate, written into `scratch` (at least EPOCH_BYTES + 4 + plate
+ * length bytes): the view is valid only during the call. Runs once per new plate on the intake path.
+ */
+export function forEachGramKey(
+  plate: string,
+  epoch: number,
+  scratch: Buffer,
+  each: (key: Buffer) => void,
+  view: (length: number) => Buffer = (length) => scratch.subarray(0, length),
+): void {
   const s = START + plate + END;
   const n = s.length - 2;
   const plateBytes = plate.length;
-  const keys: Buffer[] = [];
   const seenTri: number[] = [];
   const seenGap: number[] = [];
   for (let j = 0; j < n; j++) {
@@ -78,26 +102,25 @@ export function plateGramKeys(plate: string): Buffer[] {
     const tri = (a << 16) | (b << 8) | c;
     if (!seenTri.includes(tri)) {
       seenTri.push(tri);
-      const key = Buffer.allocUnsafe(4 + plateBytes);
-      key[0] = GRAM_TRIGRAM;
-      key[1] = a;
-      key[2] = b;
-      key[3] = c;
-      key.write(plate, 4, "latin1");
-      keys.push(key);
+      scratch.writeUInt32BE(epoch, 0);
+      scratch[4] = GRAM_TRIGRAM;
+      scratch[5] = a;
+      scratch[6] = b;
+      scratch[7] = c;
+      scratch.write(plate, 8, "latin1");
+      each(view(EPOCH_BYTES + 4 + plateBytes));
     }
     const gap = (a << 8) | c;
     if (!seenGap.includes(gap)) {
       seenGap.push(gap);
-      const key = Buffer.allocUnsafe(3 + plateBytes);
-      key[0] = GRAM_GAP;
-      key[1] = a;
-      key[2] = c;
-      key.write(plate, 3, "latin1");
-      keys.push(key);
+      scratch.writeUInt32BE(epoch, 0);
+      scratch[4] = GRAM_GAP;
+      scratch[5] = a;
+      scratch[6] = c;
+      scratch.write(plate, 7, "latin1");
+      each(view(EPOCH_BYTES + 3 + plateBytes));
     }
   }
-  return keys;
 }
 
 export function gramKey(type: number, chars: string): Buffer {
