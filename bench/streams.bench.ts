@@ -363,7 +363,7 @@ process.stdout.write(
 
 let best: Trial | undefined;
 let firstFail: Trial | undefined;
-for (let s = 1; s <= MAX_STREAMS; s = s < 2 ? s + 1 : s + 2) {
+for (let s = 1; s <= MAX_STREAMS; s++) {
   const t = await trial(clips, s, DEFAULT_SKIP);
   process.stdout.write(`${describe(t, "adaptive skip")}${passes(t) ? "" : "  ✗"}\n`);
   if (!passes(t)) {
