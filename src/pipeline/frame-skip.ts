@@ -1,4 +1,5 @@
 import type { Box } from "../domain/index.js";
+import { editDistance } from "../domain/index.js";
 
 /**
  * Adaptive frame skipping. A fixed camera sees a vehicle for 1-3 s, and the tracker needs a handful of
@@ -78,21 +79,6 @@ interface Pass {
   texts: Map<string, number>;
   /** The text that settled the pass. */
   settled: string | undefined;
-}
-
-/** Levenshtein distance (plates are at most ~10 characters). */
-function editDistance(a: string, b: string): number {
-  const row = Array.from({ length: b.length + 1 }, (_, i) => i);
-  for (let i = 1; i <= a.length; i++) {
-    let diag = row[0]!;
-    row[0] = i;
-    for (let j = 1; j <= b.length; j++) {
-      const up = row[j]!;
-      row[j] = Math.min(row[j]! + 1, row[j - 1]! + 1, diag + (a[i - 1] === b[j - 1] ? 0 : 1));
-      diag = up;
-    }
-  }
-  return row[b.length]!;
 }
 
 /** A read continues a settled pass only if its text is this close to the settled text (misreads: O/0, B/8). */

@@ -1,3 +1,4 @@
+import { editDistance } from "../domain/index.js";
 import type {
   Box,
   Direction,
@@ -55,21 +56,6 @@ const iou = (a: Box, b: Box): number => {
   const inter = iw * ih;
   return inter / (a[2] * a[3] + b[2] * b[3] - inter);
 };
-
-/** Levenshtein distance (plates are at most ~10 characters). */
-function editDistance(a: string, b: string): number {
-  const row = Array.from({ length: b.length + 1 }, (_, i) => i);
-  for (let i = 1; i <= a.length; i++) {
-    let diag = row[0]!;
-    row[0] = i;
-    for (let j = 1; j <= b.length; j++) {
-      const up = row[j]!;
-      row[j] = Math.min(row[j]! + 1, row[j - 1]! + 1, diag + (a[i - 1] === b[j - 1] ? 0 : 1));
-      diag = up;
-    }
-  }
-  return row[b.length]!;
-}
 
 /**
  * Character height (frame px) from which a read counts fully in the vote: the low end of what the

@@ -95,6 +95,22 @@ export function outline(font: Font, ch: string): Contour[] {
  * A condensed sans font from npm as a glyph source. Each outline is scaled so its bounding box fills the
  * cell: the mandated 79x50 mm (or two-line 64x44 mm) box, whatever the font's own proportions.
  */
+/** The bounding box [x0, y0, x1, y1] of a glyph's contours (font units). */
+export function contoursBox(contours: Contour[]): [number, number, number, number] {
+  let x0 = Number.POSITIVE_INFINITY;
+  let y0 = Number.POSITIVE_INFINITY;
+  let x1 = Number.NEGATIVE_INFINITY;
+  let y1 = Number.NEGATIVE_INFINITY;
+  for (const c of contours)
+    for (let i = 0; i < c.length; i += 2) {
+      x0 = Math.min(x0, c[i] as number);
+      x1 = Math.max(x1, c[i] as number);
+      y0 = Math.min(y0, c[i + 1] as number);
+      y1 = Math.max(y1, c[i + 1] as number);
+    }
+  return [x0, y0, x1, y1];
+}
+
 export class FontGlyphs implements GlyphSource {
   private readonly raw = new Map<string, { contours: Contour[]; box: [number, number, number, number] }>();
 
@@ -104,18 +120,7 @@ export class FontGlyphs implements GlyphSource {
     let g = this.raw.get(ch);
     if (!g) {
       const contours = outline(loadFont(this.name), ch);
-      let x0 = Number.POSITIVE_INFINITY;
-      let y0 = Number.POSITIVE_INFINITY;
-      let x1 = Number.NEGATIVE_INFINITY;
-      let y1 = Number.NEGATIVE_INFINITY;
-      for (const c of contours)
-        for (let i = 0; i < c.length; i += 2) {
-          x0 = Math.min(x0, c[i] as number);
-          x1 = Math.max(x1, c[i] as number);
-          y0 = Math.min(y0, c[i + 1] as number);
-          y1 = Math.max(y1, c[i + 1] as number);
-        }
-      g = { contours, box: [x0, y0, x1, y1] };
+      g = { contours, box: contoursBox(contours) };
       this.raw.set(ch, g);
     }
     return g;

@@ -2,7 +2,7 @@ import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import opentype, { type Font } from "opentype.js";
 import type { Contour } from "../raster.js";
-import { outline } from "./font-glyphs.js";
+import { contoursBox, outline } from "./font-glyphs.js";
 import type { GlyphCell, GlyphSource } from "./glyph-source.js";
 
 const require = createRequire(import.meta.url);
@@ -66,18 +66,7 @@ export class TrainingFontGlyphs implements GlyphSource {
     let g = this.cache.get(ch);
     if (!g) {
       const contours = outline(loadFont(this.name), ch);
-      let x0 = Number.POSITIVE_INFINITY;
-      let y0 = Number.POSITIVE_INFINITY;
-      let x1 = Number.NEGATIVE_INFINITY;
-      let y1 = Number.NEGATIVE_INFINITY;
-      for (const c of contours)
-        for (let i = 0; i < c.length; i += 2) {
-          x0 = Math.min(x0, c[i] as number);
-          x1 = Math.max(x1, c[i] as number);
-          y0 = Math.min(y0, c[i + 1] as number);
-          y1 = Math.max(y1, c[i + 1] as number);
-        }
-      g = { contours, box: [x0, y0, x1, y1] };
+      g = { contours, box: contoursBox(contours) };
       this.cache.set(ch, g);
     }
     const { contours, box } = g;
