@@ -1,4 +1,4 @@
-import type { Box, Direction, PlateCandidate } from "../domain/index.js";
+import type { Box, Direction, FinalRead, PlateCandidate } from "../domain/index.js";
 
 /**
  * Stored read records (see docs/store.md, "Record layout"). The first byte is the layout version:
@@ -28,25 +28,10 @@ export interface LegalHold {
 }
 
 /** What the store keeps of a read: the FinalRead without kind and patch, plus hasPatch and legal holds. */
-export interface StoredRecord {
-  passId: string;
-  cameraId: string;
-  plate: string;
-  confidence: number;
-  charConfidences: number[];
-  candidates: PlateCandidate[];
-  captureTimeMs: number;
-  firstCaptureMs: number;
-  lastCaptureMs: number;
-  firstFrame: number;
-  lastFrame: number;
-  framesRead: number;
-  direction: Direction;
-  box: Box;
-  engineVersion: string;
+export type StoredRecord = Omit<FinalRead, "kind" | "patch"> & {
   hasPatch: boolean;
   legalHold: LegalHold[];
-}
+};
 
 // One growable scratch buffer: a record is encoded into it.
 let scratch = Buffer.allocUnsafe(4096);
