@@ -4,10 +4,9 @@
 // real Tracker gets only those frames' reads. Prints, per policy, the share of frames recognised and the
 // vehicles read against recognising every frame. A diagnostic for choosing the skipping defaults (the
 // live comparison is in bench/streams.bench.ts).
-import { spawn } from "node:child_process";
 import type { FrameRead } from "../src/domain/index.js";
-import { ffmpegPath } from "../src/ingest/ffmpeg-path.js";
 import { DEFAULT_SKIP, FrameSkipper, NO_SKIP, type SkipOptions } from "../src/pipeline/frame-skip.js";
+import { decodeVideo, probeMedia } from "../src/recognition/decode.js";
 import { Recogniser } from "../src/recognition/recogniser.js";
 import { generateClip } from "../src/synth/clip.js";
 import { EVAL_SEEDS, seedAt } from "../src/synth/seeds.js";
@@ -17,42 +16,10 @@ const CLIPS = Number(process.argv[2] ?? 3);
 const FPS = 25;
 const LAG = Number(process.env.SKIP_SIM_LAG ?? 2);
 
-function decodeFrames(file: string, widthPx: number, heightPx: number): Promise<Uint8Array[]> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(
-      ffmpegPath(),
-      ["-hide_banner", "-nostdin", "-loglevel", "error", "-i", file, "-an", "-vf", "format=gray"].concat([
-        "-vsync",
-        "0",
-        "-pix_fmt",
-        "gray",
-        "-f",
-        "rawvideo",
-        "pipe:1",
-      ]),
-      { stdio: ["ignore", "pipe", "inherit"] },
-    );
-    const frameBytes = widthPx * heightPx;
-    const frames: Uint8Array[] = [];
-    let cur = new Uint8Array(frameBytes);
-    let filled = 0;
-    child.stdout.on("data", (chunk: Buffer) => {
-      let off = 0;
-      while (off < chunk.length) {
-        const take = Math.min(frameBytes - filled, chunk.length - off);
-        cur.set(chunk.subarray(off, off + take), filled);
-        filled += take;
-        off += take;
-        if (filled === frameBytes) {
-          frames.push(cur);
-          cur = new Uint8Array(frameBytes);
-          filled = 0;
-        }
-      }
-    });
-    child.on("error", reject);
-    child.on("close", () => resolve(frames));
-  });
+async function decodeFrames(file: string, widthPx: number, heightPx: number): Promise<Uint8Array[]> {
+  const frames: Uint8Array[] = [];
+  await decodeVideo(file, probeMedia(file), widthPx, heightPx, (_, pixels) => frames.push(pixels.slice()));
+  return frames;
 }
 
 interface ClipReads {

@@ -1,3 +1,4 @@
+export * from "./box-iou.js";
 export * from "./edit-distance.js";
 export * from "./hotlist.js";
 export * from "./read.js";

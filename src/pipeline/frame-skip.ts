@@ -1,5 +1,5 @@
 import type { Box } from "../domain/index.js";
-import { editDistance } from "../domain/index.js";
+import { boxIou, editDistance } from "../domain/index.js";
 
 /**
  * Adaptive frame skipping. A fixed camera sees a vehicle for 1-3 s, and the tracker needs a handful of
@@ -83,14 +83,6 @@ interface Pass {
 
 /** A read continues a settled pass only if its text is this close to the settled text (misreads: O/0, B/8). */
 const SAME_PLATE_EDITS = 2;
-
-const overlap = (a: Box, b: Box): number => {
-  const iw = Math.min(a[0] + a[2], b[0] + b[2]) - Math.max(a[0], b[0]);
-  const ih = Math.min(a[1] + a[3], b[1] + b[3]) - Math.max(a[1], b[1]);
-  if (iw <= 0 || ih <= 0) return 0;
-  const inter = iw * ih;
-  return inter / (a[2] * a[3] + b[2] * b[3] - inter);
-};
 
 export class FrameSkipper {
   private sinceLast = Number.POSITIVE_INFINITY;
@@ -184,7 +176,7 @@ export class FrameSkipper {
     this.passes = this.passes.filter((p) => captureTimeMs - p.lastMs <= o.holdMs);
     for (const { plate, box, confidence } of reads) {
       // a box that has stayed put (overlapping itself almost entirely) since firstMs
-      let entry = this.seen.find((s) => overlap(s.box, box) > 0.8);
+      let entry = this.seen.find((s) => boxIou(s.box, box) > 0.8);
       if (entry) {
         entry.lastMs = captureTimeMs;
         entry.box = box;

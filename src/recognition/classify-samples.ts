@@ -209,42 +209,38 @@ function pickWeighted<K extends string>(rng: Rng, weights: Record<K, number>): K
   return rng.weighted(weights);
 }
 
+/** One box-filter pass along a line of `len` samples starting at `start`, `stride` apart (edges averaged short). */
+function boxLine(
+  img: Float32Array,
+  tmp: Float32Array,
+  start: number,
+  stride: number,
+  len: number,
+  r: number,
+): void {
+  for (let i = 0; i < len; i++) {
+    let s = 0;
+    let n = 0;
+    for (let k = -r; k <= r; k++) {
+      const ii = i + k;
+      if (ii >= 0 && ii < len) {
+        s += img[start + ii * stride]!;
+        n++;
+      }
+    }
+    tmp[i] = s / n;
+  }
+  for (let i = 0; i < len; i++) img[start + i * stride] = tmp[i]!;
+}
+
 /** Separable box-approximated Gaussian blur (3 box passes) of a float image in place. */
 function blur(img: Float32Array, w: number, h: number, sigma: number): void {
   if (sigma < 0.3) return;
   const r = Math.max(1, Math.round(Math.sqrt((12 * sigma * sigma) / 3 + 1) / 2));
   const tmp = new Float32Array(Math.max(w, h));
   for (let pass = 0; pass < 3; pass++) {
-    for (let y = 0; y < h; y++) {
-      for (let x = 0; x < w; x++) {
-        let s = 0;
-        let n = 0;
-        for (let k = -r; k <= r; k++) {
-          const xx = x + k;
-          if (xx >= 0 && xx < w) {
-            s += img[y * w + xx]!;
-            n++;
-          }
-        }
-        tmp[x] = s / n;
-      }
-      img.set(tmp.subarray(0, w), y * w);
-    }
-    for (let x = 0; x < w; x++) {
-      for (let y = 0; y < h; y++) {
-        let s = 0;
-        let n = 0;
-        for (let k = -r; k <= r; k++) {
-          const yy = y + k;
-          if (yy >= 0 && yy < h) {
-            s += img[yy * w + x]!;
-            n++;
-          }
-        }
-        tmp[y] = s / n;
-      }
-      for (let y = 0; y < h; y++) img[y * w + x] = tmp[y]!;
-    }
+    for (let y = 0; y < h; y++) boxLine(img, tmp, y * w, 1, w, r);
+    for (let x = 0; x < w; x++) boxLine(img, tmp, x, w, h, r);
   }
 }
 

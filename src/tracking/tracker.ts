@@ -1,4 +1,4 @@
-import { editDistance } from "../domain/index.js";
+import { boxIou, editDistance } from "../domain/index.js";
 import type {
   Box,
   Direction,
@@ -48,14 +48,6 @@ interface Track {
   vx: number;
   vy: number;
 }
-
-const iou = (a: Box, b: Box): number => {
-  const iw = Math.min(a[0] + a[2], b[0] + b[2]) - Math.max(a[0], b[0]);
-  const ih = Math.min(a[1] + a[3], b[1] + b[3]) - Math.max(a[1], b[1]);
-  if (iw <= 0 || ih <= 0) return 0;
-  const inter = iw * ih;
-  return inter / (a[2] * a[3] + b[2] * b[3] - inter);
-};
 
 /**
  * Character height (frame px) from which a read counts fully in the vote: the low end of what the
@@ -167,7 +159,7 @@ export class Tracker {
       const best = this.votedPlate(t);
       reads.forEach((read, r) => {
         const b = read.box;
-        const overlap = iou(predicted, b);
+        const overlap = boxIou(predicted, b);
         const dx = predicted[0] + predicted[2] / 2 - (b[0] + b[2] / 2);
         const dy = predicted[1] + predicted[3] / 2 - (b[1] + b[3] / 2);
         const dist = Math.hypot(dx, dy) / Math.max(predicted[2], b[2], 1);

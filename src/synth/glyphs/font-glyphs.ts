@@ -15,14 +15,15 @@ export const FONT_FILES = {
 
 export type FontName = keyof typeof FONT_FILES;
 
-const fonts = new Map<FontName, Font>();
+const fonts = new Map<string, Font>();
 
-function loadFont(name: FontName): Font {
-  let font = fonts.get(name);
+/** Parses (once) the font file an npm package ships, named by its module path. */
+export function loadFontFile(modulePath: string): Font {
+  let font = fonts.get(modulePath);
   if (!font) {
-    const buf = readFileSync(require.resolve(FONT_FILES[name]));
+    const buf = readFileSync(require.resolve(modulePath));
     font = opentype.parse(buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength) as ArrayBuffer);
-    fonts.set(name, font);
+    fonts.set(modulePath, font);
   }
   return font;
 }
@@ -119,7 +120,7 @@ export class FontGlyphs implements GlyphSource {
   private rawGlyph(ch: string): { contours: Contour[]; box: [number, number, number, number] } {
     let g = this.raw.get(ch);
     if (!g) {
-      const contours = outline(loadFont(this.name), ch);
+      const contours = outline(loadFontFile(FONT_FILES[this.name]), ch);
       g = { contours, box: contoursBox(contours) };
       this.raw.set(ch, g);
     }

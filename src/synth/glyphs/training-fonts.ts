@@ -1,11 +1,6 @@
-import { readFileSync } from "node:fs";
-import { createRequire } from "node:module";
-import opentype, { type Font } from "opentype.js";
 import type { Contour } from "../raster.js";
-import { contoursBox, outline } from "./font-glyphs.js";
+import { contoursBox, loadFontFile, outline } from "./font-glyphs.js";
 import type { GlyphCell, GlyphSource } from "./glyph-source.js";
-
-const require = createRequire(import.meta.url);
 
 /**
  * Extra fonts for training the character classifier only (the scene generator never draws them, so the
@@ -40,18 +35,6 @@ export const TRAINING_FONT_FILES = {
 export type TrainingFontName = keyof typeof TRAINING_FONT_FILES;
 export const TRAINING_FONT_NAMES = Object.keys(TRAINING_FONT_FILES) as TrainingFontName[];
 
-const fonts = new Map<TrainingFontName, Font>();
-
-function loadFont(name: TrainingFontName): Font {
-  let font = fonts.get(name);
-  if (!font) {
-    const buf = readFileSync(require.resolve(TRAINING_FONT_FILES[name]));
-    font = opentype.parse(buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength) as ArrayBuffer);
-    fonts.set(name, font);
-  }
-  return font;
-}
-
 /**
  * A training font as a glyph source with its own proportions: each outline is scaled so its ink height
  * fills the cell's height and its width keeps the font's aspect (a narrow face stays narrow, a "1" keeps
@@ -65,7 +48,7 @@ export class TrainingFontGlyphs implements GlyphSource {
   glyph(ch: string, cell: GlyphCell): Contour[] {
     let g = this.cache.get(ch);
     if (!g) {
-      const contours = outline(loadFont(this.name), ch);
+      const contours = outline(loadFontFile(TRAINING_FONT_FILES[this.name]), ch);
       g = { contours, box: contoursBox(contours) };
       this.cache.set(ch, g);
     }
