@@ -9,11 +9,12 @@ import { ffmpegPath } from "../src/ingest/ffmpeg-path.js";
 import { readImageFile, readVideoFile } from "../src/recognition/read-file.js";
 import { Recogniser, type StageTimes } from "../src/recognition/recogniser.js";
 import { EVAL_SEEDS, generateClip, seedAt } from "../src/synth/index.js";
-import { evalStill } from "../test/recognition-fixtures.js";
+import { EU_STILL, evalEuStill, evalStill } from "../test/recognition-fixtures.js";
 
 const STILLS = Number(process.env.BENCH_STILLS ?? 200);
 const CLIPS = Number(process.env.BENCH_CLIPS ?? 12);
 const SPEED_FRAMES = Number(process.env.BENCH_SPEED_FRAMES ?? 30);
+const EU_STILLS = Number(process.env.BENCH_EU_STILLS ?? 300);
 const REAL_EU = join(process.cwd(), "..", "shared", "data", "real-eu");
 const pct = (a: number, b: number) => (b === 0 ? "n/a" : `${((100 * a) / b).toFixed(1)}%`);
 const line = (s: string) => process.stdout.write(`${s}\n`);
@@ -79,6 +80,26 @@ async function clips(): Promise<void> {
   );
   line(
     `clips: false reads ${falseReads} = ${((1000 * falseReads) / Math.max(vehicles, 1)).toFixed(0)} per 1000 vehicles (target <= 1)`,
+  );
+}
+
+/** Synthetic European day photographs (src/synth/eu-plate.ts), read with --region any like real-eu. */
+function euStills(): void {
+  const any = Recogniser.create({ region: "any", topCandidates: 5 });
+  let exact = 0;
+  let plates = 0;
+  let falseReads = 0;
+  for (let i = 0; i < EU_STILLS; i++) {
+    const s = evalEuStill(i);
+    const reads = any.readImage(s.grey, s.width, s.height);
+    for (const p of s.plates.filter((q) => q.whole)) {
+      plates++;
+      if (reads.some((r) => r.plate === p.text)) exact++;
+    }
+    for (const r of reads) if (r.confidence >= 0.6 && !s.plates.some((p) => p.text === r.plate)) falseReads++;
+  }
+  line(
+    `eu stills (EVAL ${EU_STILLS}, ${EU_STILL.widthPx}x${EU_STILL.heightPx}, --region any): exact ${exact}/${plates} = ${pct(exact, plates)}; confident reads (>= 0.6) not on any plate: ${falseReads}`,
   );
 }
 
@@ -191,4 +212,5 @@ speed(1280, 720);
 speed(1920, 1080);
 stills();
 await clips();
+euStills();
 realEu();

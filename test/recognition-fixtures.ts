@@ -31,6 +31,31 @@ export function evalStill(i: number, widthPx = 1280, heightPx = 720): StillFixtu
   return { ...fixture, grey: s.grey };
 }
 
+/**
+ * European day photographs (`region: "eu"`, src/synth/eu-plate.ts) take EVAL seeds from this offset on,
+ * apart from the UK stills (0…) and clips (500…).
+ */
+export const EU_EVAL_OFFSET = 100_000;
+/** Frame size and character heights of the EU photographs: close-up day shots like a phone's. */
+export const EU_STILL = { widthPx: 800, heightPx: 600, charHeightPx: [11, 32] as [number, number] };
+
+/** The i-th European EVAL still (cached like `evalStill`). */
+export function evalEuStill(i: number): StillFixture {
+  const seed = seedAt(EVAL_SEEDS, EU_EVAL_OFFSET + i);
+  const { widthPx, heightPx, charHeightPx } = EU_STILL;
+  const base = join(CACHE, `eu-still-v${SYNTH_VERSION}-${seed}-${widthPx}x${heightPx}`);
+  if (existsSync(`${base}.json`) && existsSync(`${base}.grey`)) {
+    const meta = JSON.parse(readFileSync(`${base}.json`, "utf8")) as Omit<StillFixture, "grey">;
+    return { ...meta, grey: new Uint8Array(readFileSync(`${base}.grey`)) };
+  }
+  const s = generateStill(seed, { widthPx, heightPx, charHeightPx, night: false, region: "eu" });
+  const fixture = { seed, width: s.width, height: s.height, night: false, plates: s.plates };
+  mkdirSync(CACHE, { recursive: true });
+  writeFileSync(`${base}.grey`, s.grey);
+  writeFileSync(`${base}.json`, JSON.stringify(fixture));
+  return { ...fixture, grey: s.grey };
+}
+
 export const iou = (a: readonly number[], b: readonly number[]): number => {
   const iw = Math.min(a[0]! + a[2]!, b[0]! + b[2]!) - Math.max(a[0]!, b[0]!);
   const ih = Math.min(a[1]! + a[3]!, b[1]! + b[3]!) - Math.max(a[1]!, b[1]!);

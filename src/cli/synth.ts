@@ -50,7 +50,11 @@ export function registerSynth(program: Command): void {
     .option("--night <p>", "probability of an infrared night clip or still", "0.25")
     .option("--format <mp4|ts>", "clip container", "mp4")
     .option("--still-format <png|jpg>", "still image format", "png")
-    .option("--region <uk|any>", "uk: valid UK marks only; any: some foreign-style text too", "uk")
+    .option(
+      "--region <uk|any|eu>",
+      "uk: valid UK marks only; any: some foreign-style text too; eu: European plates",
+      "uk",
+    )
     .action(async (flags: SynthFlags) => {
       const seed = int("seed", flags.seed, 0, 2 ** 31);
       const clips = int("clips", flags.clips, 0, 10_000);
@@ -79,7 +83,8 @@ export function registerSynth(program: Command): void {
       if (flags.format !== "mp4" && flags.format !== "ts") bad("format", "expected mp4 or ts");
       if (flags.stillFormat !== "png" && flags.stillFormat !== "jpg")
         bad("still-format", "expected png or jpg");
-      if (flags.region !== "uk" && flags.region !== "any") bad("region", "expected uk or any");
+      if (flags.region !== "uk" && flags.region !== "any" && flags.region !== "eu")
+        bad("region", "expected uk, any or eu");
       const last = seed + Math.max(clips, stills, 1) - 1;
       for (const r of [TRAIN_SEEDS, EVAL_SEEDS]) {
         if (inRange(seed, r) && !inRange(last, r)) {
@@ -92,7 +97,7 @@ export function registerSynth(program: Command): void {
       const out = resolve(flags.out);
       mkdirSync(out, { recursive: true });
       const format = flags.format as "mp4" | "ts";
-      const region = flags.region as "uk" | "any";
+      const region = flags.region as "uk" | "any" | "eu";
       const truth: SynthTruth = {
         generator: "kestrel-synth",
         version: SYNTH_VERSION,

@@ -40,7 +40,7 @@ export interface ClipOptions {
   /** Probability of a night (infrared) clip, default 0.25; true/false forces it. */
   night?: number | boolean;
   format?: "mp4" | "ts";
-  region?: "uk" | "any";
+  region?: "uk" | "any" | "eu";
   formats?: readonly PlateFormat[];
   /** Blur, noise, glare, shadows, occlusion (default true). */
   conditions?: boolean;
@@ -58,7 +58,7 @@ export interface ClipFrameTruth {
 export interface ClipVehicleTruth {
   id: number;
   plate: string;
-  format: PlateFormat | "foreign";
+  format: PlateFormat | "foreign" | "eu";
   colour: "white" | "yellow";
   twoLine: boolean;
   kind: VehicleKind;
@@ -91,7 +91,7 @@ interface Resolved {
   vehicles: number;
   night: number | boolean;
   format: "mp4" | "ts";
-  region: "uk" | "any";
+  region: "uk" | "any" | "eu";
   formats: readonly PlateFormat[];
   conditions: boolean;
 }

@@ -160,7 +160,7 @@ export interface RenderedPlate {
 const INK: [number, number, number] = [18, 18, 20];
 
 /** Draws text with a glyph source at a given cap height (mm), centred on cx. Used for dealer and band text. */
-function smallText(
+export function smallText(
   c: Canvas,
   text: string,
   cxMm: number,

@@ -1,5 +1,7 @@
 import { type Camera, project } from "./camera.js";
 import { glare } from "./effects.js";
+import type { EuMark } from "./eu-marks.js";
+import { type EuPlateStyle, renderEuPlate } from "./eu-plate.js";
 import type { PlateFormat } from "./marks.js";
 import { type PlateStyle, renderPlate } from "./plate.js";
 import { Canvas, type Contour, mapContours, rect } from "./raster.js";
@@ -22,8 +24,8 @@ export interface CharTruth {
 
 export interface PlateTruth {
   text: string;
-  /** "foreign" for `--region any` text that follows no UK rule. */
-  format: PlateFormat | "foreign";
+  /** "foreign" for `--region any` text that follows no UK rule; "eu" for European plates. */
+  format: PlateFormat | "foreign" | "eu";
   colour: "white" | "yellow";
   twoLine: boolean;
   glyphs: string;
@@ -38,8 +40,11 @@ export interface PlateTruth {
 
 export interface PlateSpec {
   text: string;
-  format: PlateFormat | "foreign";
+  format: PlateFormat | "foreign" | "eu";
+  /** UK plates (and `--region any` text on UK plates). */
   style: PlateStyle;
+  /** European plates (`format: "eu"`): drawn by eu-plate.ts instead; `style` then only gives the colour. */
+  eu?: { mark: EuMark; style: EuPlateStyle };
 }
 
 /** A vehicle placed on the road, with its plate rendered once as a texture. */
@@ -66,8 +71,10 @@ export class PlacedVehicle {
     texturePxPerMm: number,
     rng: Rng,
   ) {
-    const fmt = plate.format === "foreign" ? undefined : plate.format;
-    const r = renderPlate(plate.text, fmt, plate.style, texturePxPerMm, rng);
+    const fmt = plate.format === "foreign" || plate.format === "eu" ? undefined : plate.format;
+    const r = plate.eu
+      ? renderEuPlate(plate.eu.mark, plate.eu.style, texturePxPerMm, rng)
+      : renderPlate(plate.text, fmt, plate.style, texturePxPerMm, rng);
     this.texture = new Texture(r.canvas);
     this.plateWidthM = r.layout.widthMm / 1000;
     this.plateHeightM = r.layout.heightMm / 1000;
@@ -242,7 +249,7 @@ function plateTruth(cam: Camera, v: PlacedVehicle, H: Mat3): PlateTruth {
     format: v.plate.format,
     colour: v.plate.style.colour,
     twoLine: v.plate.style.twoLine,
-    glyphs: v.plate.style.glyphs,
+    glyphs: v.plate.eu?.style.glyphs ?? v.plate.style.glyphs,
     box: roundBox(bboxOf(corners)),
     corners: roundQuad(corners),
     charHeightPx: Math.round((heights.reduce((a, b) => a + b, 0) / Math.max(1, heights.length)) * 10) / 10,

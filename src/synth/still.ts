@@ -1,5 +1,7 @@
 import type { Camera } from "./camera.js";
 import { addNoise, blockCompress, boxBlur1d, defocus, glare, nightInfrared } from "./effects.js";
+import { randomEuMark } from "./eu-marks.js";
+import { randomEuPlateStyle } from "./eu-plate.js";
 import { type PlateFormat, randomForeignText, randomMark } from "./marks.js";
 import { randomPlateStyle } from "./plate.js";
 import { Canvas } from "./raster.js";
@@ -30,8 +32,11 @@ export interface StillOptions {
   night?: number | boolean;
   /** Number of vehicles (default 1-3 at random). */
   vehicles?: number;
-  /** "uk" (default): every plate a valid UK mark. "any": about 30% carry foreign-style text. */
-  region?: "uk" | "any";
+  /**
+   * "uk" (default): every plate a valid UK mark. "any": about 30% carry foreign-style text. "eu": every
+   * plate a European one (eu-plate.ts: blue band, crest, dash or seals between groups, EU fonts).
+   */
+  region?: "uk" | "any" | "eu";
   /** Character height range of the main vehicle's plate in pixels (default [12, 40]). */
   charHeightPx?: [number, number];
   /** Restrict marks to these formats (default: all, weighted as on real roads). */
@@ -60,9 +65,17 @@ export function randomPlateSpec(
   rng: Rng,
   colour: "white" | "yellow",
   twoLine: boolean,
-  region: "uk" | "any",
+  region: "uk" | "any" | "eu",
   formats?: readonly PlateFormat[],
 ): PlateSpec {
+  if (region === "eu") {
+    // one stream of its own, so the UK and "any" material draws exactly as before
+    const r = rng.fork(77);
+    const mark = randomEuMark(r);
+    const eu = { mark, style: randomEuPlateStyle(r, mark) };
+    const style = randomPlateStyle(r, undefined, { colour: eu.style.colour, twoLine: false });
+    return { text: mark.text, format: "eu", style, eu };
+  }
   if (region === "any" && rng.chance(0.3)) {
     const text = randomForeignText(rng);
     return { text, format: "foreign", style: randomPlateStyle(rng, undefined, { colour, twoLine }) };
