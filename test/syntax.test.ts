@@ -99,7 +99,7 @@ describe("bestPlates: look-alikes resolve by position", () => {
     expect(best?.plate).toBe(expected);
   });
 
-  it("region any keeps the classifier's own choice", () => {
+  it("region any keeps the classifier's own choice where it is sure", () => {
     expect(plate("AB12C0E", "any")).toBe("AB12C0E");
     expect(plate("WOBVWMK4", "any")).toBe("WOBVWMK4");
   });
@@ -147,5 +147,31 @@ describe("bestPlates: stray and confidence", () => {
   it("returns nothing for no boxes or top 0", () => {
     expect(bestPlates(new Float32Array(0), 0, { region: "gb", top: 3 })).toEqual([]);
     expect(bestPlates(scores([..."AB12CDE"]), 7, { region: "gb", top: 0 })).toEqual([]);
+  });
+});
+
+describe("bestPlates region any: letters and digits come in runs", () => {
+  it.each([
+    ["a weak 1 after letters is I", [..."RK857A", { "1": 0.6, I: 0.35 }], "RK857AI"],
+    ["a weak 0 between letters is O", ["B", { "0": 0.6, O: 0.35 }, ..."Z123"], "BOZ123"],
+    ["a weak O among digits is 0", [..."RK3", { O: 0.6, "0": 0.35 }, ..."0AS"], "RK300AS"],
+    ["a weak 8 among letters is B", [..."W", { "8": 0.6, B: 0.35 }, ..."Q3021"], "WBQ3021"],
+  ])("%s", (_name, boxes, expected) => {
+    expect(read(boxes as Array<string | Record<string, number>>, "any")[0]?.plate).toBe(expected);
+  });
+
+  it("without the prior (change prior 0.5) the classifier's choice stands", () => {
+    const boxes = scores([..."RK857A", { "1": 0.6, I: 0.35 }]);
+    const [best] = bestPlates(boxes, 7, { region: "any", top: 1, typeChangePrior: 0.5 });
+    expect(best?.plate).toBe("RK857A1");
+  });
+
+  it("reports alternatives best first with confidences that sum to at most 1", () => {
+    const out = read([..."RK857A", { "1": 0.6, I: 0.35 }], "any", 4);
+    expect(out.map((r) => r.plate).slice(0, 2)).toEqual(["RK857AI", "RK857A1"]);
+    expect(out.reduce((a, r) => a + r.confidence, 0)).toBeLessThanOrEqual(1 + 1e-9);
+    for (let i = 1; i < out.length; i++)
+      expect(out[i]!.confidence).toBeLessThanOrEqual(out[i - 1]!.confidence);
+    expect(out[0]!.charConfidences[6]).toBeLessThan(out[0]!.charConfidences[0]!);
   });
 });

@@ -10,6 +10,7 @@
 // look-alikes 0/O, 1/I, 5/S, 8/B, 2/Z, 6/G resolve: a letter-only position only sums letters.
 import { CHAR_CLASS_COUNT, CHAR_CLASSES } from "../../assembly/shared/constants.js";
 import { NI_COUNTY_CODES } from "../domain/uk-marks.js";
+import { bestRunReadings } from "./run-prior.js";
 
 export type PlateRegion = "gb" | "any";
 
@@ -26,6 +27,11 @@ export interface BestPlatesOptions {
   twoLine?: boolean;
   /** Newest age-identifier year (March = YY, September = YY + 50). Default 25 (DOMAIN.md: 02–25, 51–75). */
   maxAgeYear?: number;
+  /**
+   * "any" only: prior probability that neighbouring characters differ in type (letter against digit),
+   * run-prior.ts. Default TYPE_CHANGE_PRIOR; 0.5 makes every string equally likely.
+   */
+  typeChangePrior?: number;
 }
 
 export interface PlateReading {
@@ -259,7 +265,6 @@ interface Scored {
 export function bestPlates(scores: Float32Array, n: number, options: BestPlatesOptions): PlateReading[] {
   if (n <= 0 || options.top <= 0) return [];
   if (scores.length < n * K) throw new RangeError(`scores holds ${scores.length} values, need ${n * K}`);
-  const gb = options.region === "gb";
   const lik = new Float64Array(n * K);
   for (let i = 0; i < n; i++) {
     let sum = 0;
@@ -267,7 +272,8 @@ export function bestPlates(scores: Float32Array, n: number, options: BestPlatesO
     for (let c = 0; c < K; c++) lik[i * K + c] = (K * Math.max(scores[i * K + c]!, P_FLOOR)) / sum;
   }
   const top = options.top;
-  const formats = gb ? formatsFor(options.maxAgeYear ?? 25) : [];
+  if (options.region === "any") return foreignReadings(lik, n, options);
+  const formats = formatsFor(options.maxAgeYear ?? 25);
   // Slot evaluations are shared between formats: the same letter or digit slot at the same box.
   const evalCache = new Map<Slot, SlotEval[]>();
   const evalAt = (s: Slot, at: number): SlotEval => {
@@ -282,15 +288,11 @@ export function bestPlates(scores: Float32Array, n: number, options: BestPlatesO
   const jobs: Job[] = [];
   let total = 0;
   for (const win of windowsFor(n, options.twoLine ?? false)) {
-    const anySlots = rep(slot.any, win.length);
-    if (gb) {
-      // The unformatted reading only feeds the normaliser: "gb" never reports a non-UK string.
-      let m = win.prior * UNFORMATTED_PRIOR;
-      for (let j = 0; j < win.length; j++) m *= evalAt(slot.any, win.start + j).mass;
-      total += m;
-    }
-    const shapes = gb ? formats.filter((f) => f.length === win.length) : [{ prior: 1, slots: anySlots }];
-    for (const f of shapes) {
+    // The unformatted reading only feeds the normaliser: "gb" never reports a non-UK string.
+    let m = win.prior * UNFORMATTED_PRIOR;
+    for (let j = 0; j < win.length; j++) m *= evalAt(slot.any, win.start + j).mass;
+    total += m;
+    for (const f of formats.filter((f) => f.length === win.length)) {
       const evals: SlotEval[] = [];
       let at = win.start;
       for (const s of f.slots) {
@@ -340,6 +342,25 @@ export function bestPlates(scores: Float32Array, n: number, options: BestPlatesO
     if (best.length > top) best = best.slice(0, top);
   }
   return best.map((s) => ({
+    plate: s.plate,
+    confidence: Math.min(1, s.score / total),
+    charConfidences: [...s.plate].map((ch, j) =>
+      Math.min(1, marginal[(s.start + j) * K + CHAR_CLASSES.indexOf(ch)]! / total),
+    ),
+  }));
+}
+
+/** `--region any`: no format, letters and digits in runs (run-prior.ts). */
+function foreignReadings(lik: Float64Array, n: number, options: BestPlatesOptions): PlateReading[] {
+  const { readings, total, marginal } = bestRunReadings(
+    lik,
+    n,
+    windowsFor(n, options.twoLine ?? false),
+    options.top,
+    options.typeChangePrior,
+  );
+  if (!(total > 0)) return [];
+  return readings.map((s) => ({
     plate: s.plate,
     confidence: Math.min(1, s.score / total),
     charConfidences: [...s.plate].map((ch, j) =>
