@@ -9,6 +9,7 @@ import {
   RESULT_CONTRAST_PCT,
   RESULT_GAP_INK_PERMILLE,
   RESULT_HEIGHT_SPREAD_PERMILLE,
+  RESULT_INNER_GAP_INK_PERMILLE,
   RESULT_MAX_GAP_PERMILLE,
 } from "../shared/constants";
 // biome-ignore lint/style/useImportType: AssemblyScript has no type-only imports
@@ -22,7 +23,8 @@ function box(ctx: Context, i: i32, f: i32): i32 {
  * Measures the n character boxes of the last segmentation (ctx.charBoxes over ctx.crop / ctx.bin, crop
  * coordinates, top line first) and writes the evidence fields of the result record at `result`:
  * height spread and baseline deviation (‰ of the median height), the widest gap between neighbours on a
- * line (‰ of the median height), ink between the boxes (‰ of the gap area) and the ink/ground contrast
+ * line (‰ of the median height), ink between the boxes (‰ of the gap area; also leaving out the widest
+ * gap, where a European plate prints its dash, crest or seals) and the ink/ground contrast
  * over the ground's own spread (× 100). Each box with its ink count goes to ctx.boxStats.
  */
 export function plateEvidence(ctx: Context, n: i32, result: usize): void {
@@ -48,6 +50,10 @@ export function plateEvidence(ctx: Context, n: i32, result: usize): void {
   let maxGap = 0;
   let gapInk = 0;
   let gapArea = 0;
+  // the widest gap whose ink is counted, its ink and area
+  let wideGap = -1;
+  let wideInk = 0;
+  let wideArea = 0;
   let inkSum: i64 = 0;
   let inkCount: i64 = 0;
   let groundSum: i64 = 0;
@@ -75,11 +81,18 @@ export function plateEvidence(ctx: Context, n: i32, result: usize): void {
       const gy0 = max(y, ny);
       const gy1 = min(y + h, ny + nh);
       if (gap >= max(3, med >> 3) && gy1 > gy0) {
+        let ink = 0;
         for (let gy = gy0; gy < gy1; gy++) {
           const row = ctx.bin + <usize>(gy * w);
-          for (let gx = x + bw; gx < nx; gx++) gapInk += load<u8>(row + <usize>gx);
+          for (let gx = x + bw; gx < nx; gx++) ink += load<u8>(row + <usize>gx);
         }
+        gapInk += ink;
         gapArea += (gy1 - gy0) * gap;
+        if (gap > wideGap) {
+          wideGap = gap;
+          wideInk = ink;
+          wideArea = (gy1 - gy0) * gap;
+        }
       }
     }
     // ink and ground grey levels inside the box
@@ -128,4 +141,9 @@ export function plateEvidence(ctx: Context, n: i32, result: usize): void {
   store<i32>(result + ((<usize>RESULT_MAX_GAP_PERMILLE) << 2), (maxGap * 1000) / med);
   store<i32>(result + ((<usize>RESULT_GAP_INK_PERMILLE) << 2), gapArea > 0 ? (gapInk * 1000) / gapArea : 0);
   store<i32>(result + ((<usize>RESULT_CONTRAST_PCT) << 2), contrast);
+  const innerArea = gapArea - wideArea;
+  store<i32>(
+    result + ((<usize>RESULT_INNER_GAP_INK_PERMILLE) << 2),
+    innerArea > 0 ? ((gapInk - wideInk) * 1000) / innerArea : 0,
+  );
 }

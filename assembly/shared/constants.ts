@@ -62,5 +62,10 @@ export const RESULT_MAX_GAP_PERMILLE = 11;
 export const RESULT_GAP_INK_PERMILLE = 12;
 /** Ground minus ink grey level over the ground's standard deviation, × 100. */
 export const RESULT_CONTRAST_PCT = 13;
+/**
+ * Ink between neighbouring characters leaving out the widest gap, ‰ of the other gaps' area: European
+ * plates print a dash, a coat of arms or seals between their groups.
+ */
+export const RESULT_INNER_GAP_INK_PERMILLE = 14;
 /** i32 fields per character box of a result (resultBoxesPtr): x, y, w, h (crop px), ink pixels, ink and ground mean grey, spare. */
 export const BOX_FIELDS = 8;

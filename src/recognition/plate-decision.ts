@@ -13,6 +13,8 @@ export interface PlateEvidence {
   baselinePermille: number;
   maxGapPermille: number;
   gapInkPermille: number;
+  /** The same leaving out the widest gap (a European plate's dash, crest or seals between its groups). */
+  innerGapInkPermille: number;
   contrastPct: number;
 }
 
@@ -59,7 +61,9 @@ export const MIN_GROUP_GAP_PERMILLE = 200;
 /** Why a segmented run is not a plate to report, or undefined when it is. */
 export function rejectReason(e: PlateEvidence, region: PlateRegion): string | undefined {
   if (e.charHeightPx < MIN_CHAR_HEIGHT_PX) return "characters too small";
-  if (e.gapInkPermille > MAX_GAP_INK_PERMILLE) return "ink between characters";
+  // European plates print a dash, a coat of arms or seals between their groups: "any" leaves that gap out
+  const gapInk = region === "any" ? e.innerGapInkPermille : e.gapInkPermille;
+  if (gapInk > MAX_GAP_INK_PERMILLE) return "ink between characters";
   if (e.contrastPct < MIN_CONTRAST_PCT) return "uneven ground";
   if (region === "gb" && e.lines === 1 && e.chars >= 3 && e.maxGapPermille < MIN_GROUP_GAP_PERMILLE)
     return "no gap between groups";

@@ -14,6 +14,7 @@ import {
   RESULT_GAP_INK_PERMILLE,
   RESULT_H,
   RESULT_HEIGHT_SPREAD_PERMILLE,
+  RESULT_INNER_GAP_INK_PERMILLE,
   RESULT_LINES,
   RESULT_MAX_GAP_PERMILLE,
   RESULT_W,
@@ -278,6 +279,7 @@ export class Recogniser {
       baselinePermille: r[rec + RESULT_BASELINE_PERMILLE]!,
       maxGapPermille: r[rec + RESULT_MAX_GAP_PERMILLE]!,
       gapInkPermille: r[rec + RESULT_GAP_INK_PERMILLE]!,
+      innerGapInkPermille: r[rec + RESULT_INNER_GAP_INK_PERMILLE]!,
       contrastPct: r[rec + RESULT_CONTRAST_PCT]!,
     };
   }
