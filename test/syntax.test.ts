@@ -160,9 +160,20 @@ describe("bestPlates region any: letters and digits come in runs", () => {
     expect(read(boxes as Array<string | Record<string, number>>, "any")[0]?.plate).toBe(expected);
   });
 
-  it("without the prior (change prior 0.5) the classifier's choice stands", () => {
+  it.each([
+    ["a weak 0 in a run of one is O", ["N", { "0": 0.6, O: 0.35 }, ..."450AM"], "NO450AM"],
+    ["a weak 1 in a run of one is I", ["S", { "1": 0.6, I: 0.35 }, ..."819AK"], "SI819AK"],
+  ])("%s", (_name, boxes, expected) => {
+    expect(read(boxes as Array<string | Record<string, number>>, "any")[0]?.plate).toBe(expected);
+  });
+
+  it("a sure run of one stays (Czech 4B2 1875)", () => {
+    expect(plate("4B21875", "any")).toBe("4B21875");
+  });
+
+  it("without the prior (change prior 0.5, no short-run weight) the classifier's choice stands", () => {
     const boxes = scores([..."RK857A", { "1": 0.6, I: 0.35 }]);
-    const [best] = bestPlates(boxes, 7, { region: "any", top: 1, typeChangePrior: 0.5 });
+    const [best] = bestPlates(boxes, 7, { region: "any", top: 1, typeChangePrior: 0.5, shortRunPrior: 1 });
     expect(best?.plate).toBe("RK857A1");
   });
 

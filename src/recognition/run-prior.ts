@@ -1,26 +1,33 @@
 // Readings of foreign plates (`--region any`) under a character-type run prior.
 //
-// European marks print letters and digits in groups (Slovak RK 755AJ, Czech 4B0 4979, Polish WA 56660,
-// German M AB 1234): along a plate the type changes a few times, never at every character. A box the
+// European marks print letters and digits in groups (Slovak RK 755AJ, Polish WA 56660, German M AB 1234,
+// Italian AB 123CD): along a plate the type changes a few times, never at every character, and a run of
+// one character is rarer than a longer one (Czech 4B2 1875 has them, most others do not). A box the
 // classifier cannot settle between look-alikes (O/0, I/1, B/8, S/5, Z/2, G/6) is then read as the type
-// of its neighbours: "RK857A1" costs two more changes than "RK857AI", "N0450AM" two more than
-// "NO450AM". The prior is a two-state Markov chain over the type of each character: every class keeps
-// its 1/36 weight, and each change of type between neighbours is weighted by TYPE_CHANGE_PRIOR, each
-// non-change by 1 − TYPE_CHANGE_PRIOR. The classifier's evidence still wins where it is clear (a real
-// change of type costs a factor of (1 − p) / p ≈ 3, not a veto).
+// of its neighbours: "RK857A1" costs two more changes than "RK857AI"; "N0450AM" has as many changes as
+// "NO450AM" but a run of one more.
+//
+// The prior is a Markov chain over the type of each character (letter or digit) and whether its run has
+// reached two characters: every class keeps its 1/36 weight, each change of type between neighbours is
+// weighted by `changePrior` (each non-change by 1 − changePrior), and each run of one character (a
+// change right after a change, or one at either end) by `shortRunPrior`. The classifier's evidence still
+// wins where it is clear: these are factors of about 3, not vetoes. The prior over strings of one length
+// is normalised, so windows of different lengths compare fairly.
 //
 // Exact k-best strings per window come from k-best Viterbi (the future of a partial reading depends
-// only on the type of its last character, so the top k overall extend the top k per last type); the
-// normaliser and per-character marginals from the forward-backward sums.
+// only on its state, so the top k overall extend the top k per state); the normaliser and per-character
+// marginals from the forward-backward sums.
 import { CHAR_CLASS_COUNT, CHAR_CLASSES } from "../../assembly/shared/constants.js";
 
 const K = CHAR_CLASS_COUNT;
 
 /**
- * Prior probability that two neighbouring characters differ in type (letter against digit). Chosen on
- * the synthetic European EVAL stills (`region: "eu"`, bench/recognition.bench.ts): see docs/read-decision.md.
+ * Prior probability that two neighbouring characters differ in type (letter against digit), and the
+ * weight of a run of one character. Chosen on the synthetic European EVAL stills (`region: "eu"`,
+ * bench/recognition.bench.ts): see docs/read-decision.md.
  */
 export const TYPE_CHANGE_PRIOR = 0.25;
+export const SHORT_RUN_PRIOR = 0.5;
 
 const isDigit = (c: number): boolean => {
   const ch = CHAR_CLASSES[c]!;
@@ -28,6 +35,13 @@ const isDigit = (c: number): boolean => {
 };
 /** Class → type: 0 letter, 1 digit. */
 const TYPE = Array.from({ length: K }, (_, c) => (isDigit(c) ? 1 : 0));
+/** Classes of each type over all classes: the 1/36 weight of each class, summed per type. */
+const TYPE_SHARE = [26 / K, 10 / K];
+
+/** States: type × (run of one so far, run of two or more). */
+const S = 4;
+const stateOf = (type: number, long: number): number => type * 2 + long;
+const typeOfState = (s: number): number => s >> 1;
 
 export interface RunWindow {
   start: number;
@@ -41,17 +55,43 @@ export interface RunReading {
   start: number;
 }
 
-/** Σ over type sequences of length n of Π transitions × Π (classes of the type / 36). */
-function priorMass(n: number, trans: (a: number, b: number) => number): number {
-  const share = [26 / K, 10 / K];
-  let a = [share[0]!, share[1]!];
-  for (let j = 1; j < n; j++) a = [0, 1].map((t) => share[t]! * (a[0]! * trans(0, t) + a[1]! * trans(1, t)));
-  return a[0]! + a[1]!;
-}
-
 interface Partial {
   score: number;
   plate: string;
+}
+
+interface Chain {
+  /** Weight of entering state `to` from `from` (0 where impossible). */
+  trans: number[][];
+  /** Weight of starting in a state (before the character's own weight). */
+  start: number[];
+  /** Weight of ending in a state. */
+  end: number[];
+}
+
+function chain(changePrior: number, shortRunPrior: number): Chain {
+  const trans = Array.from({ length: S }, () => new Array<number>(S).fill(0));
+  for (let from = 0; from < S; from++) {
+    const t = typeOfState(from);
+    const long = from & 1;
+    trans[from]![stateOf(t, 1)] = 1 - changePrior;
+    trans[from]![stateOf(1 - t, 0)] = changePrior * (long ? 1 : shortRunPrior);
+  }
+  const start = [0, 1].flatMap(() => [1, 0]);
+  const end = [0, 1].flatMap(() => [shortRunPrior, 1]);
+  return { trans, start, end };
+}
+
+/** Σ over every type sequence of length n of its prior weight (to normalise the prior). */
+function priorMass(n: number, c: Chain): number {
+  let a = Array.from({ length: S }, (_, s) => c.start[s]! * TYPE_SHARE[typeOfState(s)]!);
+  for (let j = 1; j < n; j++) {
+    const b = new Array<number>(S).fill(0);
+    for (let from = 0; from < S; from++)
+      for (let to = 0; to < S; to++) b[to]! += a[from]! * c.trans[from]![to]! * TYPE_SHARE[typeOfState(to)]!;
+    a = b;
+  }
+  return a.reduce((sum, v, s) => sum + v * c.end[s]!, 0);
 }
 
 /**
@@ -64,21 +104,21 @@ export function bestRunReadings(
   windows: readonly RunWindow[],
   top: number,
   changePrior = TYPE_CHANGE_PRIOR,
+  shortRunPrior = SHORT_RUN_PRIOR,
 ): { readings: RunReading[]; total: number; marginal: Float64Array } {
-  const stay = 1 - changePrior;
-  const trans = (a: number, b: number): number => (a === b ? stay : changePrior);
+  const c = chain(changePrior, shortRunPrior);
   const marginal = new Float64Array(n * K);
   let total = 0;
   let readings: RunReading[] = [];
-  // per box, classes of each type best first (for the k-best expansion)
+  // per box, classes of each type best first (for the k-best expansion), and each type's mass
   const byType: number[][][] = [];
   const typeMass: number[][] = [];
   for (let i = 0; i < n; i++) {
     const lists: number[][] = [[], []];
     const mass = [0, 0];
-    for (let c = 0; c < K; c++) {
-      lists[TYPE[c]!]!.push(c);
-      mass[TYPE[c]!]! += lik[i * K + c]! / K;
+    for (let k = 0; k < K; k++) {
+      lists[TYPE[k]!]!.push(k);
+      mass[TYPE[k]!]! += lik[i * K + k]! / K;
     }
     for (const l of lists) l.sort((a, b) => lik[i * K + b]! - lik[i * K + a]!);
     byType.push(lists);
@@ -87,64 +127,76 @@ export function bestRunReadings(
   for (const w of windows) {
     const { start, length } = w;
     if (length <= 0) continue;
-    // the prior over strings of this length sums to one: divide by its sum over every type sequence
-    const win = { ...w, prior: w.prior / priorMass(length, trans) };
-    // forward α and backward β over types
-    const alpha: number[][] = [];
+    // the prior over strings of this length sums to one
+    const prior = w.prior / priorMass(length, c);
+    const emit = (j: number, s: number): number => typeMass[start + j]![typeOfState(s)]!;
+    // forward α (including box j's own mass) and backward β (boxes after j, and the end weight)
+    const alpha: number[][] = [Array.from({ length: S }, (_, s) => c.start[s]! * emit(0, s))];
+    for (let j = 1; j < length; j++) {
+      const a = new Array<number>(S).fill(0);
+      for (let from = 0; from < S; from++)
+        for (let to = 0; to < S; to++) a[to]! += alpha[j - 1]![from]! * c.trans[from]![to]!;
+      alpha.push(a.map((v, s) => v * emit(j, s)));
+    }
     const beta: number[][] = new Array(length);
-    for (let j = 0; j < length; j++) {
-      const m = typeMass[start + j]!;
-      if (j === 0) alpha.push([m[0]!, m[1]!]);
-      else {
-        const p = alpha[j - 1]!;
-        alpha.push([0, 1].map((t) => m[t]! * (p[0]! * trans(0, t) + p[1]! * trans(1, t))));
-      }
-    }
-    beta[length - 1] = [1, 1];
+    beta[length - 1] = [...c.end];
     for (let j = length - 2; j >= 0; j--) {
-      const m = typeMass[start + j + 1]!;
-      const b = beta[j + 1]!;
-      beta[j] = [0, 1].map((t) => trans(t, 0) * m[0]! * b[0]! + trans(t, 1) * m[1]! * b[1]!);
+      const b = new Array<number>(S).fill(0);
+      for (let from = 0; from < S; from++)
+        for (let to = 0; to < S; to++) b[from]! += c.trans[from]![to]! * emit(j + 1, to) * beta[j + 1]![to]!;
+      beta[j] = b;
     }
-    const last = alpha[length - 1]!;
-    const winTotal = win.prior * (last[0]! + last[1]!);
+    const winTotal = prior * alpha[length - 1]!.reduce((sum, v, s) => sum + v * c.end[s]!, 0);
     if (!(winTotal > 0)) continue;
     total += winTotal;
     for (let j = 0; j < length; j++) {
       const i = start + j;
-      for (let c = 0; c < K; c++) {
-        const t = TYPE[c]!;
-        const into = j === 0 ? 1 : alpha[j - 1]![0]! * trans(0, t) + alpha[j - 1]![1]! * trans(1, t);
-        marginal[i * K + c]! += win.prior * into * (lik[i * K + c]! / K) * beta[j]![t]!;
+      for (let s = 0; s < S; s++) {
+        let into = c.start[s]!;
+        if (j > 0) {
+          into = 0;
+          for (let from = 0; from < S; from++) into += alpha[j - 1]![from]! * c.trans[from]![s]!;
+        }
+        const weight = prior * into * beta[j]![s]!;
+        if (weight === 0) continue;
+        for (const k of byType[i]![typeOfState(s)]!) marginal[i * K + k]! += (weight * lik[i * K + k]!) / K;
       }
     }
-    // k-best Viterbi: the top `top` partials per last type
-    let ends: Partial[][] = [[{ score: win.prior, plate: "" }], []];
+    // k-best Viterbi: the top `top` partials per state
+    let ends: Partial[][] = Array.from({ length: S }, () => []);
     for (let j = 0; j < length; j++) {
       const i = start + j;
-      const next: Partial[][] = [[], []];
-      for (let t = 0; t < 2; t++) {
-        const classes = byType[i]![t]!;
-        for (let from = 0; from < 2; from++) {
-          const f = j === 0 ? 1 : trans(from, t);
-          for (const p of ends[from]!) {
-            for (let o = 0; o < Math.min(top, classes.length); o++) {
-              const c = classes[o]!;
-              next[t]!.push({ score: p.score * f * (lik[i * K + c]! / K), plate: p.plate + CHAR_CLASSES[c] });
-            }
+      const next: Partial[][] = Array.from({ length: S }, () => []);
+      for (let to = 0; to < S; to++) {
+        const classes = byType[i]![typeOfState(to)]!;
+        const take = Math.min(top, classes.length);
+        const extend = (score: number, plate: string): void => {
+          for (let o = 0; o < take; o++) {
+            const k = classes[o]!;
+            next[to]!.push({ score: (score * lik[i * K + k]!) / K, plate: plate + CHAR_CLASSES[k] });
           }
-          if (j === 0) break;
+        };
+        if (j === 0) {
+          if (c.start[to]! > 0) extend(prior * c.start[to]!, "");
+        } else {
+          for (let from = 0; from < S; from++) {
+            const f = c.trans[from]![to]!;
+            if (f > 0) for (const p of ends[from]!) extend(p.score * f, p.plate);
+          }
         }
-        next[t]!.sort((a, b) => b.score - a.score);
-        if (next[t]!.length > top) next[t] = next[t]!.slice(0, top);
+        next[to]!.sort((a, b) => b.score - a.score);
+        if (next[to]!.length > top) next[to] = next[to]!.slice(0, top);
       }
       ends = next;
     }
-    for (const p of [...ends[0]!, ...ends[1]!]) {
-      const same = readings.find((r) => r.plate === p.plate);
-      if (same) {
-        if (p.score > same.score) Object.assign(same, { score: p.score, start });
-      } else readings.push({ plate: p.plate, score: p.score, start });
+    for (let s = 0; s < S; s++) {
+      for (const p of ends[s]!) {
+        const score = p.score * c.end[s]!;
+        const same = readings.find((r) => r.plate === p.plate);
+        if (same) {
+          if (score > same.score) Object.assign(same, { score, start });
+        } else readings.push({ plate: p.plate, score, start });
+      }
     }
     readings.sort((a, b) => b.score - a.score);
     if (readings.length > top) readings = readings.slice(0, top);

@@ -32,6 +32,8 @@ export interface BestPlatesOptions {
    * run-prior.ts. Default TYPE_CHANGE_PRIOR; 0.5 makes every string equally likely.
    */
   typeChangePrior?: number;
+  /** "any" only: weight of a run of one letter or one digit (run-prior.ts). Default SHORT_RUN_PRIOR; 1: none. */
+  shortRunPrior?: number;
 }
 
 export interface PlateReading {
@@ -358,6 +360,7 @@ function foreignReadings(lik: Float64Array, n: number, options: BestPlatesOption
     windowsFor(n, options.twoLine ?? false),
     options.top,
     options.typeChangePrior,
+    options.shortRunPrior,
   );
   if (!(total > 0)) return [];
   return readings.map((s) => ({
