@@ -5,14 +5,15 @@
 //   fewer / more    segmentation finds fewer / more characters than the plate has
 //   misplaced       the count is right but a box misses its character (IoU < 0.5 in crop pixels)
 //   misclassified   every box sits on its character, the read is still wrong
-// Usage: npx tsx scripts/diagnose-stills.ts [--from 0] [--count 100] [--dump DIR] [--list]
+// Usage: npx tsx scripts/diagnose-stills.ts [--from 0] [--count 100] [--dump DIR] [--list] [--eu]
+// --eu diagnoses the European EVAL stills (evalEuStill, read with --region any) instead of the UK ones.
 // --false also lists (and dumps) confident reads (>= 0.6) that are on no plate.
 // --dump writes crop (top) and binary image (bottom) PNGs per lost plate: segmenter boxes red, truth green,
 // pieces segmentation dropped blue (their reasons in --list).
 import { mkdirSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { Recogniser } from "../src/recognition/recogniser.js";
-import { evalStill, iou } from "../test/recognition-fixtures.js";
+import { evalEuStill, evalStill, iou } from "../test/recognition-fixtures.js";
 import {
   type Box4,
   ctx,
@@ -32,11 +33,12 @@ const { values } = parseArgs({
     dump: { type: "string" },
     list: { type: "boolean", default: false },
     false: { type: "boolean", default: false },
+    eu: { type: "boolean", default: false },
   },
 });
 const from = Number(values.from);
 const count = Number(values.count);
-const rec = Recogniser.create({ region: "gb", topCandidates: 5 });
+const rec = Recogniser.create({ region: values.eu ? "any" : "gb", topCandidates: 5 });
 
 const buckets = new Map<string, number>();
 const bump = (k: string) => buckets.set(k, (buckets.get(k) ?? 0) + 1);
@@ -45,7 +47,7 @@ let exact = 0;
 if (values.dump) mkdirSync(values.dump, { recursive: true });
 
 for (let i = from; i < from + count; i++) {
-  const still = evalStill(i);
+  const still = values.eu ? evalEuStill(i) : evalStill(i);
   const reads = rec.readImage(still.grey, still.width, still.height);
   const cands = localiseFrame(still.grey, still.width, still.height);
   for (const r of values.false ? reads : []) {

@@ -165,3 +165,33 @@ export function textLineBoxes(boxes: readonly CharBox[]): number[] {
   }
   return keep;
 }
+
+/**
+ * Characters stand on the plate's light ground, printed in one ink. At either end of a line, a box whose
+ * ink/ground contrast ((ground − ink) / (ground + ink) of its own pixels) is under MIN_END_CONTRAST of the
+ * line's median stands beyond the plate's edge: the dark mount, a holder or the bumper's recess, cut to a
+ * character's height, whose "ink" and "ground" are two shades of the same dark. The ratio is the same in
+ * shade as in light, so a shadow across the plate's end does not cut its characters.
+ */
+export const MIN_END_CONTRAST = 0.5;
+
+/**
+ * `kept` (indices into `boxes`, left to right) without the end boxes that stand off the plate's ground;
+ * at least three boxes stay. Two-line plates are left as they are.
+ */
+export function onPlateEnds(boxes: readonly CharBox[], kept: readonly number[], twoLine: boolean): number[] {
+  const out = [...kept];
+  if (out.length < 4 || twoLine) return out;
+  const contrast = (k: number): number => {
+    const b = boxes[k]!;
+    return b.inkGrey < 0 || b.groundGrey < 0
+      ? 1
+      : (b.groundGrey - b.inkGrey) / Math.max(1, b.groundGrey + b.inkGrey);
+  };
+  const typical = median(out.map(contrast));
+  if (!(typical > 0)) return out;
+  const offPlate = (k: number): boolean => contrast(k) < MIN_END_CONTRAST * typical;
+  while (out.length > 3 && offPlate(out[0]!)) out.shift();
+  while (out.length > 3 && offPlate(out[out.length - 1]!)) out.pop();
+  return out;
+}

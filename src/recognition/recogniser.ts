@@ -27,6 +27,7 @@ import { asImports, kernelModule } from "../wasm/module.js";
 import { CLASSIFIER_WEIGHTS_PATH, loadClassifierWeights } from "./classifier.js";
 import {
   type CharBox,
+  onPlateEnds,
   type PlateDecision,
   type PlateEvidence,
   rejectReason,
@@ -302,7 +303,10 @@ export class Recogniser {
       // out. UK marks keep every box: the syntax drops a stray edge box itself, and an inner box off the
       // line is more often a character cut short (a screw, dirt) than a stray.
       const all = this.charBoxes(i);
-      let kept = this.region === "any" ? textLineBoxes(all) : all.map((_, k) => k);
+      let kept =
+        this.region === "any"
+          ? onPlateEnds(all, textLineBoxes(all), this.results[rec + RESULT_LINES] === 2)
+          : all.map((_, k) => k);
       if (this.region === "any") {
         // the classifier answers a box with no character (dash, screw, crest, band star) with flat
         // scores: such a box is left out too

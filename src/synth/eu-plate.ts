@@ -11,7 +11,8 @@ import type { Rng } from "./rng.js";
  * characters 75–80 mm high in a narrow DIN-1451- or FE-Schrift-like face with the font's own widths and
  * 5–11 mm between characters, a blue EU band (twelve stars and the country code) or, on older plates, a
  * small black crest and code at the left, and between the main groups a dash, a coat of arms, the German
- * round seals or a wide space. Often a thin border, screws, and a dark dealer holder around the plate.
+ * round seals or a wide space. Often a thin border, screws, and a dark mount around the plate (a dealer's
+ * holder with its name under the plate, or the bumper's recess) whose sides can be as wide as characters.
  * The glyphs are the upright OFL training faces (`training-fonts.ts`); none of this shares code with the
  * recogniser.
  */
@@ -30,8 +31,8 @@ export interface EuPlateStyle {
   charGap: number;
   border: boolean;
   screws: boolean;
-  /** Dealer text on a dark holder around the plate, or "" for none. */
-  holder: string;
+  /** A dark mount around the plate (millimetres beyond each edge, its grey, dealer text or ""). */
+  mount?: { sideMm: number; topMm: number; bottomMm: number; grey: number; text: string };
 }
 
 /** Upright faces only: plate fonts are not italic. */
@@ -52,13 +53,22 @@ export function randomEuPlateStyle(rng: Rng, mark: EuMark): EuPlateStyle {
     charGap: rng.range(0.06, 0.14),
     border: rng.chance(0.6),
     screws: rng.chance(0.35),
-    holder: rng.chance(0.35) ? rng.pick(HOLDERS) : "",
+    ...(rng.chance(0.45)
+      ? {
+          mount: {
+            sideMm: rng.range(4, 30),
+            topMm: rng.range(4, 12),
+            bottomMm: rng.range(6, 22),
+            grey: rng.range(20, 75),
+            text: rng.chance(0.6) ? rng.pick(HOLDERS) : "",
+          },
+        }
+      : {}),
   };
 }
 
 const PLATE_MM = { width: 520, height: 110, margin: 8 } as const;
 const BAND_MM = { width: 44, tab: 30 } as const;
-const HOLDER_MM = { side: 7, top: 7, bottom: 18 } as const;
 
 interface Piece {
   kind: "char" | "space" | "separator";
@@ -155,11 +165,11 @@ export function renderEuPlate(mark: EuMark, style: EuPlateStyle, pxPerMm: number
   // Real plates condense a long mark rather than grow: squeeze down to 70%, then widen the plate.
   const squeeze = Math.max(0.7, Math.min(1, (PLATE_MM.width - left - PLATE_MM.margin) / content));
   const plateW = Math.max(PLATE_MM.width, left + content * squeeze + PLATE_MM.margin);
-  const holder = style.holder !== "";
-  const ox = holder ? HOLDER_MM.side : 0;
-  const oy = holder ? HOLDER_MM.top : 0;
+  const mount = style.mount;
+  const ox = mount?.sideMm ?? 0;
+  const oy = mount?.topMm ?? 0;
   const widthMm = plateW + 2 * ox;
-  const heightMm = PLATE_MM.height + oy + (holder ? HOLDER_MM.bottom : 0);
+  const heightMm = PLATE_MM.height + oy + (mount?.bottomMm ?? 0);
   const s = pxPerMm;
   const c = new Canvas(Math.max(4, Math.round(widthMm * s)), Math.max(2, Math.round(heightMm * s)));
   const jitter = (v: number, d: number): number => (rng ? v + rng.range(-d, d) : v);
@@ -167,9 +177,18 @@ export function renderEuPlate(mark: EuMark, style: EuPlateStyle, pxPerMm: number
     style.colour === "white"
       ? [jitter(234, 12), jitter(235, 12), jitter(230, 12)]
       : [jitter(246, 6), jitter(204, 14), jitter(20, 14)];
-  if (holder) {
-    c.fill(jitter(38, 14), jitter(38, 14), jitter(40, 14));
-    smallText(c, style.holder, widthMm / 2, oy + PLATE_MM.height + 5, 8, s, [200, 200, 195]);
+  if (mount) {
+    c.fill(mount.grey, mount.grey, mount.grey + 2);
+    if (mount.text && mount.bottomMm >= 12)
+      smallText(
+        c,
+        mount.text,
+        widthMm / 2,
+        oy + PLATE_MM.height + (mount.bottomMm - 7) / 2,
+        7,
+        s,
+        [200, 200, 195],
+      );
   } else c.fill(...ground);
   const plate = roundRect(ox * s, oy * s, (ox + plateW) * s, (oy + PLATE_MM.height) * s, 5 * s);
   c.fillPolygons([plate], ...ground);
