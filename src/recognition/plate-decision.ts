@@ -174,6 +174,8 @@ export function textLineBoxes(boxes: readonly CharBox[]): number[] {
  * shade as in light, so a shadow across the plate's end does not cut its characters.
  */
 export const MIN_END_CONTRAST = 0.5;
+/** Boxes inked over more than this share have too little ground of their own for the test. */
+const MAX_JUDGED_FILL = 0.75;
 
 /**
  * `kept` (indices into `boxes`, left to right) without the end boxes that stand off the plate's ground;
@@ -182,11 +184,12 @@ export const MIN_END_CONTRAST = 0.5;
 export function onPlateEnds(boxes: readonly CharBox[], kept: readonly number[], twoLine: boolean): number[] {
   const out = [...kept];
   if (out.length < 4 || twoLine) return out;
+  // a box that is nearly all ink (an I, a 1) has too few ground pixels of its own to judge
+  const judged = (b: CharBox): boolean =>
+    b.inkGrey >= 0 && b.groundGrey >= 0 && b.inkPx < MAX_JUDGED_FILL * b.w * b.h;
   const contrast = (k: number): number => {
     const b = boxes[k]!;
-    return b.inkGrey < 0 || b.groundGrey < 0
-      ? 1
-      : (b.groundGrey - b.inkGrey) / Math.max(1, b.groundGrey + b.inkGrey);
+    return judged(b) ? (b.groundGrey - b.inkGrey) / Math.max(1, b.groundGrey + b.inkGrey) : 1;
   };
   const typical = median(out.map(contrast));
   if (!(typical > 0)) return out;
