@@ -90,6 +90,14 @@ export function setEdgeThreshold(ctx: usize, threshold: i32): void {
   changetype<Context>(ctx).edgeThreshold = threshold;
 }
 
+/**
+ * Sets the binarisation margin in percent of the usual one (default 100): a second, more sensitive
+ * segmentation pass for faint or blurred foreign plates (the host's `--region any` retry).
+ */
+export function setInkMargin(ctx: usize, pct: i32): void {
+  changetype<Context>(ctx).inkMarginPct = pct;
+}
+
 /** Stage 1: plate candidates in the region of interest (w or h ≤ 0: whole frame). Returns the count. */
 export function localise(ctx: usize, width: i32, height: i32, x: i32, y: i32, w: i32, h: i32): i32 {
   const c = changetype<Context>(ctx);

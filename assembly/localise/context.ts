@@ -64,6 +64,8 @@ export class Context {
   roiX: i32 = 0;
   roiY: i32 = 0;
   edgeThreshold: i32 = 0;
+  /** Binarisation margin in percent of the usual (segment.ts `binarise`): lower finds fainter ink. */
+  inkMarginPct: i32 = 0;
 }
 
 function alloc(bytes: usize): usize {
@@ -104,5 +106,6 @@ export function createContext(maxWidth: i32, maxHeight: i32): Context {
   ctx.resultBoxes = alloc(<usize>MAX_PLATE_RESULTS * MAX_PLATE_CHARS * BOX_FIELDS * 4);
   ctx.patches = alloc(<usize>MAX_PLATE_RESULTS * PATCH_WIDTH_PX * PATCH_HEIGHT_PX);
   ctx.edgeThreshold = 24;
+  ctx.inkMarginPct = 100;
   return ctx;
 }

@@ -136,6 +136,7 @@ export function binarise(ctx: Context, r: i32): void {
   }
   const p10 = percentile(hist, (w * h) / 10);
   const p90 = percentile(hist, (w * h * 9) / 10);
+  const margin = ctx.inkMarginPct;
   let minDelta = (p90 - p10) / CONTRAST_DIVISOR;
   if (minDelta < MIN_INK_DELTA) minDelta = MIN_INK_DELTA;
   for (let y = 0; y < h; y++) {
@@ -157,6 +158,7 @@ export function binarise(ctx: Context, r: i32): void {
       const mean = <i32>(sum / cnt);
       let delta = (mean * 3) >> 5;
       if (delta < minDelta) delta = minDelta;
+      if (margin !== 100) delta = max(2, (delta * margin) / 100);
       store<u8>(dst + <usize>x, <i32>load<u8>(src + <usize>x) + delta < mean ? 1 : 0);
     }
   }
