@@ -164,7 +164,11 @@ export function textLineBoxes(boxes: readonly CharBox[]): number[] {
       const b = bs[k]!;
       const dev = Math.max(Math.abs(b.y - top(xs[k]!)), Math.abs(b.y + b.h - bottom(xs[k]!)));
       // narrow glyphs (1, I) are full height in every plate font: a narrow, short box is a sticker
-      if (b.w < NARROW_GLYPH_WIDTH * medH && b.h < MIN_NARROW_GLYPH_HEIGHT * medH) return false;
+      if (
+        b.w < NARROW_GLYPH_WIDTH * medH &&
+        b.h < Math.min(MIN_NARROW_GLYPH_HEIGHT * medH, medH - MIN_DEVIATION_PX)
+      )
+        return false;
       return (
         dev <= Math.max(MAX_LINE_DEVIATION * medH, MIN_DEVIATION_PX) &&
         Math.abs(b.h - medH) <= Math.max(MAX_HEIGHT_DEVIATION * medH, MIN_DEVIATION_PX)
