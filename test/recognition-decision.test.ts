@@ -1,5 +1,10 @@
 import { describe, expect, it } from "vitest";
-import { type CharBox, textLineBoxes, withoutFragments } from "../src/recognition/plate-decision.js";
+import {
+  type CharBox,
+  onPlateEnds,
+  textLineBoxes,
+  withoutFragments,
+} from "../src/recognition/plate-decision.js";
 import { Recogniser } from "../src/recognition/recogniser.js";
 import { evalStill } from "./recognition-fixtures.js";
 
@@ -30,6 +35,26 @@ describe("read decision: which boxes are characters", () => {
     const edge: CharBox = { ...boxes[6]!, x: boxes[6]!.x + 16, y: boxes[6]!.y - 3, h: 26 };
     const all = [band, ...boxes.slice(0, 3), crest, ...boxes.slice(3), edge];
     expect(textLineBoxes(all)).toEqual([1, 2, 3, 5, 6, 7, 8]);
+  });
+
+  it("keeps boxes a pixel or two off the line on a small plate", () => {
+    const small = line().map((b) => ({ ...b, h: 12, w: 7 }));
+    small[2] = { ...small[2]!, y: small[2]!.y + 1, h: 11 };
+    small[5] = { ...small[5]!, h: 10, w: 3 };
+    expect(textLineBoxes(small)).toEqual([0, 1, 2, 3, 4, 5, 6]);
+  });
+
+  it("drops end boxes standing off the plate's ground, not a shadowed end character or an I", () => {
+    const boxes = line();
+    // the dark mount beyond the plate's end: its "ink" and "ground" are two shades of one dark
+    const mount: CharBox = { ...boxes[6]!, x: boxes[6]!.x + 16, inkGrey: 40, groundGrey: 55 };
+    expect(onPlateEnds([...boxes, mount], [0, 1, 2, 3, 4, 5, 6, 7], false)).toEqual([0, 1, 2, 3, 4, 5, 6]);
+    // a shadow over the first character halves ink and ground alike
+    const shaded = [{ ...boxes[0]!, inkGrey: 20, groundGrey: 100 }, ...boxes.slice(1)];
+    expect(onPlateEnds(shaded, [0, 1, 2, 3, 4, 5, 6], false)).toHaveLength(7);
+    // a last I is nearly all ink: too little ground of its own to judge
+    const i: CharBox = { ...boxes[6]!, w: 4, inkPx: 78, inkGrey: 60, groundGrey: 70 };
+    expect(onPlateEnds([...boxes.slice(0, 6), i], [0, 1, 2, 3, 4, 5, 6], false)).toHaveLength(7);
   });
 
   it("keeps a narrow full-height 1 and checks the lines of a two-line plate apart", () => {
