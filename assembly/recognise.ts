@@ -98,6 +98,11 @@ export function setInkMargin(ctx: usize, pct: i32): void {
   changetype<Context>(ctx).inkMarginPct = pct;
 }
 
+/** Non-zero: segmentation cuts touching pairs of narrow characters (foreign plates, `--region any`). */
+export function setSplitTouching(ctx: usize, on: i32): void {
+  changetype<Context>(ctx).splitTouching = on;
+}
+
 /** Stage 1: plate candidates in the region of interest (w or h ≤ 0: whole frame). Returns the count. */
 export function localise(ctx: usize, width: i32, height: i32, x: i32, y: i32, w: i32, h: i32): i32 {
   const c = changetype<Context>(ctx);

@@ -66,6 +66,8 @@ export class Context {
   edgeThreshold: i32 = 0;
   /** Binarisation margin in percent of the usual (segment.ts `binarise`): lower finds fainter ink. */
   inkMarginPct: i32 = 0;
+  /** Non-zero: cut touching pairs of narrow characters (segment.ts `splitTouchingPairs`, `--region any`). */
+  splitTouching: i32 = 0;
 }
 
 function alloc(bytes: usize): usize {
@@ -107,5 +109,6 @@ export function createContext(maxWidth: i32, maxHeight: i32): Context {
   ctx.patches = alloc(<usize>MAX_PLATE_RESULTS * PATCH_WIDTH_PX * PATCH_HEIGHT_PX);
   ctx.edgeThreshold = 24;
   ctx.inkMarginPct = 100;
+  ctx.splitTouching = 0;
   return ctx;
 }

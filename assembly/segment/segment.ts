@@ -428,6 +428,66 @@ function dropOffGround(ctx: Context, m: i32): i32 {
   return kept;
 }
 
+/** Touching pairs (`--region any`): see splitTouchingPairs. */
+const PAIR_MIN_WIDTH_PCT_OF_HEIGHT: i32 = 80;
+const PAIR_MIN_WIDTH_PCT_OF_PITCH: i32 = 130;
+const PAIR_MAX_BRIDGE_PCT: i32 = 15;
+
+/**
+ * Narrow European faces set their characters close, and blur joins two of them into one box only about
+ * a character height wide, under the 1.25-height split above. A box at least PAIR_MIN_WIDTH_PCT_OF_HEIGHT
+ * of the height and PAIR_MIN_WIDTH_PCT_OF_PITCH of the line's median box width is cut in two where a
+ * column in its middle 30–70% holds at most PAIR_MAX_BRIDGE_PCT of its height in ink (the thin bridge
+ * of two touching characters; the middle of an M or a W carries a whole stroke). Returns the new count.
+ */
+function splitTouchingPairs(ctx: Context, boxes: usize, k: i32, med: i32, cap: i32): i32 {
+  // median width of the boxes that are not narrow glyphs (I, 1)
+  const ws = ctx.parents;
+  let m = 0;
+  for (let i = 0; i < k; i++) {
+    const w = load<i32>(boxes + ((<usize>i) << 4), 8);
+    if (w * 10 < med * 3) continue;
+    let q = m;
+    while (q > 0 && load<i32>(ws + ((<usize>(q - 1)) << 2)) > w) {
+      store<i32>(ws + ((<usize>q) << 2), load<i32>(ws + ((<usize>(q - 1)) << 2)));
+      q--;
+    }
+    store<i32>(ws + ((<usize>q) << 2), w);
+    m++;
+  }
+  if (m < 3) return k;
+  const medW = load<i32>(ws + ((<usize>(m >> 1)) << 2));
+  for (let i = k - 1; i >= 0 && k < cap; i--) {
+    const b = boxes + ((<usize>i) << 4);
+    const x = load<i32>(b);
+    const y = load<i32>(b, 4);
+    const w = load<i32>(b, 8);
+    const h = load<i32>(b, 12);
+    if (w * 100 < med * PAIR_MIN_WIDTH_PCT_OF_HEIGHT || w * 100 < medW * PAIR_MIN_WIDTH_PCT_OF_PITCH)
+      continue;
+    let best = -1;
+    let bestInk = 0x7fffffff;
+    for (let cx = x + (w * 3) / 10; cx <= x + (w * 7) / 10; cx++) {
+      const ink = columnInk(ctx, cx, y, y + h - 1);
+      if (ink < bestInk) {
+        bestInk = ink;
+        best = cx;
+      }
+    }
+    if (best < 0 || bestInk * 100 > h * PAIR_MAX_BRIDGE_PCT) continue;
+    // the right part becomes a new box after i
+    memory.copy(boxes + ((<usize>(i + 2)) << 4), boxes + ((<usize>(i + 1)) << 4), (<usize>(k - i - 1)) << 4);
+    const r = boxes + ((<usize>(i + 1)) << 4);
+    store<i32>(r, best + 1);
+    store<i32>(r, y, 4);
+    store<i32>(r, x + w - best - 1, 8);
+    store<i32>(r, h, 12);
+    store<i32>(b, best - x, 8);
+    k++;
+  }
+  return k;
+}
+
 /**
  * Piece i is taller than a character (median height med): cuts rows of thin ink off its ends (a pole or an
  * occluding bar joined to the character) until it is a character high or its ends are the character's.
@@ -658,6 +718,7 @@ function bandChars(ctx: Context, y0: i32, y1: i32, first: i32): i32 {
     }
   }
   if (k === 0) return 0;
+  if (ctx.splitTouching !== 0) k = splitTouchingPairs(ctx, boxes, k, med, cap);
   k = joinSplitHalves(ctx, boxes, k, med);
   // the plate is the longest run of boxes without a gap wider than a character height
   let bestStart = 0;

@@ -89,6 +89,7 @@ interface RecogniseExports {
   classifierInit(weightsPtr: number, weightsBytes: number): number;
   invert(ctx: number, width: number, height: number, patches: number): void;
   setInkMargin(ctx: number, pct: number): void;
+  setSplitTouching(ctx: number, on: number): void;
 }
 
 const MAX_RESULT_SCORES = MAX_PLATE_CHARS * CHAR_CLASS_COUNT;
@@ -136,6 +137,8 @@ export class Recogniser {
     this.wasm = instance.exports as unknown as RecogniseExports;
     this.ctx = this.wasm.init(this.maxWidthPx, this.maxHeightPx);
     this.slot = this.wasm.frameSlot(this.ctx);
+    // narrow European faces touch under blur; UK glyphs are wide and split by the older rule alone
+    if (this.region === "any") this.wasm.setSplitTouching(this.ctx, 1);
     const buf = this.memory.buffer;
     this.results = new Int32Array(buf, this.wasm.resultsPtr(this.ctx));
     this.scores = new Float32Array(buf, this.wasm.scoresPtr(this.ctx));
