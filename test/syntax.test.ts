@@ -163,6 +163,7 @@ describe("bestPlates region any: letters and digits come in runs", () => {
   it.each([
     ["a weak 0 in a run of one is O", ["N", { "0": 0.6, O: 0.35 }, ..."450AM"], "NO450AM"],
     ["a weak 1 in a run of one is I", ["S", { "1": 0.6, I: 0.35 }, ..."819AK"], "SI819AK"],
+    ["a weak 0 that leaves one letter at the end is O", [..."BA302", { "0": 0.6, O: 0.35 }, "Z"], "BA302OZ"],
   ])("%s", (_name, boxes, expected) => {
     expect(read(boxes as Array<string | Record<string, number>>, "any")[0]?.plate).toBe(expected);
   });
@@ -171,9 +172,16 @@ describe("bestPlates region any: letters and digits come in runs", () => {
     expect(plate("4B21875", "any")).toBe("4B21875");
   });
 
-  it("without the prior (change prior 0.5, no short-run weight) the classifier's choice stands", () => {
+  it("without the prior (change prior 0.5, no short-run weights) the classifier's choice stands", () => {
     const boxes = scores([..."RK857A", { "1": 0.6, I: 0.35 }]);
-    const [best] = bestPlates(boxes, 7, { region: "any", top: 1, typeChangePrior: 0.5, shortRunPrior: 1 });
+    const options = {
+      region: "any",
+      top: 1,
+      typeChangePrior: 0.5,
+      shortRunPrior: 1,
+      endShortRunPrior: 1,
+    } as const;
+    const [best] = bestPlates(boxes, 7, options);
     expect(best?.plate).toBe("RK857A1");
   });
 

@@ -1,18 +1,18 @@
 // Readings of foreign plates (`--region any`) under a character-type run prior.
 //
 // European marks print letters and digits in groups (Slovak RK 755AJ, Polish WA 56660, German M AB 1234,
-// Italian AB 123CD): along a plate the type changes a few times, never at every character, and a run of
-// one character is rarer than a longer one (Czech 4B2 1875 has them, most others do not). A box the
+// Italian AB 123CD): a run of one letter or one digit is rarer than a longer one (Czech 4B2 1875 has
+// them), and one that ends the plate rarer still (Dutch 12-ABC-3, Polish WX 1234A). A box the
 // classifier cannot settle between look-alikes (O/0, I/1, B/8, S/5, Z/2, G/6) is then read as the type
-// of its neighbours: "RK857A1" costs two more changes than "RK857AI"; "N0450AM" has as many changes as
-// "NO450AM" but a run of one more.
+// of its neighbours: "RK857A1" ends in a single digit after a single letter, "RK857AI" in a pair;
+// "N0450AM" starts with two single characters, "NO450AM" with a pair.
 //
 // The prior is a Markov chain over the type of each character (letter or digit) and whether its run has
 // reached two characters: every class keeps its 1/36 weight, each change of type between neighbours is
-// weighted by `changePrior` (each non-change by 1 − changePrior), and each run of one character (a
-// change right after a change, or one at either end) by `shortRunPrior`. The classifier's evidence still
-// wins where it is clear: these are factors of about 3, not vetoes. The prior over strings of one length
-// is normalised, so windows of different lengths compare fairly.
+// weighted by `changePrior` (each non-change by 1 − changePrior; 0.5 leaves changes free), each run of
+// one character ended by a change by `shortRunPrior`, and a last run of one by `endShortRunPrior`. The
+// classifier's evidence still wins where it is clear: these are factors of 2 to 7, not vetoes. The prior
+// over strings of one length is normalised, so windows of different lengths compare fairly.
 //
 // Exact k-best strings per window come from k-best Viterbi (the future of a partial reading depends
 // only on its state, so the top k overall extend the top k per state); the normaliser and per-character
@@ -22,12 +22,13 @@ import { CHAR_CLASS_COUNT, CHAR_CLASSES } from "../../assembly/shared/constants.
 const K = CHAR_CLASS_COUNT;
 
 /**
- * Prior probability that two neighbouring characters differ in type (letter against digit), and the
- * weight of a run of one character. Chosen on the synthetic European EVAL stills (`region: "eu"`,
- * bench/recognition.bench.ts): see docs/read-decision.md.
+ * Prior probability that two neighbouring characters differ in type (letter against digit), the weight
+ * of a run of one character and of a last run of one. Chosen on the synthetic European EVAL stills
+ * (`region: "eu"`, bench/recognition.bench.ts) over a grid: see docs/read-decision.md.
  */
-export const TYPE_CHANGE_PRIOR = 0.25;
+export const TYPE_CHANGE_PRIOR = 0.5;
 export const SHORT_RUN_PRIOR = 0.5;
+export const END_SHORT_RUN_PRIOR = 0.15;
 
 const isDigit = (c: number): boolean => {
   const ch = CHAR_CLASSES[c]!;
@@ -69,7 +70,7 @@ interface Chain {
   end: number[];
 }
 
-function chain(changePrior: number, shortRunPrior: number): Chain {
+function chain(changePrior: number, shortRunPrior: number, endShortRunPrior: number): Chain {
   const trans = Array.from({ length: S }, () => new Array<number>(S).fill(0));
   for (let from = 0; from < S; from++) {
     const t = typeOfState(from);
@@ -78,7 +79,7 @@ function chain(changePrior: number, shortRunPrior: number): Chain {
     trans[from]![stateOf(1 - t, 0)] = changePrior * (long ? 1 : shortRunPrior);
   }
   const start = [0, 1].flatMap(() => [1, 0]);
-  const end = [0, 1].flatMap(() => [shortRunPrior, 1]);
+  const end = [0, 1].flatMap(() => [endShortRunPrior, 1]);
   return { trans, start, end };
 }
 
@@ -105,8 +106,9 @@ export function bestRunReadings(
   top: number,
   changePrior = TYPE_CHANGE_PRIOR,
   shortRunPrior = SHORT_RUN_PRIOR,
+  endShortRunPrior = END_SHORT_RUN_PRIOR,
 ): { readings: RunReading[]; total: number; marginal: Float64Array } {
-  const c = chain(changePrior, shortRunPrior);
+  const c = chain(changePrior, shortRunPrior, endShortRunPrior);
   const marginal = new Float64Array(n * K);
   let total = 0;
   let readings: RunReading[] = [];

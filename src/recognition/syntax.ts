@@ -34,6 +34,8 @@ export interface BestPlatesOptions {
   typeChangePrior?: number;
   /** "any" only: weight of a run of one letter or one digit (run-prior.ts). Default SHORT_RUN_PRIOR; 1: none. */
   shortRunPrior?: number;
+  /** "any" only: weight of a last run of one (run-prior.ts). Default END_SHORT_RUN_PRIOR; 1: none. */
+  endShortRunPrior?: number;
 }
 
 export interface PlateReading {
@@ -361,6 +363,7 @@ function foreignReadings(lik: Float64Array, n: number, options: BestPlatesOption
     options.top,
     options.typeChangePrior,
     options.shortRunPrior,
+    options.endShortRunPrior,
   );
   if (!(total > 0)) return [];
   return readings.map((s) => ({

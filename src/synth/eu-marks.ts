@@ -34,6 +34,9 @@ export const EU_FORMATS: readonly EuFormat[] = [
   { country: "A", pattern: "L|NNNNLL", weight: 0.04, separators: ["crest", "dash"] },
   { country: "I", pattern: "LL|NNNLL", weight: 0.05, separators: ["space"] },
   { country: "F", pattern: "LL|NNN|LL", weight: 0.04, separators: ["dash"] },
+  // shapes that end in a single character: rarer, but printed
+  { country: "PL", pattern: "LL|NNNNL", weight: 0.03, separators: ["space"] },
+  { country: "NL", pattern: "NN|LLL|N", weight: 0.03, separators: ["dash"] },
 ];
 
 const LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ";

@@ -43,7 +43,7 @@ const HOLDERS = ["AUTO CENTRUM", "AUTOMOBIL SK", "CAR SERVIS", "AUTOHAUS", "MOTO
 export function randomEuPlateStyle(rng: Rng, mark: EuMark): EuPlateStyle {
   const f = mark.format;
   return {
-    colour: rng.chance(0.05) ? "yellow" : "white",
+    colour: f.country === "NL" || rng.chance(0.05) ? "yellow" : "white",
     band: rng.weighted({ eu: 0.6, tab: f.country === "SK" || f.country === "CZ" ? 0.3 : 0, none: 0.1 }),
     country: f.country,
     separator: rng.pick(f.separators),
