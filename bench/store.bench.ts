@@ -120,7 +120,11 @@ interface IngestRate {
   lastReads: number;
 }
 
-async function ingest(store: ReadStore, count: number, withPatch: Uint8Array | undefined): Promise<IngestRate> {
+async function ingest(
+  store: ReadStore,
+  count: number,
+  withPatch: Uint8Array | undefined,
+): Promise<IngestRate> {
   const cpu = process.cpuUsage();
   const t = performance.now();
   const chunk = 1_000_000;
