@@ -181,6 +181,15 @@ export class PlateIndex {
     return this.meta.doesExist(STATE_KEY);
   }
 
+  summary(): { runs: number; maxLevel: number; merges: number } {
+    const state = this.state();
+    return {
+      runs: state.runs.length,
+      maxLevel: Math.max(0, ...state.runs.map((r) => r.level)),
+      merges: state.merges.length,
+    };
+  }
+
   // ---------------------------------------------------------------- intake
 
   /**

@@ -5,6 +5,7 @@ import type { KestrelConfig } from "../config/index.js";
 import type { FinalRead, ReadSink } from "../domain/index.js";
 import { KestrelError } from "../errors/index.js";
 import { logger } from "../log/index.js";
+import { writeAscii } from "./ascii.js";
 import { openEnvironment } from "./environment.js";
 import {
   decodeCursor,
@@ -68,6 +69,8 @@ export interface ReadStoreOptions extends Partial<StoreConfig> {
   gramEpochPlates?: number;
   /** Plate index run sizes (defaults in plate-index.ts; tests use small values to exercise many runs). */
   plateRuns?: PlateIndexOptions;
+  /** Merge plate runs after intake batches (default true); false leaves merging to `compact()`. */
+  backgroundMerge?: boolean;
 }
 
 /** What the store keeps of a read: the FinalRead without its patch image, plus its id and legal holds. */
@@ -175,6 +178,8 @@ export interface StoreStats {
   reads: number;
   images: number;
   plates: number;
+  /** Plate index runs listed, the highest level among them, and merges under way. */
+  plateRuns: { runs: number; maxLevel: number; merges: number };
   highWaterBytes: number;
   limitBytes: number;
   full: boolean;
@@ -248,6 +253,7 @@ export class ReadStore implements ReadSink {
   private readonly grams: Database<Buffer, Buffer>;
   private readonly meta: Database<Buffer, Buffer>;
   private readonly gramEpochPlates: number;
+  private readonly backgroundMerge: boolean;
   /** Intake scratch for index keys (camera or plate ‖ 0x00 ‖ read key, ≤ 77 bytes) and a plate value. */
   private readonly keyScratch = new Scratch(128);
   private readonly plateScratch = new Scratch(32);
@@ -275,18 +281,12 @@ export class ReadStore implements ReadSink {
   private merging: Promise<void> | undefined;
   private refusedLogAtMs = 0;
 
-  private constructor(
-    root: RootDatabase,
-    ownsRoot: boolean,
-    config: StoreConfig,
-    diskReserveBytes?: number,
-    gramEpochPlates?: number,
-    plateRuns?: PlateIndexOptions,
-  ) {
+  private constructor(root: RootDatabase, ownsRoot: boolean, config: StoreConfig, options: ReadStoreOptions) {
     this.root = root;
     this.ownsRoot = ownsRoot;
     this.config = config;
-    this.gramEpochPlates = Math.max(1, gramEpochPlates ?? DEFAULT_GRAM_EPOCH_PLATES);
+    this.gramEpochPlates = Math.max(1, options.gramEpochPlates ?? DEFAULT_GRAM_EPOCH_PLATES);
+    this.backgroundMerge = options.backgroundMerge ?? true;
     const binary = { keyEncoding: "binary", encoding: "binary" } as const;
     this.reads = root.openDB({ name: "reads", ...binary }) as Database<Buffer, Buffer>;
     const plateDb = root.openDB({ name: "reads-by-plate", ...binary }) as Database<Buffer, Buffer>;
@@ -295,11 +295,12 @@ export class ReadStore implements ReadSink {
     this.plates = root.openDB({ name: "plates", ...binary }) as Database<Buffer, Buffer>;
     this.grams = root.openDB({ name: "plate-grams", ...binary }) as Database<Buffer, Buffer>;
     this.meta = root.openDB({ name: "store-meta", ...binary }) as Database<Buffer, Buffer>;
-    this.plateIndex = new PlateIndex(plateDb, this.meta, plateRuns);
+    this.plateIndex = new PlateIndex(plateDb, this.meta, options.plateRuns);
     this.checkFormat();
     this.audit = AuditLog.open({ root });
     this.limitBytes = Math.round(config.mapSizeGiB * GIB);
-    this.diskReserveBytes = diskReserveBytes ?? Math.max(16 * 1024 ** 2, Math.round(this.limitBytes * 0.01));
+    this.diskReserveBytes =
+      options.diskReserveBytes ?? Math.max(16 * 1024 ** 2, Math.round(this.limitBytes * 0.01));
     storeMapLimitBytes.set(this.limitBytes);
     const highWater = this.highWaterBytes();
     this.lastHighWater = highWater;
@@ -315,14 +316,7 @@ export class ReadStore implements ReadSink {
     }
     const root = options.root ?? openEnvironment({ dataDir: config.dataDir, mapSizeGiB: config.mapSizeGiB });
     try {
-      return new ReadStore(
-        root,
-        options.root === undefined,
-        config,
-        options.diskReserveBytes,
-        options.gramEpochPlates,
-        options.plateRuns,
-      );
+      return new ReadStore(root, options.root === undefined, config, options);
     } catch (err) {
       if (options.root === undefined) root.close().catch(() => undefined);
       throw err;
@@ -565,20 +559,38 @@ export class ReadStore implements ReadSink {
    * effect need not be flushed before the next: whatever a crash keeps of them is consistent.
    */
   private startMerges(): void {
-    if (this.merging || this.closed || this.fullReason !== undefined) return;
+    if (!this.backgroundMerge || this.merging || this.closed || this.fullReason !== undefined) return;
     if (!this.plateIndex.mergeDue()) return;
-    this.merging = (async () => {
-      try {
-        while (!this.closed && this.fullReason === undefined) {
-          const moved = await this.root.transaction(() => this.plateIndex.mergeStep());
-          if (moved === 0) break;
-        }
-      } catch (err) {
-        this.log.error({ err }, "plate index merge step failed; retried after the next batch");
-      }
-    })().finally(() => {
-      this.merging = undefined;
-    });
+    this.merging = this.mergeSteps(Number.POSITIVE_INFINITY)
+      .then(
+        () => undefined,
+        (err: unknown) =>
+          this.log.error({ err }, "plate index merge step failed; retried after the next batch"),
+      )
+      .finally(() => {
+        this.merging = undefined;
+      });
+  }
+
+  private async mergeSteps(maxSteps: number): Promise<number> {
+    let steps = 0;
+    while (steps < maxSteps && !this.closed && this.fullReason === undefined) {
+      const moved = await this.root.transaction(() => this.plateIndex.mergeStep());
+      if (moved === 0) break;
+      steps++;
+    }
+    return steps;
+  }
+
+  /**
+   * Runs plate-run merge steps now (all that are due, or at most `maxSteps`) and resolves with the number
+   * taken once they are flushed. The store does this by itself after intake unless `backgroundMerge` is off.
+   */
+  async compact(maxSteps = Number.POSITIVE_INFINITY): Promise<number> {
+    await this.merging;
+    const steps = await this.mergeSteps(maxSteps);
+    await this.root.flushed;
+    return steps;
   }
 
   /**
@@ -617,11 +629,11 @@ export class ReadStore implements ReadSink {
       }
       for (let j = 0; j < n; j++) {
         const { read, plate, key } = batch[order.byCamera[j]!]!;
-        // key: camera ‖ 0x00 ‖ read key; value: the plate.
-        const camLen = k.write(read.cameraId, 0, "latin1");
+        // key: camera ‖ 0x00 ‖ read key; value: the plate (both validated ASCII).
+        const camLen = writeAscii(k, 0, read.cameraId);
         k[camLen] = 0;
-        key.copy(k, camLen + 1);
-        const plateLen = ps.buf.write(plate, 0, "latin1");
+        k.set(key, camLen + 1);
+        const plateLen = writeAscii(ps.buf, 0, plate);
         this.cameraIndex.putSync(ks.view(camLen + 1 + READ_KEY_BYTES), ps.view(plateLen));
         camerasDone = j + 1;
       }
@@ -629,12 +641,12 @@ export class ReadStore implements ReadSink {
       for (let j = 0; j < n; j++) {
         const { plate, key } = batch[order.byPlate[j]!]!;
         // key: run ‖ plate ‖ 0x00 ‖ read key.
-        const plateLen = k.write(plate, RUN_ID_BYTES, "latin1");
+        const plateLen = writeAscii(k, RUN_ID_BYTES, plate);
         k[RUN_ID_BYTES + plateLen] = 0;
-        key.copy(k, RUN_ID_BYTES + plateLen + 1);
+        k.set(key, RUN_ID_BYTES + plateLen + 1);
         this.plateIndex.putEntry(ks.view(RUN_ID_BYTES + plateLen + 1 + READ_KEY_BYTES));
         platesDone = j + 1;
-        ps.buf.write(plate, 0, "latin1");
+        writeAscii(ps.buf, 0, plate);
         if (!this.plates.doesExist(ps.view(plateLen))) {
           if (inEpoch >= this.gramEpochPlates) {
             epoch++;
@@ -1232,6 +1244,7 @@ export class ReadStore implements ReadSink {
       reads: count(this.reads),
       images: count(this.patches),
       plates: count(this.plates),
+      plateRuns: this.plateIndex.summary(),
       highWaterBytes: this.highWaterBytes(),
       limitBytes: this.limitBytes,
       full: this.full,

@@ -1,4 +1,5 @@
 import { KestrelError } from "../errors/index.js";
+import { writeAscii } from "./ascii.js";
 
 /**
  * Partial-plate patterns: `?` is one character, `*` any run (possibly empty), everything else literal.
@@ -107,7 +108,7 @@ export function forEachGramKey(
       scratch[5] = a;
       scratch[6] = b;
       scratch[7] = c;
-      scratch.write(plate, 8, "latin1");
+      writeLatin1(scratch, 8, plate);
       each(view(EPOCH_BYTES + 4 + plateBytes));
     }
     const gap = (a << 8) | c;
@@ -117,10 +118,14 @@ export function forEachGramKey(
       scratch[4] = GRAM_GAP;
       scratch[5] = a;
       scratch[6] = c;
-      scratch.write(plate, 7, "latin1");
+      writeLatin1(scratch, 7, plate);
       each(view(EPOCH_BYTES + 3 + plateBytes));
     }
   }
+}
+
+function writeLatin1(b: Buffer, o: number, s: string): void {
+  if (writeAscii(b, o, s) < 0) b.write(s, o, "latin1");
 }
 
 export function gramKey(type: number, chars: string): Buffer {
