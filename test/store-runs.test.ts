@@ -69,7 +69,9 @@ describe("plate index runs", () => {
         return makeRead(plate, `cam-${Math.floor(rand() * 4)}`, T0 + Math.floor(rand() * 10 * DAY_MS));
       });
       const refs = await Promise.all(reads.map((r) => store.write(r)));
-      reads.forEach((r, i) => written.push({ plate: r.plate, cameraId: r.cameraId, ref: refs[i]! }));
+      reads.forEach((r, i) => {
+        written.push({ plate: r.plate, cameraId: r.cameraId, ref: refs[i]! });
+      });
     };
     await writeSome(600);
     let steps = 0;
