@@ -47,7 +47,7 @@ export interface PlateRunState {
 }
 
 export interface PlateIndexOptions {
-  /** Entries after which the hot run is sealed and intake starts a new one (default 32768). */
+  /** Entries after which the hot run is sealed and intake starts a new one (default 65536). */
   hotEntries?: number;
   /** Runs of one level merged into one run of the next (default 16). */
   fanIn?: number;
@@ -136,7 +136,7 @@ export class PlateIndex {
     private readonly meta: Database<Buffer, Buffer>,
     options: PlateIndexOptions = {},
   ) {
-    this.hotEntries = Math.max(1, options.hotEntries ?? 32_768);
+    this.hotEntries = Math.max(1, options.hotEntries ?? 65_536);
     this.fanIn = Math.max(2, options.fanIn ?? 16);
     this.mergeStepEntries = Math.max(1, options.mergeStepEntries ?? 8192);
   }
@@ -408,6 +408,7 @@ export class PlateIndex {
     const chunk = Math.max(64, Math.ceil((2 * limit) / sources.length));
     const heads = sources.map((id) => ({
       id,
+      moved: 0,
       end: runPrefix(id + 1),
       buf: [] as Buffer[],
       pos: 0,
@@ -420,13 +421,14 @@ export class PlateIndex {
       h.buf = [];
       h.pos = 0;
       if (!h.more) return false;
+      // lmdb-js hands out binary keys as copies (Uint8Array slice of its key buffer): kept as they are.
       for (const key of this.db.getKeys({
         start: h.last!,
         end: h.end,
         exclusiveStart: !h.first,
         limit: chunk,
       })) {
-        h.buf.push(Buffer.from(key as Buffer));
+        h.buf.push(key as Buffer);
       }
       h.first = false;
       h.more = h.buf.length === chunk;
@@ -460,11 +462,10 @@ export class PlateIndex {
     };
     for (let i = (heap.length >> 1) - 1; i >= 0; i--) down(i);
     const keys: Buffer[] = [];
-    const movedFrom = new Map<number, number>();
     while (keys.length < limit && heap.length > 0) {
       const h = heap[0]!;
       keys.push(current(h));
-      movedFrom.set(h.id, (movedFrom.get(h.id) ?? 0) + 1);
+      h.moved++;
       h.pos++;
       if (h.pos >= h.buf.length && !fill(h)) {
         exhausted.push(h.id);
@@ -473,7 +474,7 @@ export class PlateIndex {
       }
       if (heap.length > 0) down(0);
     }
-    return { keys, movedFrom, exhausted };
+    return { keys, movedFrom: new Map(heads.map((h) => [h.id, h.moved])), exhausted };
   }
 
   // ---------------------------------------------------------------- consistency
