@@ -110,6 +110,16 @@ export function initialRunState(): PlateRunState {
   return { next: 1, hot: 0, runs: [emptyRun(0, 0)], merges: [] };
 }
 
+/** Byte order of two entry keys after their run ids (a JS loop: keys differ within the first few bytes). */
+function compareAfterRun(a: Buffer, b: Buffer): number {
+  const n = Math.min(a.length, b.length);
+  for (let i = RUN_ID_BYTES; i < n; i++) {
+    const d = a[i]! - b[i]!;
+    if (d !== 0) return d;
+  }
+  return a.length - b.length;
+}
+
 /** The hot run and the runs of merges under way. */
 function busyRuns(state: PlateRunState): Set<number> {
   const busy = new Set<number>([state.hot]);
@@ -358,22 +368,23 @@ export class PlateIndex {
     state.merges.sort((a, b) => levelOf(a.out) - levelOf(b.out));
     const merge = state.merges[0]!;
     const moves = this.planMoves(merge.sources);
-    const outKey = Buffer.allocUnsafe(128);
+    const outKey = (key: Buffer) => {
+      // The same key under the output run: the source's key with its first four bytes rewritten.
+      const k = Buffer.from(key);
+      k.writeUInt32BE(merge.out, 0);
+      return k;
+    };
     let done = 0;
     try {
       for (; done < moves.keys.length; done++) {
         const key = moves.keys[done]!;
-        key.copy(outKey, RUN_ID_BYTES, RUN_ID_BYTES);
-        outKey.writeUInt32BE(merge.out, 0);
-        this.db.putSync(outKey.subarray(0, key.length), EMPTY);
+        this.db.putSync(outKey(key), EMPTY);
         this.db.removeSync(key);
       }
     } catch (err) {
       for (let i = 0; i < done; i++) {
         const key = moves.keys[i]!;
-        key.copy(outKey, RUN_ID_BYTES, RUN_ID_BYTES);
-        outKey.writeUInt32BE(merge.out, 0);
-        this.db.removeSync(outKey.subarray(0, key.length));
+        this.db.removeSync(outKey(key));
         this.db.putSync(key, EMPTY);
       }
       this.restoreStateBytes(saved);
@@ -436,11 +447,7 @@ export class PlateIndex {
       return h.buf.length > 0;
     };
     const current = (h: Head) => h.buf[h.pos]!;
-    const less = (a: Head, b: Head) => {
-      const ka = current(a);
-      const kb = current(b);
-      return ka.compare(kb, RUN_ID_BYTES, kb.length, RUN_ID_BYTES, ka.length) < 0;
-    };
+    const less = (a: Head, b: Head) => compareAfterRun(current(a), current(b)) < 0;
     // Binary min-heap of the sources that still have entries, by their current entry.
     const heap: Head[] = [];
     const exhausted: number[] = [];

@@ -425,10 +425,10 @@ export class ReadStore implements ReadSink {
         details: { queueDepth: this.queueDepth, writeQueueMax: this.config.writeQueueMax },
       });
     }
-    const plate = typeof read.plate === "string" ? read.plate.replace(/\s+/g, "").toUpperCase() : "";
+    const plate = intakePlate(read.plate);
     const t = read.captureTimeMs;
     if (
-      !PLATE_RE.test(plate) ||
+      plate === undefined ||
       typeof read.cameraId !== "string" ||
       !CAMERA_RE.test(read.cameraId) ||
       !Number.isFinite(t) ||
@@ -1441,6 +1441,14 @@ function queryError(detail: string): KestrelError {
 
 function fullError(reason: string): KestrelError {
   return new KestrelError("KESTREL_E_STORE_FULL", reason);
+}
+
+/** The plate as stored (upper case, no spaces), or undefined if it is not one; most arrive that way already. */
+function intakePlate(raw: unknown): string | undefined {
+  if (typeof raw !== "string") return undefined;
+  if (PLATE_RE.test(raw)) return raw;
+  const plate = raw.replace(/\s+/g, "").toUpperCase();
+  return PLATE_RE.test(plate) ? plate : undefined;
 }
 
 function normalisePlate(plate: unknown): string {
