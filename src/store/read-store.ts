@@ -48,7 +48,7 @@ import {
 } from "./record.js";
 import {
   EPOCH_BYTES,
-  forEachGramKey,
+  forEachGramKeySorted,
   GRAM_GAP,
   GRAM_TRIGRAM,
   type ParsedPattern,
@@ -655,10 +655,11 @@ export class ReadStore implements ReadSink {
           }
           added.push({ plate, epoch });
           this.plates.putSync(ps.view(plateLen), epochValue);
-          forEachGramKey(plate, epoch, gs.buf, putGram, gramView);
           inEpoch++;
         }
       }
+      // The new plates' gram keys, all in key order (see forEachGramKeySorted).
+      forEachGramKeySorted(added, gs.buf, putGram, gramView);
       if (added.length > 0) {
         const value = Buffer.allocUnsafe(8);
         value.writeUInt32BE(epoch, 0);
