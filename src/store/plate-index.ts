@@ -249,14 +249,14 @@ export class PlateIndex {
     after?: Buffer,
   ): { keys: Buffer[]; more: boolean } {
     const found: Buffer[] = [];
+    // The bounds are the same in every run but for the run id in their first four bytes, rewritten per run
+    // (lmdb-js copies a bound when it positions; each run's iteration ends before the next rewrite).
+    const lo = after && order === "asc" ? plateEntryKey(0, plate, after) : plateTimeKey(0, plate, fromMs);
+    const hi = after && order === "desc" ? plateEntryKey(0, plate, after) : plateTimeKey(0, plate, toMs + 1);
     for (const run of this.state().runs) {
       if (run.toMs < fromMs || run.fromMs > toMs) continue;
-      const lo =
-        after && order === "asc" ? plateEntryKey(run.id, plate, after) : plateTimeKey(run.id, plate, fromMs);
-      const hi =
-        after && order === "desc"
-          ? plateEntryKey(run.id, plate, after)
-          : plateTimeKey(run.id, plate, toMs + 1);
+      lo.writeUInt32BE(run.id, 0);
+      hi.writeUInt32BE(run.id, 0);
       // A count is a native call: about a quarter of the cost of opening an iterator, and most runs hold
       // nothing of a given plate.
       if (this.db.getKeysCount({ start: lo, end: hi }) === 0) continue;
@@ -278,11 +278,12 @@ export class PlateIndex {
   /** True if any listed run holds an entry of `plate` (largest runs first: most plates are found there). */
   hasReads(plate: string): boolean {
     const runs = [...this.state().runs].sort((a, b) => b.entries - a.entries);
+    const lo = plateBound(0, plate, 0);
+    const hi = plateBound(0, plate, 1);
     for (const run of runs) {
-      if (
-        this.db.getKeysCount({ start: plateBound(run.id, plate, 0), end: plateBound(run.id, plate, 1) }) > 0
-      )
-        return true;
+      lo.writeUInt32BE(run.id, 0);
+      hi.writeUInt32BE(run.id, 0);
+      if (this.db.getKeysCount({ start: lo, end: hi }) > 0) return true;
     }
     return false;
   }
