@@ -187,6 +187,40 @@ describe("plate index runs", () => {
     expect(store.checkConsistency()).toEqual({ reads: fresh.length + 1 + 120, problems: [] });
   });
 
+  it("undoes a merge step that fails part-way, and the merge completes on the next try", async () => {
+    const store = openTemp({
+      plateRuns: { hotEntries: 40, fanIn: 3, mergeStepEntries: 50 },
+      backgroundMerge: false,
+    });
+    const rand = rng(3);
+    const plates = Array.from({ length: 30 }, () => ukPlate(rand));
+    const refs = await Promise.all(
+      Array.from({ length: 300 }, (_, i) =>
+        store.write(makeRead(plates[i % plates.length]!, "cam-1", T0 + Math.floor(rand() * DAY_MS))),
+      ),
+    );
+    const before = store.stats().plateRuns;
+    // The 30th put of the next merge step throws: by then it has moved 29 entries.
+    const db = (store as unknown as { plateIndex: { db: { putSync: (...a: unknown[]) => boolean } } })
+      .plateIndex.db;
+    const putSync = db.putSync;
+    let calls = 0;
+    db.putSync = function (this: unknown, ...a: unknown[]) {
+      if (++calls === 30) throw new Error("injected failure");
+      return putSync.apply(this, a);
+    };
+    await expect(store.compact(1)).rejects.toThrow("injected failure");
+    db.putSync = putSync;
+    expect(store.stats().plateRuns).toEqual(before);
+    expect(store.checkConsistency()).toEqual({ reads: refs.length, problems: [] });
+    await store.compact();
+    expect(store.stats().plateRuns.maxLevel).toBeGreaterThanOrEqual(1);
+    expect(store.checkConsistency()).toEqual({ reads: refs.length, problems: [] });
+    for (const plate of plates.slice(0, 5)) {
+      expect(plateReads(store, plate, T0, T0 + DAY_MS, 1000).length).toBe(10);
+    }
+  });
+
   it("refuses a kestrel-store-2 data directory, naming its format", async () => {
     const { dir, cleanup } = tempDir("store-v2");
     cleanups.push(cleanup);
