@@ -14,6 +14,8 @@ const N = Number(process.env.STORE_BENCH_N ?? 10_000_000);
 const RAW_N = Math.min(N, 1_000_000);
 // STORE_BENCH_INGEST_ONLY=1: stop after the ingest and bytes-per-read lines (for profiling intake).
 const INGEST_ONLY = process.env.STORE_BENCH_INGEST_ONLY === "1";
+// STORE_BENCH_KEEP=dir: build in that directory and leave it there (to profile intake into a large store).
+const KEEP_DIR = process.env.STORE_BENCH_KEEP;
 const CAMERAS = 200;
 const DISTINCT_PLATES = Math.max(1000, Math.round(N / 5));
 const SPAN_MS = 30 * 86_400_000;
@@ -108,31 +110,67 @@ async function rawBaseline(dir: string): Promise<number> {
   return rate;
 }
 
-async function ingest(store: ReadStore, count: number, withPatch: Uint8Array | undefined): Promise<number> {
+interface IngestRate {
+  /** Reads per second and CPU µs per read over the whole ingest. */
+  rate: number;
+  cpuUsPerRead: number;
+  /** The same over the last million reads (or the whole ingest if shorter): the steady state at N. */
+  lastRate: number;
+  lastCpuUsPerRead: number;
+  lastReads: number;
+}
+
+async function ingest(
+  store: ReadStore,
+  count: number,
+  withPatch: Uint8Array | undefined,
+): Promise<IngestRate> {
   const cpu = process.cpuUsage();
   const t = performance.now();
+  const chunk = 1_000_000;
   let i = 0;
-  let nextReport = 1_000_000;
+  let nextReport = chunk;
+  let chunkStart = { at: t, cpu: process.cpuUsage(), reads: 0 };
+  const lastFrom = Math.max(0, count - chunk);
+  let last = chunkStart;
   while (i < count) {
     while (i < count && store.accepting) {
+      if (i === lastFrom) last = { at: performance.now(), cpu: process.cpuUsage(), reads: i };
       const r = readAt(i++);
       if (withPatch) r.patch = withPatch;
       store.final(r);
     }
     if (i >= nextReport) {
-      process.stderr.write(`  ingested ${i} (${Math.round(i / ((performance.now() - t) / 1000))} reads/s)\n`);
-      nextReport += 1_000_000;
+      const now = performance.now();
+      const used = process.cpuUsage(chunkStart.cpu);
+      const reads = i - chunkStart.reads;
+      process.stderr.write(
+        `  ingested ${i}: overall ${Math.round(i / ((now - t) / 1000))} reads/s, this million ` +
+          `${Math.round(reads / ((now - chunkStart.at) / 1000))} reads/s, ` +
+          `CPU ${((used.user + used.system) / reads).toFixed(1)} µs/read\n`,
+      );
+      chunkStart = { at: now, cpu: process.cpuUsage(), reads: i };
+      nextReport += chunk;
     }
     if (i < count) await store.whenAccepting();
   }
   await store.flush();
-  const rate = count / ((performance.now() - t) / 1000);
+  const end = performance.now();
+  const rate = count / ((end - t) / 1000);
   cpuSince(cpu, count);
-  return rate;
+  const lastReads = count - last.reads;
+  const lastUsed = process.cpuUsage(last.cpu);
+  return {
+    rate,
+    cpuUsPerRead,
+    lastRate: lastReads / ((end - last.at) / 1000),
+    lastCpuUsPerRead: (lastUsed.user + lastUsed.system) / lastReads,
+    lastReads,
+  };
 }
 
 async function main(): Promise<void> {
-  const base = mkdtempSync(join(tmpdir(), "kestrel-bench-store-"));
+  const base = KEEP_DIR ?? mkdtempSync(join(tmpdir(), "kestrel-bench-store-"));
   try {
     line(`store bench: N=${N} reads, ${DISTINCT_PLATES} distinct plates, ${CAMERAS} cameras over 30 days`);
 
@@ -145,13 +183,19 @@ async function main(): Promise<void> {
     );
 
     const store = ReadStore.open({ dataDir: join(base, "store"), mapSizeGiB: 64, batchMaxReads: 5000 });
-    const rate = await ingest(store, N, undefined);
+    const ingested = await ingest(store, N, undefined);
+    const rate = ingested.rate;
     line(
       `store ingest (record + plate/camera index + plate grams, durable batches)  ${Math.round(rate)} reads/s  ` +
         `ratio vs raw ${(rate / rawRate).toFixed(2)}  (target ≥ 50000)`,
     );
     line(
-      `store ingest CPU (all threads) ${cpuUsPerRead.toFixed(1)} µs/read  ratio vs raw ${(cpuUsPerRead / rawCpu).toFixed(2)}`,
+      `store ingest CPU (all threads) ${ingested.cpuUsPerRead.toFixed(1)} µs/read  ratio vs raw ${(ingested.cpuUsPerRead / rawCpu).toFixed(2)}`,
+    );
+    line(
+      `store ingest, last ${ingested.lastReads} reads (to ${N})  ${Math.round(ingested.lastRate)} reads/s  ` +
+        `ratio vs raw ${(ingested.lastRate / rawRate).toFixed(2)}  CPU ${ingested.lastCpuUsPerRead.toFixed(1)} µs/read  ` +
+        `ratio vs raw ${(ingested.lastCpuUsPerRead / rawCpu).toFixed(2)}`,
     );
     const stats = store.stats();
     line(
@@ -232,20 +276,20 @@ async function main(): Promise<void> {
       `purge of one day (${counts.reads} reads, ${counts.transactions} txns)  ${Math.round(counts.reads / purgeS)} reads/s`,
     );
     await store.close();
-    rmSync(join(base, "store"), { recursive: true, force: true });
+    if (!KEEP_DIR) rmSync(join(base, "store"), { recursive: true, force: true });
 
     // 5. Bytes per read with a realistic ~3 KB plate patch.
     const small = Math.min(N, 100_000);
     const withImages = ReadStore.open({ dataDir: join(base, "images"), mapSizeGiB: 8 });
     const patch = new Uint8Array(3000).map((_, i) => (i * 31) & 255);
-    const imgRate = await ingest(withImages, small, patch);
+    const imgRate = (await ingest(withImages, small, patch)).rate;
     const imgBytes = withImages.stats().highWaterBytes;
     line(
       `with 3000-byte patches: ${(imgBytes / small).toFixed(0)} bytes/read on disk (${small} reads), ingest ${Math.round(imgRate)} reads/s`,
     );
     await withImages.close();
   } finally {
-    rmSync(base, { recursive: true, force: true });
+    if (!KEEP_DIR) rmSync(base, { recursive: true, force: true });
   }
 }
 

@@ -11,7 +11,10 @@ import { makeRead, rng, tempDir } from "./store-fixtures.js";
 const T0 = Date.UTC(2026, 0, 1);
 const ALPHABET = "AB12";
 let store: ReadStore;
-/** The same reads in a store with 16 plates per gram epoch: 25 epochs, so the search merges across them. */
+/**
+ * The same reads in a store with 16 plates per gram epoch (25 epochs, so the search merges across them) and
+ * plate runs of 100 entries merged 3 at a time (each candidate plate's reads are spread over many runs).
+ */
 let epochStore: ReadStore;
 let cleanup: () => void;
 let epochCleanup: () => void;
@@ -31,6 +34,7 @@ beforeAll(async () => {
     mapSizeGiB: 1,
     batchMaxReads: 250,
     gramEpochPlates: 16,
+    plateRuns: { hotEntries: 100, fanIn: 3, mergeStepEntries: 50 },
   });
   const rand = rng(2024);
   const set = new Set<string>();
@@ -123,8 +127,9 @@ describe("partial-plate search", () => {
     );
   });
 
-  it("returns the same when plates are spread over many gram epochs", () => {
+  it("returns the same when plates are spread over many gram epochs and their reads over many runs", () => {
     expect(epochStore.stats().plates).toBe(plates.length);
+    expect(epochStore.stats().plateRuns.runs).toBeGreaterThan(3);
     fc.assert(
       fc.property(
         fc.oneof(fromPlate, randomPattern).filter((p) => /[A-Z0-9]/.test(p)),

@@ -5,6 +5,7 @@ import type { KestrelConfig } from "../config/index.js";
 import type { FinalRead, ReadSink } from "../domain/index.js";
 import { KestrelError } from "../errors/index.js";
 import { logger } from "../log/index.js";
+import { writeAscii } from "./ascii.js";
 import { openEnvironment } from "./environment.js";
 import {
   decodeCursor,
@@ -36,6 +37,7 @@ import {
   storeReadsStored,
   storeWriteLatency,
 } from "./metrics.js";
+import { PlateIndex, type PlateIndexOptions, plateEntryKey, RUN_ID_BYTES } from "./plate-index.js";
 import {
   decodeRecord,
   encodeRecord,
@@ -46,7 +48,7 @@ import {
 } from "./record.js";
 import {
   EPOCH_BYTES,
-  forEachGramKey,
+  forEachGramKeySorted,
   GRAM_GAP,
   GRAM_TRIGRAM,
   type ParsedPattern,
@@ -65,6 +67,10 @@ export interface ReadStoreOptions extends Partial<StoreConfig> {
   diskReserveBytes?: number;
   /** Distinct plates per gram epoch (default 16384; tests use small values to exercise many epochs). */
   gramEpochPlates?: number;
+  /** Plate index run sizes (defaults in plate-index.ts; tests use small values to exercise many runs). */
+  plateRuns?: PlateIndexOptions;
+  /** Merge plate runs after intake batches (default true); false leaves merging to `compact()`. */
+  backgroundMerge?: boolean;
 }
 
 /** What the store keeps of a read: the FinalRead without its patch image, plus its id and legal holds. */
@@ -172,6 +178,8 @@ export interface StoreStats {
   reads: number;
   images: number;
   plates: number;
+  /** Plate index runs listed, the highest level among them, and merges under way. */
+  plateRuns: { runs: number; maxLevel: number; merges: number };
   highWaterBytes: number;
   limitBytes: number;
   full: boolean;
@@ -192,6 +200,9 @@ interface Pending {
 interface BatchOrder {
   byPlate: number[];
   byCamera: number[];
+  /** Capture-time span of the batch (ms). */
+  fromMs: number;
+  toMs: number;
 }
 
 const DEFAULTS: StoreConfig = {
@@ -213,7 +224,7 @@ const MAX_CONVOY_TARGET_READS = 5000;
 const DEFAULT_GRAM_EPOCH_PLATES = 16_384;
 /** store-meta keys: the on-disk format, and the current gram epoch with the plates listed in it. */
 const FORMAT_KEY = Buffer.from("format", "latin1");
-const FORMAT = Buffer.from("kestrel-store-2", "latin1");
+const FORMAT = Buffer.from("kestrel-store-3", "latin1");
 const EPOCH_KEY = Buffer.from("gram-epoch", "latin1");
 const NO_HOLDS: LegalHold[] = [];
 const PLATE_RE = /^[A-Z0-9]{1,20}$/;
@@ -235,13 +246,14 @@ export class ReadStore implements ReadSink {
   readonly config: StoreConfig;
 
   private readonly reads: Database<Buffer, Buffer>;
-  private readonly plateIndex: Database<Buffer, Buffer>;
+  private readonly plateIndex: PlateIndex;
   private readonly cameraIndex: Database<Buffer, Buffer>;
   private readonly patches: Database<Buffer, Buffer>;
   private readonly plates: Database<Buffer, Buffer>;
   private readonly grams: Database<Buffer, Buffer>;
   private readonly meta: Database<Buffer, Buffer>;
   private readonly gramEpochPlates: number;
+  private readonly backgroundMerge: boolean;
   /** Intake scratch for index keys (camera or plate ‖ 0x00 ‖ read key, ≤ 77 bytes) and a plate value. */
   private readonly keyScratch = new Scratch(128);
   private readonly plateScratch = new Scratch(32);
@@ -265,31 +277,30 @@ export class ReadStore implements ReadSink {
   private lastHighWater = 0;
   private purgeTimer: NodeJS.Timeout | undefined;
   private purging: Promise<PurgeCounts> | undefined;
+  /** The plate-run merge loop, while one runs (one at a time; each step is its own transaction). */
+  private merging: Promise<void> | undefined;
   private refusedLogAtMs = 0;
 
-  private constructor(
-    root: RootDatabase,
-    ownsRoot: boolean,
-    config: StoreConfig,
-    diskReserveBytes?: number,
-    gramEpochPlates?: number,
-  ) {
+  private constructor(root: RootDatabase, ownsRoot: boolean, config: StoreConfig, options: ReadStoreOptions) {
     this.root = root;
     this.ownsRoot = ownsRoot;
     this.config = config;
-    this.gramEpochPlates = Math.max(1, gramEpochPlates ?? DEFAULT_GRAM_EPOCH_PLATES);
+    this.gramEpochPlates = Math.max(1, options.gramEpochPlates ?? DEFAULT_GRAM_EPOCH_PLATES);
+    this.backgroundMerge = options.backgroundMerge ?? true;
     const binary = { keyEncoding: "binary", encoding: "binary" } as const;
     this.reads = root.openDB({ name: "reads", ...binary }) as Database<Buffer, Buffer>;
-    this.plateIndex = root.openDB({ name: "reads-by-plate", ...binary }) as Database<Buffer, Buffer>;
+    const plateDb = root.openDB({ name: "reads-by-plate", ...binary }) as Database<Buffer, Buffer>;
     this.cameraIndex = root.openDB({ name: "reads-by-camera", ...binary }) as Database<Buffer, Buffer>;
     this.patches = root.openDB({ name: "patches", ...binary }) as Database<Buffer, Buffer>;
     this.plates = root.openDB({ name: "plates", ...binary }) as Database<Buffer, Buffer>;
     this.grams = root.openDB({ name: "plate-grams", ...binary }) as Database<Buffer, Buffer>;
     this.meta = root.openDB({ name: "store-meta", ...binary }) as Database<Buffer, Buffer>;
+    this.plateIndex = new PlateIndex(plateDb, this.meta, options.plateRuns);
     this.checkFormat();
     this.audit = AuditLog.open({ root });
     this.limitBytes = Math.round(config.mapSizeGiB * GIB);
-    this.diskReserveBytes = diskReserveBytes ?? Math.max(16 * 1024 ** 2, Math.round(this.limitBytes * 0.01));
+    this.diskReserveBytes =
+      options.diskReserveBytes ?? Math.max(16 * 1024 ** 2, Math.round(this.limitBytes * 0.01));
     storeMapLimitBytes.set(this.limitBytes);
     const highWater = this.highWaterBytes();
     this.lastHighWater = highWater;
@@ -305,13 +316,7 @@ export class ReadStore implements ReadSink {
     }
     const root = options.root ?? openEnvironment({ dataDir: config.dataDir, mapSizeGiB: config.mapSizeGiB });
     try {
-      return new ReadStore(
-        root,
-        options.root === undefined,
-        config,
-        options.diskReserveBytes,
-        options.gramEpochPlates,
-      );
+      return new ReadStore(root, options.root === undefined, config, options);
     } catch (err) {
       if (options.root === undefined) root.close().catch(() => undefined);
       throw err;
@@ -319,12 +324,13 @@ export class ReadStore implements ReadSink {
   }
 
   /**
-   * The first version of the store kept msgpack records and gram keys without epochs; this code reads
-   * neither, so it refuses such a data directory rather than misread it. A new store gets the marker.
+   * Earlier formats (kestrel-store-2: one plate index keyed plate ‖ 0x00 ‖ read key; before it, msgpack
+   * records without a marker) are refused rather than misread. A new store gets the marker and an empty
+   * plate run list, in one transaction.
    */
   private checkFormat(): void {
     const format = this.meta.getBinary(FORMAT_KEY);
-    if (format && Buffer.compare(format, FORMAT) === 0) return;
+    if (format && Buffer.compare(format, FORMAT) === 0 && this.plateIndex.hasState()) return;
     let empty = true;
     for (const _ of this.reads.getKeys({ limit: 1 })) empty = false;
     for (const _ of this.plates.getKeys({ limit: 1 })) empty = false;
@@ -334,7 +340,10 @@ export class ReadStore implements ReadSink {
         `${format ? `format ${format.toString("latin1")}` : "records written before the store format marker"}; this version reads ${FORMAT.toString("latin1")}`,
       );
     }
-    this.meta.putSync(FORMAT_KEY, FORMAT);
+    this.root.transactionSync(() => {
+      this.meta.putSync(FORMAT_KEY, FORMAT);
+      this.plateIndex.create();
+    });
   }
 
   // ---------------------------------------------------------------- intake
@@ -416,10 +425,10 @@ export class ReadStore implements ReadSink {
         details: { queueDepth: this.queueDepth, writeQueueMax: this.config.writeQueueMax },
       });
     }
-    const plate = typeof read.plate === "string" ? read.plate.replace(/\s+/g, "").toUpperCase() : "";
+    const plate = intakePlate(read.plate);
     const t = read.captureTimeMs;
     if (
-      !PLATE_RE.test(plate) ||
+      plate === undefined ||
       typeof read.cameraId !== "string" ||
       !CAMERA_RE.test(read.cameraId) ||
       !Number.isFinite(t) ||
@@ -541,15 +550,59 @@ export class ReadStore implements ReadSink {
       p.resolve?.({ readId: readIdOf(p.key), captureTimeMs: readTime(p.key, 0) });
     }
     this.checkGrowth();
+    this.startMerges();
   }
 
   /**
-   * Inside the write transaction: each read, its image, its plate and camera index entries, and for a plate
-   * not yet listed its plate entry (value: its gram epoch) and gram keys. If anything throws part-way, what
-   * this batch put is removed again before the error propagates, so the transaction (which lmdb-js commits
-   * with any other callbacks sharing it) carries none of it.
+   * Runs plate-run merge steps, one write transaction each, until none is due. lmdb-js queues them with
+   * the intake batches, so intake waits at most one step (`mergeStepEntries` entries) at a time. A step's
+   * effect need not be flushed before the next: whatever a crash keeps of them is consistent.
+   */
+  private startMerges(): void {
+    if (!this.backgroundMerge || this.merging || this.closed || this.fullReason !== undefined) return;
+    if (!this.plateIndex.mergeDue()) return;
+    this.merging = this.mergeSteps(Number.POSITIVE_INFINITY)
+      .then(
+        () => undefined,
+        (err: unknown) =>
+          this.log.error({ err }, "plate index merge step failed; retried after the next batch"),
+      )
+      .finally(() => {
+        this.merging = undefined;
+      });
+  }
+
+  private async mergeSteps(maxSteps: number): Promise<number> {
+    let steps = 0;
+    while (steps < maxSteps && !this.closed && this.fullReason === undefined) {
+      const moved = await this.root.transaction(() => this.plateIndex.mergeStep());
+      if (moved === 0) break;
+      steps++;
+    }
+    return steps;
+  }
+
+  /**
+   * Runs plate-run merge steps now (all that are due, or at most `maxSteps`) and resolves with the number
+   * taken once they are flushed. The store does this by itself after intake unless `backgroundMerge` is off.
+   */
+  async compact(maxSteps = Number.POSITIVE_INFINITY): Promise<number> {
+    await this.merging;
+    const steps = await this.mergeSteps(maxSteps);
+    await this.root.flushed;
+    return steps;
+  }
+
+  /**
+   * Inside the write transaction: each read, its image, its plate (in the hot run) and camera index entries,
+   * and for a plate not yet listed its plate entry (value: its gram epoch) and gram keys. If anything throws
+   * part-way, what this batch put is removed again before the error propagates, so the transaction (which
+   * lmdb-js commits with any other callbacks sharing it) carries none of it.
    */
   private writeBatch(batch: Pending[], order: BatchOrder): void {
+    const runBytes = this.plateIndex.stateBytes()!;
+    const runs = this.plateIndex.editableState();
+    const run = this.plateIndex.intakeRun(runs, batch.length, order.fromMs, order.toMs);
     const epochBytes = this.meta.getBinary(EPOCH_KEY);
     let epoch = epochBytes ? epochBytes.readUInt32BE(0) : 0;
     let inEpoch = epochBytes ? epochBytes.readUInt32BE(4) : 0;
@@ -576,41 +629,44 @@ export class ReadStore implements ReadSink {
       }
       for (let j = 0; j < n; j++) {
         const { read, plate, key } = batch[order.byCamera[j]!]!;
-        // key: camera ‖ 0x00 ‖ read key; value: the plate.
-        const camLen = k.write(read.cameraId, 0, "latin1");
+        // key: camera ‖ 0x00 ‖ read key; value: the plate (both validated ASCII).
+        const camLen = writeAscii(k, 0, read.cameraId);
         k[camLen] = 0;
-        key.copy(k, camLen + 1);
-        const plateLen = ps.buf.write(plate, 0, "latin1");
+        k.set(key, camLen + 1);
+        const plateLen = writeAscii(ps.buf, 0, plate);
         this.cameraIndex.putSync(ks.view(camLen + 1 + READ_KEY_BYTES), ps.view(plateLen));
         camerasDone = j + 1;
       }
+      k.writeUInt32BE(run, 0);
       for (let j = 0; j < n; j++) {
         const { plate, key } = batch[order.byPlate[j]!]!;
-        // key: plate ‖ 0x00 ‖ read key.
-        const plateLen = k.write(plate, 0, "latin1");
-        k[plateLen] = 0;
-        key.copy(k, plateLen + 1);
-        this.plateIndex.putSync(ks.view(plateLen + 1 + READ_KEY_BYTES), EMPTY);
+        // key: run ‖ plate ‖ 0x00 ‖ read key.
+        const plateLen = writeAscii(k, RUN_ID_BYTES, plate);
+        k[RUN_ID_BYTES + plateLen] = 0;
+        k.set(key, RUN_ID_BYTES + plateLen + 1);
+        this.plateIndex.putEntry(ks.view(RUN_ID_BYTES + plateLen + 1 + READ_KEY_BYTES));
         platesDone = j + 1;
-        const plateKey = ks.view(plateLen);
-        if (!this.plates.doesExist(plateKey)) {
+        writeAscii(ps.buf, 0, plate);
+        if (!this.plates.doesExist(ps.view(plateLen))) {
           if (inEpoch >= this.gramEpochPlates) {
             epoch++;
             inEpoch = 0;
             epochValue = epochKey(epoch);
           }
           added.push({ plate, epoch });
-          this.plates.putSync(plateKey, epochValue);
-          forEachGramKey(plate, epoch, gs.buf, putGram, gramView);
+          this.plates.putSync(ps.view(plateLen), epochValue);
           inEpoch++;
         }
       }
+      // The new plates' gram keys, all in key order (see forEachGramKeySorted).
+      forEachGramKeySorted(added, gs.buf, putGram, gramView);
       if (added.length > 0) {
         const value = Buffer.allocUnsafe(8);
         value.writeUInt32BE(epoch, 0);
         value.writeUInt32BE(inEpoch, 4);
         this.meta.putSync(EPOCH_KEY, value);
       }
+      this.plateIndex.save(runs);
     } catch (err) {
       for (let i = 0; i < done; i++) {
         this.reads.removeSync(batch[i]!.key);
@@ -622,7 +678,7 @@ export class ReadStore implements ReadSink {
       }
       for (let j = 0; j < platesDone; j++) {
         const { plate, key } = batch[order.byPlate[j]!]!;
-        this.plateIndex.removeSync(indexKey(plate, key));
+        this.plateIndex.removeEntry(plateEntryKey(run, plate, key));
       }
       for (const { plate, epoch: e } of added) {
         this.plates.removeSync(Buffer.from(plate, "latin1"));
@@ -630,14 +686,13 @@ export class ReadStore implements ReadSink {
       }
       if (epochBytes) this.meta.putSync(EPOCH_KEY, epochBytes);
       else this.meta.removeSync(EPOCH_KEY);
+      this.plateIndex.restoreStateBytes(runBytes);
       throw err;
     }
   }
 
   private plateHasReads(plate: string): boolean {
-    const prefix = Buffer.from(`${plate}\u0000`, "latin1");
-    for (const _ of this.plateIndex.getKeys({ start: prefix, end: prefixEnd(prefix), limit: 1 })) return true;
-    return false;
+    return this.plateIndex.hasReads(plate);
   }
 
   /**
@@ -734,16 +789,9 @@ export class ReadStore implements ReadSink {
   byPlate(q: PlateQuery): Page<StoredRead> {
     const plate = normalisePlate(q.plate);
     const { fromMs, toMs, limit } = checkWindow(q);
-    const after = this.cursorKey("plate", q.cursor, plate);
-    const { keys, more } = scanKeys(
-      this.plateIndex,
-      indexTimeKey(plate, fromMs),
-      indexTimeKey(plate, toMs + 1),
-      "desc",
-      limit,
-      after,
-    );
-    return this.pageFromIndex("plate", keys, more, plate);
+    const after = this.cursorReadKey("plate", q.cursor, plate);
+    const { keys, more } = this.plateIndex.readKeys(plate, fromMs, toMs, "desc", limit, after);
+    return this.pageFromReadKeys("plate", keys, more, plate);
   }
 
   /** Reads at one camera in a window, newest first unless `order: "asc"`. */
@@ -839,18 +887,17 @@ export class ReadStore implements ReadSink {
       }
       if (candidate === undefined) break;
       if (parsed.regex.test(candidate)) {
-        const after = candidate === resumePlate && resumeKey ? indexKey(candidate, resumeKey) : undefined;
-        const { keys, more } = scanKeys(
-          this.plateIndex,
-          indexTimeKey(candidate, fromMs),
-          indexTimeKey(candidate, toMs + 1),
+        const after = candidate === resumePlate && resumeKey ? resumeKey : undefined;
+        const { keys, more } = this.plateIndex.readKeys(
+          candidate,
+          fromMs,
+          toMs,
           "desc",
           limit - items.length,
           after,
         );
         ops += 1 + keys.length;
-        for (const k of keys) {
-          const rk = readKeyInIndex(k);
+        for (const rk of keys) {
           const rec = this.reads.getBinary(rk);
           if (rec) items.push(fromRecord(decodeRecord(rec), rk));
         }
@@ -949,14 +996,14 @@ export class ReadStore implements ReadSink {
       offset = c.o;
     }
     const withinMs = Math.round(q.withinSeconds * 1000);
-    const targetKeys = [
-      ...this.plateIndex.getKeys({
-        start: indexTimeKey(plate, fromMs),
-        end: indexTimeKey(plate, toMs + 1),
-        limit: MAX_CONVOY_TARGET_READS + 1,
-      }),
-    ].map((k) => readKeyInIndex(k));
-    if (targetKeys.length > MAX_CONVOY_TARGET_READS) {
+    const { keys: targetKeys, more: tooMany } = this.plateIndex.readKeys(
+      plate,
+      fromMs,
+      toMs,
+      "asc",
+      MAX_CONVOY_TARGET_READS,
+    );
+    if (tooMany) {
       throw queryError(`the target has more than ${MAX_CONVOY_TARGET_READS} reads in the window: narrow it`);
     }
     const target: ConvoyPage["target"] = [];
@@ -1007,25 +1054,41 @@ export class ReadStore implements ReadSink {
     };
   }
 
-  private cursorKey(kind: string, cursor: string | null | undefined, name: string): Buffer | undefined {
+  /** The read key a page cursor of this query stops at (undefined: first page). */
+  private cursorReadKey(kind: string, cursor: string | null | undefined, name: string): Buffer | undefined {
     if (!cursor) return undefined;
     const c = decodeCursor(kind, cursor);
     const key = c && c.n === name && typeof c.a === "string" ? readKeyOf(c.a) : undefined;
     if (!key) throw queryError("cursor does not belong to this query");
+    return key;
+  }
+
+  /** The same as an index key (name ‖ 0x00 ‖ read key), for the camera index. */
+  private cursorKey(kind: string, cursor: string | null | undefined, name: string): Buffer | undefined {
+    const key = this.cursorReadKey(kind, cursor, name);
+    if (!key) return undefined;
     return kind.startsWith("time") ? key : indexKey(name, key);
   }
 
   private pageFromIndex(kind: string, keys: Buffer[], more: boolean, name: string): Page<StoredRead> {
+    return this.pageFromReadKeys(
+      kind,
+      keys.map((k) => readKeyInIndex(k)),
+      more,
+      name,
+    );
+  }
+
+  private pageFromReadKeys(kind: string, readKeys: Buffer[], more: boolean, name: string): Page<StoredRead> {
     const items: StoredRead[] = [];
-    for (const k of keys) {
-      const rk = readKeyInIndex(k);
+    for (const rk of readKeys) {
       const rec = this.reads.getBinary(rk);
       if (rec) items.push(fromRecord(decodeRecord(rec), rk));
     }
-    const lastKey = keys.at(-1);
+    const last = readKeys.at(-1);
     return {
       items,
-      cursor: more && lastKey ? encodeCursor(kind, { n: name, a: readIdOf(readKeyInIndex(lastKey)) }) : null,
+      cursor: more && last ? encodeCursor(kind, { n: name, a: readIdOf(last) }) : null,
     };
   }
 
@@ -1109,6 +1172,7 @@ export class ReadStore implements ReadSink {
             batch.push({ key: Buffer.from(key), rec: recordKeys(value) });
           }
           const touched = new Set<string>();
+          const runs = this.plateIndex.editableState();
           let reads = 0;
           let images = 0;
           let held = 0;
@@ -1119,7 +1183,7 @@ export class ReadStore implements ReadSink {
             }
             const plate = rec.plate;
             this.reads.removeSync(key);
-            this.plateIndex.removeSync(indexKey(plate, key));
+            this.plateIndex.remove(runs, plate, key, readTime(key, 0));
             this.cameraIndex.removeSync(indexKey(rec.cameraId, key));
             if (this.patches.removeSync(key)) images++;
             touched.add(plate);
@@ -1134,6 +1198,10 @@ export class ReadStore implements ReadSink {
             for (const g of plateGramKeys(plate, epoch.readUInt32BE(0))) this.grams.removeSync(g);
             this.plates.removeSync(plateBytes);
             plates++;
+          }
+          if (reads > 0) {
+            this.plateIndex.dropEmptyRuns(runs);
+            this.plateIndex.save(runs);
           }
           return { last: batch.at(-1)?.key, n: batch.length, reads, images, held, plates };
         }),
@@ -1177,6 +1245,7 @@ export class ReadStore implements ReadSink {
       reads: count(this.reads),
       images: count(this.patches),
       plates: count(this.plates),
+      plateRuns: this.plateIndex.summary(),
       highWaterBytes: this.highWaterBytes(),
       limitBytes: this.limitBytes,
       full: this.full,
@@ -1201,26 +1270,36 @@ export class ReadStore implements ReadSink {
       const k = Buffer.from(key);
       const value = decodeRecord(bytes);
       const id = readIdOf(k);
-      if (!this.plateIndex.doesExist(indexKey(value.plate as string, k)))
-        note(`read ${id}: no plate index entry`);
+      // Exactly one entry, in one of the runs whose span covers the capture time (entries outside their
+      // run's span are reported by the walk below).
+      const t = readTime(k, 0);
+      const entries = this.plateIndex
+        .runsCovering(t)
+        .filter((run) => this.plateIndex.hasEntry(run.id, value.plate as string, k)).length;
+      if (entries === 0) note(`read ${id}: no plate index entry`);
+      else if (entries > 1) note(`read ${id}: ${entries} plate index entries`);
       if (!this.cameraIndex.doesExist(indexKey(value.cameraId as string, k)))
         note(`read ${id}: no camera index entry`);
       if (Boolean(value.hasPatch) !== this.patches.doesExist(k)) note(`read ${id}: image presence mismatch`);
       if (!this.plates.doesExist(Buffer.from(value.plate as string, "latin1")))
         note(`read ${id}: plate not listed`);
     }
-    for (const [db, field] of [
-      [this.plateIndex, "plate"],
-      [this.cameraIndex, "cameraId"],
-    ] as const) {
-      for (const key of db.getKeys({})) {
-        const rk = readKeyInIndex(key);
-        const bytes = this.reads.getBinary(rk);
-        const rec = bytes ? recordKeys(bytes) : undefined;
-        if (!rec) note(`${field} index entry ${readIdOf(rk)}: no read`);
-        else if (rec[field] !== nameInIndex(key))
-          note(`${field} index entry ${readIdOf(rk)}: wrong ${field}`);
-      }
+    this.plateIndex.check((plate, rk, run) => {
+      const bytes = this.reads.getBinary(rk);
+      const rec = bytes ? recordKeys(bytes) : undefined;
+      const t = readTime(rk, 0);
+      if (!rec) note(`plate index entry ${readIdOf(rk)}: no read`);
+      else if (rec.plate !== plate) note(`plate index entry ${readIdOf(rk)}: wrong plate`);
+      if (t < run.fromMs || t > run.toMs)
+        note(`plate index entry ${readIdOf(rk)}: outside run ${run.id}'s span`);
+    }, note);
+    for (const key of this.cameraIndex.getKeys({})) {
+      const rk = readKeyInIndex(key);
+      const bytes = this.reads.getBinary(rk);
+      const rec = bytes ? recordKeys(bytes) : undefined;
+      if (!rec) note(`cameraId index entry ${readIdOf(rk)}: no read`);
+      else if (rec.cameraId !== nameInIndex(key))
+        note(`cameraId index entry ${readIdOf(rk)}: wrong cameraId`);
     }
     for (const key of this.patches.getKeys({})) {
       if (!this.reads.doesExist(Buffer.from(key))) note(`image ${readIdOf(Buffer.from(key))}: no read`);
@@ -1248,6 +1327,7 @@ export class ReadStore implements ReadSink {
     this.wakeWaiters();
     if (this.purgeTimer) clearInterval(this.purgeTimer);
     await this.flush();
+    await this.merging;
     await this.purging?.catch(() => undefined);
     await this.writeChain;
     await this.audit.settled();
@@ -1303,9 +1383,14 @@ function batchOrder(batch: Pending[]): BatchOrder {
   const n = batch.length;
   const byPlate = new Array<number>(n);
   const byCamera = new Array<number>(n);
+  let fromMs = Number.MAX_SAFE_INTEGER;
+  let toMs = -1;
   for (let i = 0; i < n; i++) {
     byPlate[i] = i;
     byCamera[i] = i;
+    const t = readTime(batch[i]!.key, 0);
+    if (t < fromMs) fromMs = t;
+    if (t > toMs) toMs = t;
   }
   byPlate.sort((a, b) => {
     const pa = batch[a]!.plate;
@@ -1317,7 +1402,7 @@ function batchOrder(batch: Pending[]): BatchOrder {
     const cb = batch[b]!.read.cameraId;
     return ca < cb ? -1 : ca > cb ? 1 : 0;
   });
-  return { byPlate, byCamera };
+  return { byPlate, byCamera, fromMs, toMs };
 }
 
 function fromRecord(rec: StoredRecord, key: Buffer): StoredRead {
@@ -1357,6 +1442,14 @@ function queryError(detail: string): KestrelError {
 
 function fullError(reason: string): KestrelError {
   return new KestrelError("KESTREL_E_STORE_FULL", reason);
+}
+
+/** The plate as stored (upper case, no spaces), or undefined if it is not one; most arrive that way already. */
+function intakePlate(raw: unknown): string | undefined {
+  if (typeof raw !== "string") return undefined;
+  if (PLATE_RE.test(raw)) return raw;
+  const plate = raw.replace(/\s+/g, "").toUpperCase();
+  return PLATE_RE.test(plate) ? plate : undefined;
 }
 
 function normalisePlate(plate: unknown): string {

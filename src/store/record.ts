@@ -1,4 +1,5 @@
 import type { Box, Direction, FinalRead, PlateCandidate } from "../domain/index.js";
+import { writeAscii, writeUtf8 } from "./ascii.js";
 
 /**
  * Stored read records (see docs/store.md, "Record layout"). The first byte is the layout version:
@@ -94,9 +95,9 @@ export function encodeRecordView(
   b[1] = (hasPatch ? FLAG_PATCH : 0) | (holdJson !== undefined ? FLAG_HOLD : 0);
   let o = 2;
   b[o] = plate.length;
-  o = 1 + o + b.write(plate, o + 1, "latin1");
+  o = 1 + o + writeLatin1(b, o + 1, plate);
   b[o] = rec.cameraId.length;
-  o = 1 + o + b.write(rec.cameraId, o + 1, "latin1");
+  o = 1 + o + writeLatin1(b, o + 1, rec.cameraId);
   o = b.writeDoubleLE(rec.captureTimeMs, o);
   o = b.writeDoubleLE(rec.firstCaptureMs, o);
   o = b.writeDoubleLE(rec.lastCaptureMs, o);
@@ -215,21 +216,28 @@ function encodeJson(rec: StoredRecord): Buffer {
   return out;
 }
 
+/** Plate and camera id are validated ASCII; anything else still gets its latin1 bytes. */
+function writeLatin1(b: Buffer, o: number, s: string): number {
+  const n = writeAscii(b, o, s);
+  return n >= 0 ? n : b.write(s, o, "latin1");
+}
+
 function writeStr8(b: Buffer, o: number, s: string): number {
-  const n = b.write(s, o + 1, "utf8");
+  const n = writeUtf8(b, o + 1, s);
   b[o] = n;
   return o + 1 + n;
 }
 
 function writeStr16(b: Buffer, o: number, s: string): number {
-  const n = b.write(s, o + 2, "utf8");
+  const n = writeUtf8(b, o + 2, s);
   b.writeUInt16LE(n, o);
   return o + 2 + n;
 }
 
 const isNum = (x: unknown): x is number => typeof x === "number";
+// UTF-8 takes at most 3 bytes per UTF-16 unit: most strings pass without measuring.
 const isStr = (x: unknown, maxBytes: number): x is string =>
-  typeof x === "string" && Buffer.byteLength(x, "utf8") <= maxBytes;
+  typeof x === "string" && (x.length * 3 <= maxBytes || Buffer.byteLength(x, "utf8") <= maxBytes);
 
 /** True when every field fits layout 1 (types as declared, lengths within their length fields). */
 function fitsBinary(rec: RecordSource, legalHold: LegalHold[]): boolean {

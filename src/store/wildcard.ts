@@ -1,4 +1,5 @@
 import { KestrelError } from "../errors/index.js";
+import { writeAscii } from "./ascii.js";
 
 /**
  * Partial-plate patterns: `?` is one character, `*` any run (possibly empty), everything else literal.
@@ -90,9 +91,28 @@ export function forEachGramKey(
   each: (key: Buffer) => void,
   view: (length: number) => Buffer = (length) => scratch.subarray(0, length),
 ): void {
+  const plateBytes = plate.length;
+  forEachGram(plate, (type, a, b, c) => {
+    scratch.writeUInt32BE(epoch, 0);
+    scratch[4] = type;
+    scratch[5] = a;
+    if (type === GRAM_TRIGRAM) {
+      scratch[6] = b;
+      scratch[7] = c;
+      writeLatin1(scratch, 8, plate);
+      each(view(EPOCH_BYTES + 4 + plateBytes));
+    } else {
+      scratch[6] = c;
+      writeLatin1(scratch, 7, plate);
+      each(view(EPOCH_BYTES + 3 + plateBytes));
+    }
+  });
+}
+
+/** Every distinct gram of `^plate$`: trigram (a, b, c) and gap gram (a, c; b unused), once each. */
+function forEachGram(plate: string, each: (type: number, a: number, b: number, c: number) => void): void {
   const s = START + plate + END;
   const n = s.length - 2;
-  const plateBytes = plate.length;
   const seenTri: number[] = [];
   const seenGap: number[] = [];
   for (let j = 0; j < n; j++) {
@@ -102,25 +122,77 @@ export function forEachGramKey(
     const tri = (a << 16) | (b << 8) | c;
     if (!seenTri.includes(tri)) {
       seenTri.push(tri);
-      scratch.writeUInt32BE(epoch, 0);
-      scratch[4] = GRAM_TRIGRAM;
-      scratch[5] = a;
-      scratch[6] = b;
-      scratch[7] = c;
-      scratch.write(plate, 8, "latin1");
-      each(view(EPOCH_BYTES + 4 + plateBytes));
+      each(GRAM_TRIGRAM, a, b, c);
     }
     const gap = (a << 8) | c;
     if (!seenGap.includes(gap)) {
       seenGap.push(gap);
-      scratch.writeUInt32BE(epoch, 0);
-      scratch[4] = GRAM_GAP;
-      scratch[5] = a;
-      scratch[6] = c;
-      scratch.write(plate, 7, "latin1");
-      each(view(EPOCH_BYTES + 3 + plateBytes));
+      each(GRAM_GAP, a, 0, c);
     }
   }
+}
+
+/**
+ * Calls `each` with every gram key of `plates` (new plates of one intake batch, in plate order) in key
+ * order, written into `scratch` as forEachGramKey does. Sorted puts walk the gram B-tree's pages one after
+ * another instead of jumping between them: in the bench's first million reads (most plates new, 14 gram keys
+ * each) the gram puts took 40% of the intake's time in random order.
+ */
+export function forEachGramKeySorted(
+  plates: ReadonlyArray<{ plate: string; epoch: number }>,
+  scratch: Buffer,
+  each: (key: Buffer) => void,
+  view: (length: number) => Buffer = (length) => scratch.subarray(0, length),
+): void {
+  if (plates.length === 0) return;
+  // One number per gram key: gram id (epoch relative to the first, the type byte, the characters: ids sort as
+  // the keys' prefixes do, G 0x47 before T 0x54) times 2^20, plus the plate's index. The plates arrive in
+  // plate order, so sorting the numbers (a native typed-array sort) puts the keys in key order.
+  const firstEpoch = plates[0]!.epoch;
+  let bound = 0;
+  for (const { plate } of plates) bound += 2 * (plate.length + 1);
+  const codes = new Float64Array(bound);
+  let n = 0;
+  for (let i = 0; i < plates.length; i++) {
+    const { plate, epoch } = plates[i]!;
+    const base = (epoch - firstEpoch) * 0x2000000;
+    forEachGram(plate, (type, a, b, c) => {
+      const chars = type === GRAM_TRIGRAM ? 0x1000000 + ((a << 16) | (b << 8) | c) : (a << 8) | c;
+      codes[n++] = (base + chars) * 0x100000 + i;
+    });
+  }
+  const sorted = codes.subarray(0, n).sort();
+  let lastId = -1;
+  let at = 0;
+  for (let k = 0; k < n; k++) {
+    const code = sorted[k]!;
+    const id = Math.floor(code / 0x100000);
+    const plate = plates[code - id * 0x100000]!.plate;
+    if (id !== lastId) {
+      lastId = id;
+      const rel = Math.floor(id / 0x2000000);
+      const chars = id - rel * 0x2000000;
+      scratch.writeUInt32BE(firstEpoch + rel, 0);
+      if (chars >= 0x1000000) {
+        scratch[4] = GRAM_TRIGRAM;
+        scratch[5] = (chars >> 16) & 0xff;
+        scratch[6] = (chars >> 8) & 0xff;
+        scratch[7] = chars & 0xff;
+        at = EPOCH_BYTES + 4;
+      } else {
+        scratch[4] = GRAM_GAP;
+        scratch[5] = (chars >> 8) & 0xff;
+        scratch[6] = chars & 0xff;
+        at = EPOCH_BYTES + 3;
+      }
+    }
+    writeLatin1(scratch, at, plate);
+    each(view(at + plate.length));
+  }
+}
+
+function writeLatin1(b: Buffer, o: number, s: string): void {
+  if (writeAscii(b, o, s) < 0) b.write(s, o, "latin1");
 }
 
 export function gramKey(type: number, chars: string): Buffer {
