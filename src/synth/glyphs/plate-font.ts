@@ -159,22 +159,50 @@ function lowerBowl(p: Pen, top: number): { cx: number; cy: number; rx: number; r
   return { cx: p.w / 2, cy: top + ry, rx: p.w / 2 - p.a, ry };
 }
 
+/**
+ * The bowl of O, 0, Q, C and G in the plate font: a rounded rectangle, half-elliptic caps (depth
+ * CAP_DEPTH × their half-width) joined by straight sides, between x0 and x1. Returns the caps' centres.
+ */
+function roundBox(p: Pen, x0: number, x1: number): { cx: number; rx: number; ry: number; top: number; bottom: number } {
+  const rx = (x1 - x0) / 2 - p.a;
+  const ry = rx * CAP_DEPTH;
+  return { cx: (x0 + x1) / 2, rx, ry, top: p.a + ry, bottom: p.h - p.a - ry };
+}
+
+/**
+ * How deep the caps of the rounded letters are against their half-width. The mandated font's O and 0
+ * are tall rounded rectangles with straight sides over about half the height (not ellipses).
+ */
+const CAP_DEPTH = 0.9;
+
+/**
+ * Width of the figure 0 against the cell: in the Charles Wright lettering the figure is a narrower
+ * rounded rectangle than the letter O, which fills the cell (both are centred in the 50 mm cell).
+ */
+const ZERO_WIDTH = 0.9;
+
 const DESIGNS: Record<string, Design> = {
   "0": (p) => {
-    const { w, h, a } = p;
-    const rx = w / 2 - a;
-    const ry = rx * 1.15;
-    p.arc(w / 2, a + ry, rx, ry, 180, 360)
-      .arc(w / 2, h - a - ry, rx, ry, 0, 180)
-      .rect(0, a + ry, p.s, h - a - ry)
-      .rect(w - p.s, a + ry, w, h - a - ry);
+    const { w, s } = p;
+    const x0 = (w * (1 - ZERO_WIDTH)) / 2;
+    const b = roundBox(p, x0, w - x0);
+    p.arc(b.cx, b.top, b.rx, b.ry, 180, 360)
+      .arc(b.cx, b.bottom, b.rx, b.ry, 0, 180)
+      .rect(x0, b.top, x0 + s, b.bottom)
+      .rect(w - x0 - s, b.top, w - x0, b.bottom);
   },
   O: (p) => {
-    p.arc(p.w / 2, p.h / 2, p.w / 2 - p.a, p.h / 2 - p.a, 0, 360);
+    const { w, s } = p;
+    const b = roundBox(p, 0, w);
+    p.arc(b.cx, b.top, b.rx, b.ry, 180, 360)
+      .arc(b.cx, b.bottom, b.rx, b.ry, 0, 180)
+      .rect(0, b.top, s, b.bottom)
+      .rect(w - s, b.top, w, b.bottom);
   },
   Q: (p) => {
-    const { w, h } = p;
-    p.arc(w / 2, h / 2, w / 2 - p.a, h / 2 - p.a, 0, 360).seg(w * 0.55, h * 0.66, w, h, p.s);
+    const { w, h, s } = p;
+    DESIGNS.O?.(p);
+    p.seg(w * 0.55, h * 0.7, w, h, s * 0.6);
   },
   "1": (p) => {
     const { w, h, s, a } = p;
@@ -266,7 +294,11 @@ const DESIGNS: Record<string, Design> = {
       .arc(w - a - rB, m + ryB, rB, ryB, 270, 450);
   },
   C: (p) => {
-    p.arc(p.w / 2, p.h / 2, p.w / 2 - p.a, p.h / 2 - p.a, 35, 325);
+    const { w, s } = p;
+    const b = roundBox(p, 0, w);
+    p.arc(b.cx, b.top, b.rx, b.ry, 180, 325)
+      .arc(b.cx, b.bottom, b.rx, b.ry, 35, 180)
+      .rect(0, b.top, s, b.bottom);
   },
   D: (p) => {
     const { w, h, s, a } = p;
@@ -293,10 +325,13 @@ const DESIGNS: Record<string, Design> = {
       .rect(0, h * 0.48 - a, w * 0.85, h * 0.48 + a);
   },
   G: (p) => {
-    const { w, h, s, a } = p;
-    p.arc(w / 2, h / 2, w / 2 - a, h / 2 - a, 20, 330)
-      .rect(w * 0.52, h * 0.5, w, h * 0.5 + s)
-      .rect(w - s, h * 0.5, w, h * 0.72);
+    const { w, h, s } = p;
+    const b = roundBox(p, 0, w);
+    p.arc(b.cx, b.top, b.rx, b.ry, 180, 330)
+      .rect(0, b.top, s, b.bottom)
+      .arc(b.cx, b.bottom, b.rx, b.ry, 0, 180)
+      .rect(w - s, h * 0.5, w, b.bottom)
+      .rect(w * 0.5, h * 0.5, w, h * 0.5 + s * 0.9);
   },
   H: (p) => {
     const { w, h, s, a } = p;
