@@ -163,7 +163,11 @@ function lowerBowl(p: Pen, top: number): { cx: number; cy: number; rx: number; r
  * The bowl of O, 0, Q, C and G in the plate font: a rounded rectangle, half-elliptic caps (depth
  * CAP_DEPTH × their half-width) joined by straight sides, between x0 and x1. Returns the caps' centres.
  */
-function roundBox(p: Pen, x0: number, x1: number): { cx: number; rx: number; ry: number; top: number; bottom: number } {
+function roundBox(
+  p: Pen,
+  x0: number,
+  x1: number,
+): { cx: number; rx: number; ry: number; top: number; bottom: number } {
   const rx = (x1 - x0) / 2 - p.a;
   const ry = rx * CAP_DEPTH;
   return { cx: (x0 + x1) / 2, rx, ry, top: p.a + ry, bottom: p.h - p.a - ry };
