@@ -129,6 +129,65 @@ function dilate(m: Mask, signedRadius: number): Mask {
   return { cov: out, width, height, box: [x0, y0, Math.max(x1, x0 + 1), Math.max(y1, y0 + 1)] };
 }
 
+/**
+ * Stroke weight along one axis only, in mask pixels (negative thins): real crops show horizontal and
+ * vertical strokes of unequal weight (plate pressing, optics, interlaced and resampled camera lines,
+ * a segmenter's threshold), so the glyph is eroded or dilated along y and along x by independent amounts.
+ */
+const AXIS_RADII_Y_PX = [-3, -2, -1, 0, 0, 0, 1, 2];
+const AXIS_RADII_X_PX = [-1.5, -0.75, 0, 0, 0, 0.75, 1.5];
+
+/**
+ * Erodes (radius < 0: min) or dilates (max) the coverage along one axis over a segment of half-length
+ * |radius| (fractional radii blend the two nearest whole segments).
+ */
+function axisMorph(m: Mask, radius: number, vertical: boolean): Mask {
+  if (radius === 0) return m;
+  const { width, height } = m;
+  const erode = radius < 0;
+  const r0 = Math.floor(Math.abs(radius));
+  const f = Math.abs(radius) - r0;
+  const step = vertical ? width : 1;
+  const len = vertical ? height : width;
+  const out = new Float32Array(width * height);
+  let x0 = width;
+  let y0 = height;
+  let x1 = 0;
+  let y1 = 0;
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) {
+      const at = vertical ? y : x;
+      const base = y * width + x;
+      const pick = (k: number): number => {
+        const q = at + k;
+        return q >= 0 && q < len ? m.cov[base + k * step]! : 0;
+      };
+      let inner = erode ? 1 : 0;
+      for (let k = -r0; k <= r0; k++) inner = erode ? Math.min(inner, pick(k)) : Math.max(inner, pick(k));
+      let outer = inner;
+      if (f > 0) {
+        const e = erode ? Math.min(pick(-r0 - 1), pick(r0 + 1)) : Math.max(pick(-r0 - 1), pick(r0 + 1));
+        outer = erode ? Math.min(inner, e) : Math.max(inner, e);
+      }
+      const v = inner * (1 - f) + outer * f;
+      out[base] = v;
+      if (v > 0.5) {
+        x0 = Math.min(x0, x);
+        y0 = Math.min(y0, y);
+        x1 = Math.max(x1, x + 1);
+        y1 = Math.max(y1, y + 1);
+      }
+    }
+  }
+  return { cov: out, width, height, box: [x0, y0, Math.max(x1, x0 + 1), Math.max(y1, y0 + 1)] };
+}
+
+function inkSum(m: Mask): number {
+  let sum = 0;
+  for (let i = 0; i < m.cov.length; i++) sum += m.cov[i]!;
+  return sum;
+}
+
 const boldMasks = new Map<string, Mask>();
 function boldMask(source: SampleSourceName, cell: CellVariant, ch: string, radius: number): Mask {
   const base = glyphMask(source, cell, ch);
@@ -436,7 +495,15 @@ export function glyphSample(seed: number, options: GlyphSampleOptions = {}): Gly
   const cell = rng.pick(cells);
   const flagless = ch === "1" && rng.chance(FLAGLESS_ONE_SHARE);
   const bold = rng.pick(BOLD_RADII_PX);
-  const mask = boldMask(source, cell, flagless ? "I" : ch, bold);
+  const axisY = rng.pick(AXIS_RADII_Y_PX);
+  const axisX = rng.pick(AXIS_RADII_X_PX);
+  const weighted = (c: string): Mask => {
+    const base = boldMask(source, cell, c, bold);
+    const m = axisMorph(axisMorph(base, axisY, true), axisX, false);
+    // A light face thinned again can lose whole strokes: keep the glyph as it was then.
+    return inkSum(m) < 0.6 * inkSum(base) ? base : m;
+  };
+  const mask = weighted(flagless ? "I" : ch);
 
   // Geometry: glyph height in the crop (log-uniform 11..60 px), aspect, rotation, shear.
   const glyphH = Math.exp(rng.range(Math.log(11), Math.log(60)));
@@ -532,12 +599,12 @@ export function glyphSample(seed: number, options: GlyphSampleOptions = {}): Gly
   // Neighbours: the next glyph along the plate intrudes into a loose box.
   const gap = (11 / 79) * glyphH * rng.range(0.6, 1.4);
   if (rng.chance(0.3)) {
-    const other = boldMask(source, cell, CHAR_CLASSES[rng.int(0, 35)]!, bold);
+    const other = weighted(CHAR_CLASSES[rng.int(0, 35)]!);
     const ow = (other.box[2] - other.box[0]) * sx;
     paint(other, -(inkW / 2 + gap + ow / 2), 0);
   }
   if (rng.chance(0.3)) {
-    const other = boldMask(source, cell, CHAR_CLASSES[rng.int(0, 35)]!, bold);
+    const other = weighted(CHAR_CLASSES[rng.int(0, 35)]!);
     const ow = (other.box[2] - other.box[0]) * sx;
     paint(other, inkW / 2 + gap + ow / 2, 0);
   }

@@ -175,26 +175,14 @@ function roundBox(
 
 /**
  * How deep the caps of the rounded letters are against their half-width. The mandated font's O and 0
- * are tall rounded rectangles with straight sides over about half the height (not ellipses).
+ * are tall rounded rectangles with straight sides over about half the height, not ellipses.
  */
 const CAP_DEPTH = 0.9;
 
-/**
- * Width of the figure 0 against the cell: in the Charles Wright lettering the figure is a narrower
- * rounded rectangle than the letter O, which fills the cell (both are centred in the 50 mm cell).
- */
-const ZERO_WIDTH = 0.9;
-
 const DESIGNS: Record<string, Design> = {
-  "0": (p) => {
-    const { w, s } = p;
-    const x0 = (w * (1 - ZERO_WIDTH)) / 2;
-    const b = roundBox(p, x0, w - x0);
-    p.arc(b.cx, b.top, b.rx, b.ry, 180, 360)
-      .arc(b.cx, b.bottom, b.rx, b.ry, 0, 180)
-      .rect(x0, b.top, x0 + s, b.bottom)
-      .rect(w - x0 - s, b.top, w - x0, b.bottom);
-  },
+  // The figure 0 and the letter O are one shape in the mandated font (real crops of the two show the
+  // same outline and stroke profile): the UK syntax tells them apart by position, not the classifier.
+  "0": (p) => DESIGNS.O?.(p),
   O: (p) => {
     const { w, s } = p;
     const b = roundBox(p, 0, w);
