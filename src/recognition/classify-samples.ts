@@ -143,39 +143,46 @@ const AXIS_RADII_X_PX = [-1.5, -0.75, 0, 0, 0, 0.75, 1.5];
  */
 function axisMorph(m: Mask, radius: number, vertical: boolean): Mask {
   if (radius === 0) return m;
-  const { width, height } = m;
+  const { width, height, cov } = m;
   const erode = radius < 0;
   const r0 = Math.floor(Math.abs(radius));
   const f = Math.abs(radius) - r0;
   const step = vertical ? width : 1;
   const len = vertical ? height : width;
+  const lines = vertical ? width : height;
+  const lineStep = vertical ? 1 : width;
   const out = new Float32Array(width * height);
+  for (let line = 0; line < lines; line++) {
+    const start = line * lineStep;
+    for (let i = 0; i < len; i++) {
+      // Outside the mask is ground (0): an erosion reaching it gives 0, a dilation ignores it.
+      let inner = erode ? 1 : 0;
+      for (let k = Math.max(0, i - r0); k <= Math.min(len - 1, i + r0); k++) {
+        const c = cov[start + k * step]!;
+        inner = erode ? (c < inner ? c : inner) : c > inner ? c : inner;
+      }
+      if (erode && (i - r0 < 0 || i + r0 >= len)) inner = 0;
+      let v = inner;
+      if (f > 0) {
+        const lo = i - r0 - 1 >= 0 ? cov[start + (i - r0 - 1) * step]! : 0;
+        const hi = i + r0 + 1 < len ? cov[start + (i + r0 + 1) * step]! : 0;
+        const edge = erode ? Math.min(inner, lo, hi) : Math.max(inner, lo, hi);
+        v = inner * (1 - f) + edge * f;
+      }
+      out[start + i * step] = v;
+    }
+  }
   let x0 = width;
   let y0 = height;
   let x1 = 0;
   let y1 = 0;
   for (let y = 0; y < height; y++) {
     for (let x = 0; x < width; x++) {
-      const at = vertical ? y : x;
-      const base = y * width + x;
-      const pick = (k: number): number => {
-        const q = at + k;
-        return q >= 0 && q < len ? m.cov[base + k * step]! : 0;
-      };
-      let inner = erode ? 1 : 0;
-      for (let k = -r0; k <= r0; k++) inner = erode ? Math.min(inner, pick(k)) : Math.max(inner, pick(k));
-      let outer = inner;
-      if (f > 0) {
-        const e = erode ? Math.min(pick(-r0 - 1), pick(r0 + 1)) : Math.max(pick(-r0 - 1), pick(r0 + 1));
-        outer = erode ? Math.min(inner, e) : Math.max(inner, e);
-      }
-      const v = inner * (1 - f) + outer * f;
-      out[base] = v;
-      if (v > 0.5) {
-        x0 = Math.min(x0, x);
-        y0 = Math.min(y0, y);
-        x1 = Math.max(x1, x + 1);
-        y1 = Math.max(y1, y + 1);
+      if (out[y * width + x]! > 0.5) {
+        if (x < x0) x0 = x;
+        if (y < y0) y0 = y;
+        if (x + 1 > x1) x1 = x + 1;
+        if (y + 1 > y1) y1 = y + 1;
       }
     }
   }
