@@ -30,7 +30,18 @@ interface CellVariant {
   widthMm: number;
   heightMm: number;
   strokeMm: number;
+  /** Plate font: superellipse exponent of its bowls. */
+  bowlExponent?: number;
 }
+
+/**
+ * The plate font's bowls from elliptical to squarer than the scene generator draws them
+ * (BOWL_EXPONENT): makers' dies, printed and raised characters round them differently.
+ */
+const BOWL_EXPONENTS = [2, 2.5, 2.5, 3];
+
+const cellKey = (c: CellVariant): string =>
+  `${c.widthMm}|${c.heightMm}|${c.strokeMm}|${c.bowlExponent ?? ""}`;
 
 /** Car (79×50, 14 mm stroke), pre-2001 wide (57 mm), two-line (64×44, 10 mm), plus lighter and heavier strokes. */
 const PLATE_FONT_CELLS: CellVariant[] = [
@@ -199,7 +210,7 @@ const boldMasks = new Map<string, Mask>();
 function boldMask(source: SampleSourceName, cell: CellVariant, ch: string, radius: number): Mask {
   const base = glyphMask(source, cell, ch);
   if (radius === 0) return base;
-  const key = `${source}|${cell.widthMm}|${cell.heightMm}|${cell.strokeMm}|${ch}|${radius}`;
+  const key = `${source}|${cellKey(cell)}|${ch}|${radius}`;
   let m = boldMasks.get(key);
   if (!m) {
     m = dilate(base, radius);
@@ -218,7 +229,7 @@ function charCell(cell: CellVariant, ch: string): CellVariant {
 /** The glyph drawn once at MASK_HEIGHT_PX as coverage 0..1 (cached per source, cell and character). */
 function glyphMask(source: SampleSourceName, baseCell: CellVariant, ch: string): Mask {
   const cell = charCell(baseCell, ch);
-  const key = `${source}|${cell.widthMm}|${cell.heightMm}|${cell.strokeMm}|${ch}`;
+  const key = `${source}|${cellKey(cell)}|${ch}`;
   let m = masks.get(key);
   if (m) return m;
   const scale = MASK_HEIGHT_PX / cell.heightMm;
@@ -499,7 +510,10 @@ export function glyphSample(seed: number, options: GlyphSampleOptions = {}): Gly
   const ch = CHAR_CLASSES[label]!;
   const source = pickWeighted(rng, SOURCE_WEIGHTS);
   const cells = source === "plate-font" ? PLATE_FONT_CELLS : FONT_CELLS;
-  const cell = rng.pick(cells);
+  const cell =
+    source === "plate-font"
+      ? { ...rng.pick(cells), bowlExponent: rng.pick(BOWL_EXPONENTS) }
+      : rng.pick(cells);
   const flagless = ch === "1" && rng.chance(FLAGLESS_ONE_SHARE);
   const bold = rng.pick(BOLD_RADII_PX);
   const axisY = rng.pick(AXIS_RADII_Y_PX);

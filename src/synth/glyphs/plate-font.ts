@@ -18,6 +18,8 @@ class Pen {
     readonly w: number,
     readonly h: number,
     readonly s: number,
+    /** Superellipse exponent of every arc: 2 draws ellipses, more draws squarer bowls. */
+    readonly exponent = 2,
     /** Arc flattening: segments per full turn. */
     readonly steps = 48,
   ) {
@@ -74,14 +76,36 @@ class Pen {
     const a = this.a;
     if (a1 - a0 >= 360) {
       this.pieces.push([
-        ellipsePts(cx, cy, rx + a, ry + a, 0, 360, this.steps),
-        reversed(ellipsePts(cx, cy, Math.max(0.01, rx - a), Math.max(0.01, ry - a), 0, 360, this.steps)),
+        ellipsePts(cx, cy, rx + a, ry + a, 0, 360, this.steps, false, this.exponent),
+        reversed(
+          ellipsePts(
+            cx,
+            cy,
+            Math.max(0.01, rx - a),
+            Math.max(0.01, ry - a),
+            0,
+            360,
+            this.steps,
+            false,
+            this.exponent,
+          ),
+        ),
       ]);
       return this;
     }
     const n = Math.max(2, Math.ceil(((a1 - a0) / 360) * this.steps));
-    const outer = ellipsePts(cx, cy, rx + a, ry + a, a0, a1, n, true);
-    const inner = ellipsePts(cx, cy, Math.max(0, rx - a), Math.max(0, ry - a), a0, a1, n, true);
+    const outer = ellipsePts(cx, cy, rx + a, ry + a, a0, a1, n, true, this.exponent);
+    const inner = ellipsePts(
+      cx,
+      cy,
+      Math.max(0, rx - a),
+      Math.max(0, ry - a),
+      a0,
+      a1,
+      n,
+      true,
+      this.exponent,
+    );
     this.pieces.push([[...outer, ...reversed(inner)]]);
     return this;
   }
@@ -109,12 +133,17 @@ function ellipsePts(
   a1: number,
   n: number,
   inclusive = false,
+  exponent = 2,
 ): Contour {
   const pts: Contour = [];
   const count = inclusive ? n + 1 : n;
+  const e = 2 / exponent;
   for (let i = 0; i < count; i++) {
     const t = ((a0 + ((a1 - a0) * i) / n) * Math.PI) / 180;
-    pts.push(cx + rx * Math.cos(t), cy + ry * Math.sin(t));
+    const c = Math.cos(t);
+    const sn = Math.sin(t);
+    // |x/rx|^exponent + |y/ry|^exponent = 1: an ellipse at 2, squarer corners above.
+    pts.push(cx + rx * Math.sign(c) * Math.abs(c) ** e, cy + ry * Math.sign(sn) * Math.abs(sn) ** e);
   }
   return pts;
 }
@@ -439,6 +468,12 @@ const DESIGNS: Record<string, Design> = {
   },
 };
 
+/**
+ * Superellipse exponent of the plate font's bowls and caps: the mandated font's rounded letters and
+ * figures (O, 0, 8, 6, 9, B, D...) are squarer than ellipses, with near-straight sides.
+ */
+export const BOWL_EXPONENT = 2.5;
+
 /** The characters a plate can carry. */
 export const PLATE_CHARS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
 
@@ -447,12 +482,13 @@ export class PlateFont implements GlyphSource {
   private readonly cache = new Map<string, Contour[]>();
 
   glyph(ch: string, cell: GlyphCell): Contour[] {
-    const key = `${ch}|${cell.widthMm}|${cell.heightMm}|${cell.strokeMm}`;
+    const exponent = cell.bowlExponent ?? BOWL_EXPONENT;
+    const key = `${ch}|${cell.widthMm}|${cell.heightMm}|${cell.strokeMm}|${exponent}`;
     let g = this.cache.get(key);
     if (!g) {
       const design = DESIGNS[ch];
       if (!design) return [];
-      const pen = new Pen(cell.widthMm, cell.heightMm, cell.strokeMm);
+      const pen = new Pen(cell.widthMm, cell.heightMm, cell.strokeMm, exponent);
       design(pen);
       g = pen.contours();
       this.cache.set(key, g);
