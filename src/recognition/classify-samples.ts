@@ -325,8 +325,12 @@ function blur(img: Float32Array, w: number, h: number, sigma: number): void {
  * Relative share of each class among the crops. "I" appears only in Northern Ireland marks, and the real
  * plate font's "1" often loses its small flag at camera resolution, leaving a bar like an "I": so fewer
  * "I" crops and some flagless "1" crops make a bare bar read "1" unless the position needs a letter.
+ * Likewise the letter "O" and the figure "0" share one shape in the UK font (and in the DIN-style fonts
+ * of many European plates), and the letter is the rarer of the two on plates: UK marks keep it out of
+ * the year letters, and France, Italy, Spain and the Netherlands leave it out altogether. So fewer "O"
+ * crops make that shape read "0" unless the position needs a letter.
  */
-const CLASS_WEIGHTS: number[] = [...CHAR_CLASSES].map((ch) => (ch === "I" ? 0.4 : 1));
+const CLASS_WEIGHTS: number[] = [...CHAR_CLASSES].map((ch) => (ch === "I" ? 0.4 : ch === "O" ? 0.5 : 1));
 const CLASS_WEIGHT_SUM = CLASS_WEIGHTS.reduce((a, b) => a + b, 0);
 /** Share of "1" crops drawn as a bare bar (flag lost). */
 const FLAGLESS_ONE_SHARE = 0.5;
