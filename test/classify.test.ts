@@ -20,10 +20,12 @@ import { asImports, kernelModule } from "../src/wasm/module.js";
 
 // Thresholds sit a few points under what the shipped weights measure (see docs/kernels-classify.md), so
 // a regression in the kernel, the normalisation or the weights fails here.
-const SYNTHETIC_MIN_ACCURACY = 0.86;
-const UK_CHARS_MIN_ACCURACY = 0.93;
-/** Mean top score on EVAL-seed boxes that hold no character (shipped weights: 0.18; characters: ~0.9). */
-const JUNK_MAX_MEAN_TOP = 0.25;
+const SYNTHETIC_MIN_ACCURACY = 0.88;
+const UK_CHARS_MIN_ACCURACY = 0.92;
+/** uk-chars with O = 0 and I = 1 merged (one shape each in the UK font: the syntax settles them by position). */
+const UK_CHARS_MIN_LOOK_ALIKE_ACCURACY = 0.965;
+/** Mean top score on EVAL-seed boxes that hold no character (shipped weights: 0.12; characters: ~0.9). */
+const JUNK_MAX_MEAN_TOP = 0.18;
 
 const weights = loadClassifierWeights();
 const simd = new WasmClassifier(weights, 1 << 20, true);
@@ -216,6 +218,12 @@ describe("classifier on real UK characters (../shared/data/uk-chars)", () => {
   it.skipIf(!uk)("classifies the real crops", () => {
     const r = measureAccuracy(uk!, classifyWith(simd));
     expect(r.accuracy, r.confusions.join(" ")).toBeGreaterThanOrEqual(UK_CHARS_MIN_ACCURACY);
+    // The same read with O taken as 0 and I as 1 on both sides (as the benchmark's second figure).
+    const fold = (c: number): string => ({ O: "0", I: "1" })[CHAR_CLASSES[c]!] ?? CHAR_CLASSES[c]!;
+    const classify = classifyWith(simd);
+    const lookAlikeRight = uk!.filter((s) => fold(argmax(classify(s))) === fold(s.label)).length;
+    const lookAlike = { accuracy: lookAlikeRight / uk!.length };
+    expect(lookAlike.accuracy).toBeGreaterThanOrEqual(UK_CHARS_MIN_LOOK_ALIKE_ACCURACY);
   });
 });
 

@@ -36,18 +36,18 @@ export function conv3x3Relu(
       if (ASC_FEATURE_SIMD) {
         // Sixteen output channels at a time where they divide (four accumulators per input load), then eight.
         for (; co + 16 <= cOut; co += 16) {
-          const wBase = wt + (<usize>co << 2);
-          let a0 = v128.load(bias + (<usize>co << 2));
-          let a1 = v128.load(bias + (<usize>co << 2), 16);
-          let a2 = v128.load(bias + (<usize>co << 2), 32);
-          let a3 = v128.load(bias + (<usize>co << 2), 48);
+          const wBase = wt + ((<usize>co) << 2);
+          let a0 = v128.load(bias + ((<usize>co) << 2));
+          let a1 = v128.load(bias + ((<usize>co) << 2), 16);
+          let a2 = v128.load(bias + ((<usize>co) << 2), 32);
+          let a3 = v128.load(bias + ((<usize>co) << 2), 48);
           for (let ky = 0; ky < 3; ky++) {
             for (let kx = 0; kx < 3; kx++) {
-              const px = at + (<usize>(ky * rowPitch + kx * cIn) << 2);
-              const wTap = wBase + (<usize>((ky * 3 + kx) * tapStride) << 2);
+              const px = at + ((<usize>(ky * rowPitch + kx * cIn)) << 2);
+              const wTap = wBase + ((<usize>((ky * 3 + kx) * tapStride)) << 2);
               for (let ci = 0; ci < cIn; ci++) {
-                const v = f32x4.splat(load<f32>(px + (<usize>ci << 2)));
-                const wp = wTap + (<usize>(ci * cOut) << 2);
+                const v = f32x4.splat(load<f32>(px + ((<usize>ci) << 2)));
+                const wp = wTap + ((<usize>(ci * cOut)) << 2);
                 a0 = f32x4.add(a0, f32x4.mul(v, v128.load(wp)));
                 a1 = f32x4.add(a1, f32x4.mul(v, v128.load(wp, 16)));
                 a2 = f32x4.add(a2, f32x4.mul(v, v128.load(wp, 32)));
@@ -56,7 +56,7 @@ export function conv3x3Relu(
             }
           }
           const zero = f32x4.splat(0);
-          const o = out + (<usize>co << 2);
+          const o = out + ((<usize>co) << 2);
           v128.store(o, f32x4.max(a0, zero));
           v128.store(o, f32x4.max(a1, zero), 16);
           v128.store(o, f32x4.max(a2, zero), 32);
@@ -64,25 +64,25 @@ export function conv3x3Relu(
         }
       }
       for (; co < cOut; co += CONV_BLOCK) {
-        const wBase = wt + (<usize>co << 2);
+        const wBase = wt + ((<usize>co) << 2);
         if (ASC_FEATURE_SIMD) {
-          let a0 = v128.load(bias + (<usize>co << 2));
-          let a1 = v128.load(bias + (<usize>co << 2), 16);
+          let a0 = v128.load(bias + ((<usize>co) << 2));
+          let a1 = v128.load(bias + ((<usize>co) << 2), 16);
           for (let ky = 0; ky < 3; ky++) {
             for (let kx = 0; kx < 3; kx++) {
-              const px = at + (<usize>(ky * rowPitch + kx * cIn) << 2);
-              const wTap = wBase + (<usize>((ky * 3 + kx) * tapStride) << 2);
+              const px = at + ((<usize>(ky * rowPitch + kx * cIn)) << 2);
+              const wTap = wBase + ((<usize>((ky * 3 + kx) * tapStride)) << 2);
               for (let ci = 0; ci < cIn; ci++) {
-                const v = f32x4.splat(load<f32>(px + (<usize>ci << 2)));
-                const wp = wTap + (<usize>(ci * cOut) << 2);
+                const v = f32x4.splat(load<f32>(px + ((<usize>ci) << 2)));
+                const wp = wTap + ((<usize>(ci * cOut)) << 2);
                 a0 = f32x4.add(a0, f32x4.mul(v, v128.load(wp)));
                 a1 = f32x4.add(a1, f32x4.mul(v, v128.load(wp, 16)));
               }
             }
           }
           const zero = f32x4.splat(0);
-          v128.store(out + (<usize>co << 2), f32x4.max(a0, zero));
-          v128.store(out + (<usize>co << 2), f32x4.max(a1, zero), 16);
+          v128.store(out + ((<usize>co) << 2), f32x4.max(a0, zero));
+          v128.store(out + ((<usize>co) << 2), f32x4.max(a1, zero), 16);
         } else {
           for (let k = 0; k < CONV_BLOCK; k++) {
             let acc = load<f32>(bias + ((<usize>(co + k)) << 2));

@@ -170,7 +170,7 @@ function axisMorph(m: Mask, radius: number, vertical: boolean): Mask {
       let inner = erode ? 1 : 0;
       for (let k = Math.max(0, i - r0); k <= Math.min(len - 1, i + r0); k++) {
         const c = cov[start + k * step]!;
-        inner = erode ? (c < inner ? c : inner) : c > inner ? c : inner;
+        inner = erode ? Math.min(c, inner) : Math.max(c, inner);
       }
       if (erode && (i - r0 < 0 || i + r0 >= len)) inner = 0;
       let v = inner;
