@@ -84,18 +84,32 @@ export function conv3x3Relu(
           v128.store(out + ((<usize>co) << 2), f32x4.max(a0, zero));
           v128.store(out + ((<usize>co) << 2), f32x4.max(a1, zero), 16);
         } else {
-          for (let k = 0; k < CONV_BLOCK; k++) {
-            let acc = load<f32>(bias + ((<usize>(co + k)) << 2));
+          // Four output channels at a time in locals (the SIMD lanes' sums in the same order).
+          for (let k = 0; k < CONV_BLOCK; k += 4) {
+            const bq = bias + ((<usize>(co + k)) << 2);
+            let s0 = load<f32>(bq);
+            let s1 = load<f32>(bq, 4);
+            let s2 = load<f32>(bq, 8);
+            let s3 = load<f32>(bq, 12);
             for (let ky = 0; ky < 3; ky++) {
               for (let kx = 0; kx < 3; kx++) {
                 const px = at + ((<usize>(ky * rowPitch + kx * cIn)) << 2);
                 const wTap = wBase + ((<usize>((ky * 3 + kx) * tapStride + k)) << 2);
                 for (let ci = 0; ci < cIn; ci++) {
-                  acc += load<f32>(px + ((<usize>ci) << 2)) * load<f32>(wTap + ((<usize>(ci * cOut)) << 2));
+                  const v = load<f32>(px + ((<usize>ci) << 2));
+                  const wp = wTap + ((<usize>(ci * cOut)) << 2);
+                  s0 += v * load<f32>(wp);
+                  s1 += v * load<f32>(wp, 4);
+                  s2 += v * load<f32>(wp, 8);
+                  s3 += v * load<f32>(wp, 12);
                 }
               }
             }
-            store<f32>(out + ((<usize>(co + k)) << 2), max<f32>(acc, 0));
+            const oq = out + ((<usize>(co + k)) << 2);
+            store<f32>(oq, max<f32>(s0, 0));
+            store<f32>(oq, max<f32>(s1, 0), 4);
+            store<f32>(oq, max<f32>(s2, 0), 8);
+            store<f32>(oq, max<f32>(s3, 0), 12);
           }
         }
       }
