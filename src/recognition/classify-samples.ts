@@ -328,9 +328,13 @@ function blur(img: Float32Array, w: number, h: number, sigma: number): void {
  * Likewise the letter "O" and the figure "0" share one shape in the UK font (and in the DIN-style fonts
  * of many European plates), and the letter is the rarer of the two on plates: UK marks keep it out of
  * the year letters, and France, Italy, Spain and the Netherlands leave it out altogether. So fewer "O"
- * crops make that shape read "0" unless the position needs a letter.
+ * crops make that shape read "0" unless the position needs a letter. "Q", an O with a tail that blur or
+ * a low threshold can drop or fake, is rarer still (UK marks carry it only as the first letter of a Q
+ * mark): at the same half share, so an O that loses share does not turn into a Q.
  */
-const CLASS_WEIGHTS: number[] = [...CHAR_CLASSES].map((ch) => (ch === "I" ? 0.4 : ch === "O" ? 0.5 : 1));
+const CLASS_WEIGHTS: number[] = [...CHAR_CLASSES].map((ch) =>
+  ch === "I" ? 0.4 : ch === "O" || ch === "Q" ? 0.5 : 1,
+);
 const CLASS_WEIGHT_SUM = CLASS_WEIGHTS.reduce((a, b) => a + b, 0);
 /** Share of "1" crops drawn as a bare bar (flag lost). */
 const FLAGLESS_ONE_SHARE = 0.5;
