@@ -19,12 +19,13 @@ import { generatePlateCrop } from "../src/synth/still.js";
 import { asImports, kernelModule } from "../src/wasm/module.js";
 
 // Thresholds sit a few points under what the shipped weights measure (see docs/kernels-classify.md), so
-// a regression in the kernel, the normalisation or the weights fails here.
+// a regression in the kernel, the normalisation or the weights fails here. The strict uk-chars figure
+// moves most between models (its O and 0 are one shape): the merged figure is the tighter guard.
 const SYNTHETIC_MIN_ACCURACY = 0.88;
-const UK_CHARS_MIN_ACCURACY = 0.92;
+const UK_CHARS_MIN_ACCURACY = 0.9;
 /** uk-chars with O = 0 and I = 1 merged (one shape each in the UK font: the syntax settles them by position). */
 const UK_CHARS_MIN_LOOK_ALIKE_ACCURACY = 0.965;
-/** Mean top score on EVAL-seed boxes that hold no character (shipped weights: 0.12; characters: ~0.9). */
+/** Mean top score on EVAL-seed boxes that hold no character (shipped weights: 0.13; characters: ~0.9). */
 const JUNK_MAX_MEAN_TOP = 0.18;
 
 const weights = loadClassifierWeights();
