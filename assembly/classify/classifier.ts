@@ -107,6 +107,8 @@ export function classifierInit(weightsPtr: usize, weightsBytes: i32): i32 {
     return CLASSIFIER_ERR_SHAPE;
   }
   if (nl < 1 || nl > MAX_LAYERS) return CLASSIFIER_ERR_SHAPE;
+  // The input vector (grid + features) lives in MAX_UNITS-float buffers, whatever layer reads it first.
+  if (pad4(iw * ih + nf) > MAX_UNITS) return CLASSIFIER_ERR_SHAPE;
   let at: i32 = HEADER_BYTES;
   let nc = 0;
   if (version === WEIGHTS_VERSION_CONV) {
