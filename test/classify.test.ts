@@ -3,19 +3,30 @@ import { CHAR_CLASSES } from "../assembly/shared/constants.js";
 import type { ClassifierExports } from "../src/recognition/classifier.js";
 import { loadClassifierWeights, WasmClassifier } from "../src/recognition/classifier.js";
 import { evalGlyphs, loadUkChars, measureAccuracy } from "../src/recognition/classify-measure.js";
-import { parseModel, ReferenceClassifier } from "../src/recognition/classify-reference.js";
+import {
+  type ClassifierModel,
+  forward,
+  parseModel,
+  quantiseModel,
+  ReferenceClassifier,
+  serialiseModel,
+} from "../src/recognition/classify-reference.js";
 import { type GlyphSample, junkSample } from "../src/recognition/classify-samples.js";
 import { bestPlates } from "../src/recognition/syntax.js";
+import { Rng } from "../src/synth/rng.js";
 import { EVAL_SEEDS, seedAt } from "../src/synth/seeds.js";
 import { generatePlateCrop } from "../src/synth/still.js";
 import { asImports, kernelModule } from "../src/wasm/module.js";
 
 // Thresholds sit a few points under what the shipped weights measure (see docs/kernels-classify.md), so
-// a regression in the kernel, the normalisation or the weights fails here.
-const SYNTHETIC_MIN_ACCURACY = 0.86;
-const UK_CHARS_MIN_ACCURACY = 0.93;
-/** Mean top score on EVAL-seed boxes that hold no character (shipped weights: 0.18; characters: ~0.9). */
-const JUNK_MAX_MEAN_TOP = 0.25;
+// a regression in the kernel, the normalisation or the weights fails here. The strict uk-chars figure
+// moves most between models (its O and 0 are one shape): the merged figure is the tighter guard.
+const SYNTHETIC_MIN_ACCURACY = 0.88;
+const UK_CHARS_MIN_ACCURACY = 0.9;
+/** uk-chars with O = 0 and I = 1 merged (one shape each in the UK font: the syntax settles them by position). */
+const UK_CHARS_MIN_LOOK_ALIKE_ACCURACY = 0.965;
+/** Mean top score on EVAL-seed boxes that hold no character (shipped weights: 0.13; characters: ~0.9). */
+const JUNK_MAX_MEAN_TOP = 0.18;
 
 const weights = loadClassifierWeights();
 const simd = new WasmClassifier(weights, 1 << 20, true);
@@ -106,6 +117,90 @@ describe("classifier kernel (build/classifier.wasm)", () => {
   });
 });
 
+/** A small conv model with random weights (20 × 28 grid, conv 8 and 16 channels, 24 hidden units). */
+function randomConvModel(seed: number): ClassifierModel {
+  const rng = new Rng(seed, 1);
+  const fill = (n: number, s: number) => Float32Array.from({ length: n }, () => rng.normal() * s);
+  const convs = [
+    { cIn: 1, cOut: 8, weights: fill(8 * 12, 0.5), bias: fill(8, 0.1) },
+    { cIn: 8, cOut: 16, weights: fill(16 * 72, 0.2), bias: fill(16, 0.1) },
+  ];
+  // Zero the padding of the first layer's rows (9 taps padded to 12), as the trainer leaves it.
+  for (let o = 0; o < 8; o++) for (let i = 9; i < 12; i++) convs[0]!.weights[o * 12 + i] = 0;
+  const nIn = 7 * 5 * 16 + 1;
+  return {
+    inputWidth: 20,
+    inputHeight: 28,
+    featureCount: 1,
+    convs,
+    layers: [
+      { nIn, nOut: 24, weights: fill(24 * 564, 0.1), bias: fill(24, 0.1) },
+      { nIn: 24, nOut: 36, weights: fill(36 * 24, 0.3), bias: fill(36, 0.1) },
+    ],
+  };
+}
+
+describe("conv models (weights file version 3)", () => {
+  const model = quantiseModel(randomConvModel(7));
+  const bytes = serialiseModel(model);
+  const held = evalGlyphs(30, 5000);
+
+  it("round-trips through the file and scores the same in wasm (SIMD and scalar) as in JS", () => {
+    expect(new DataView(bytes.buffer).getInt32(4, true)).toBe(3);
+    const parsed = parseModel(bytes);
+    const a = new WasmClassifier(bytes, 1 << 20, true);
+    const b = new WasmClassifier(bytes, 1 << 20, false);
+    const ref = new ReferenceClassifier(parsed);
+    const probs = new Float32Array(36);
+    const x = new Float32Array(564);
+    const again = new Float32Array(36);
+    let differ = 0;
+    for (const s of held) {
+      const pa = classifyWith(a)(s);
+      const pb = classifyWith(b)(s);
+      ref.classifyBox(s.grey, s.width, s.box.x, s.box.y, s.box.w, s.box.h, s.inverted, probs);
+      // The model before the file: same numbers (it was already quantised).
+      x.set(a.normalise(s.width, s.box, s.inverted));
+      forward(model, x, again);
+      for (let c = 0; c < 36; c++) {
+        expect(Math.abs(pa[c]! - pb[c]!)).toBeLessThan(1e-4);
+        expect(Math.abs(pa[c]! - probs[c]!)).toBeLessThan(1e-4);
+        expect(Math.abs(again[c]! - probs[c]!)).toBeLessThan(1e-4);
+      }
+      if (argmax(pa) !== argmax(classifyWith(a)(held[0]!))) differ++;
+    }
+    // Random weights still depend on the input: not every crop gets the same answer.
+    expect(differ).toBeGreaterThan(0);
+  });
+
+  it("rejects a conv stack the kernel cannot run", () => {
+    const instance = new WebAssembly.Instance(kernelModule("classifier"), asImports());
+    const k = instance.exports as unknown as ClassifierExports;
+    const odd = serialiseModel({ ...model, inputHeight: 27, layers: model.layers });
+    const ptr = k.classifierAlloc(bytes.byteLength + 64);
+    new Uint8Array(k.memory.buffer, ptr, odd.byteLength).set(odd);
+    // 27 rows do not halve twice: unsupported geometry.
+    expect(k.classifierInit(ptr, odd.byteLength)).toBe(-4);
+    const narrow = serialiseModel({
+      ...model,
+      convs: [
+        {
+          ...model.convs[0]!,
+          cOut: 4,
+          weights: model.convs[0]!.weights.slice(0, 48),
+          bias: model.convs[0]!.bias.slice(0, 4),
+        },
+        model.convs[1]!,
+      ],
+    });
+    new Uint8Array(k.memory.buffer, ptr, narrow.byteLength).set(narrow);
+    expect(k.classifierInit(ptr, narrow.byteLength)).toBe(-4);
+    new Uint8Array(k.memory.buffer, ptr, bytes.byteLength).set(bytes);
+    expect(k.classifierInit(ptr, bytes.byteLength - 1)).toBe(-3);
+    expect(k.classifierInit(ptr, bytes.byteLength)).toBe(0);
+  });
+});
+
 describe("boxes that hold no character (EVAL seeds)", () => {
   it("scores them far less confidently than characters", () => {
     const classify = classifyWith(simd);
@@ -124,6 +219,12 @@ describe("classifier on real UK characters (../shared/data/uk-chars)", () => {
   it.skipIf(!uk)("classifies the real crops", () => {
     const r = measureAccuracy(uk!, classifyWith(simd));
     expect(r.accuracy, r.confusions.join(" ")).toBeGreaterThanOrEqual(UK_CHARS_MIN_ACCURACY);
+    // The same read with O taken as 0 and I as 1 on both sides (as the benchmark's second figure).
+    const fold = (c: number): string => ({ O: "0", I: "1" })[CHAR_CLASSES[c]!] ?? CHAR_CLASSES[c]!;
+    const classify = classifyWith(simd);
+    const lookAlikeRight = uk!.filter((s) => fold(argmax(classify(s))) === fold(s.label)).length;
+    const lookAlike = { accuracy: lookAlikeRight / uk!.length };
+    expect(lookAlike.accuracy).toBeGreaterThanOrEqual(UK_CHARS_MIN_LOOK_ALIKE_ACCURACY);
   });
 });
 

@@ -9,18 +9,28 @@
 //  4. Area-resample the tight box into an inputWidth × inputHeight grid keeping its aspect ratio
 //     (height-filling, centred), so narrow glyphs (1, I) stay narrow and 0 stays narrower than O.
 //  5. Extra features: the tight box's aspect ratio (width / height).
-// Model: dense layers (ReLU between), softmax at the end. Weights file layout: see WEIGHTS_MAGIC.
+// Model: optional conv layers on the grid (3 × 3 convolution, ReLU, 2 × 2 max pooling: conv.ts), then
+// dense layers (ReLU between) on their pooled map plus the features, softmax at the end. Weights file
+// layout: see WEIGHTS_MAGIC.
 
 import { CHAR_CLASS_COUNT, MAX_FRAME_HEIGHT } from "../shared/constants";
+import { CONV_BLOCK, conv3x3Relu, maxPool2 } from "./conv";
 
 /** "KCL1" little-endian: the weights file's first four bytes. */
 const WEIGHTS_MAGIC: u32 = 0x314c434b;
-/** Version 1: f32 weights. Version 2: per-row f32 scale and i8 weights (dequantised at init). */
+/**
+ * Version 1: f32 weights. Version 2: per-row f32 scale and i8 weights (dequantised at init). Version 3:
+ * version 2 with conv layers first (header + convCount; per conv layer i32 cIn, cOut, f32 scale [cOut],
+ * i8 weights [cOut][pad4(9 · cIn)] (tap major, input channel minor), f32 bias [cOut]).
+ */
 const WEIGHTS_VERSION_F32: i32 = 1;
 const WEIGHTS_VERSION_I8: i32 = 2;
+const WEIGHTS_VERSION_CONV: i32 = 3;
 /** Weights file header: magic, version, inputWidth, inputHeight, featureCount, layerCount (i32 each). */
 const HEADER_BYTES: i32 = 24;
 const MAX_LAYERS: i32 = 4;
+const MAX_CONV: i32 = 3;
+const MAX_CHANNELS: i32 = 64;
 const MAX_UNITS: i32 = 2048;
 const MAX_INPUT_SIDE: i32 = 64;
 
@@ -39,6 +49,19 @@ const layerIn = new StaticArray<i32>(MAX_LAYERS);
 const layerOut = new StaticArray<i32>(MAX_LAYERS);
 const layerW = new StaticArray<usize>(MAX_LAYERS);
 const layerB = new StaticArray<usize>(MAX_LAYERS);
+// Conv layers: input size (h × w), channels, weights f32 [9][cIn][cOut], bias, the padded input map and
+// the plain output map (conv.ts layouts); the last one pools into convFlat (then the features).
+let convCount: i32 = 0;
+const convH = new StaticArray<i32>(MAX_CONV);
+const convW = new StaticArray<i32>(MAX_CONV);
+const convIn = new StaticArray<i32>(MAX_CONV);
+const convOut = new StaticArray<i32>(MAX_CONV);
+const convWt = new StaticArray<usize>(MAX_CONV);
+const convB = new StaticArray<usize>(MAX_CONV);
+const convPin = new StaticArray<usize>(MAX_CONV);
+const convMap = new StaticArray<usize>(MAX_CONV);
+let convFlat: usize = 0;
+let convFlatLen: i32 = 0;
 // Scratch, allocated once at init.
 let histogram: usize = 0; // i32[256]
 let rowInk: usize = 0; // i32[MAX_FRAME_HEIGHT]
@@ -73,8 +96,9 @@ export function classifierInit(weightsPtr: usize, weightsBytes: i32): i32 {
   if (weightsBytes < HEADER_BYTES) return CLASSIFIER_ERR_SIZE;
   if (load<u32>(weightsPtr) !== WEIGHTS_MAGIC) return CLASSIFIER_ERR_MAGIC;
   const version = load<i32>(weightsPtr, 4);
-  if (version !== WEIGHTS_VERSION_F32 && version !== WEIGHTS_VERSION_I8) return CLASSIFIER_ERR_VERSION;
-  const quantised = version === WEIGHTS_VERSION_I8;
+  if (version !== WEIGHTS_VERSION_F32 && version !== WEIGHTS_VERSION_I8 && version !== WEIGHTS_VERSION_CONV)
+    return CLASSIFIER_ERR_VERSION;
+  const quantised = version !== WEIGHTS_VERSION_F32;
   const iw = load<i32>(weightsPtr, 8);
   const ih = load<i32>(weightsPtr, 12);
   const nf = load<i32>(weightsPtr, 16);
@@ -83,8 +107,65 @@ export function classifierInit(weightsPtr: usize, weightsBytes: i32): i32 {
     return CLASSIFIER_ERR_SHAPE;
   }
   if (nl < 1 || nl > MAX_LAYERS) return CLASSIFIER_ERR_SHAPE;
+  // The input vector (grid + features) lives in MAX_UNITS-float buffers, whatever layer reads it first.
+  if (pad4(iw * ih + nf) > MAX_UNITS) return CLASSIFIER_ERR_SHAPE;
   let at: i32 = HEADER_BYTES;
-  let expectIn = iw * ih + nf;
+  let nc = 0;
+  if (version === WEIGHTS_VERSION_CONV) {
+    if (weightsBytes < HEADER_BYTES + 4) return CLASSIFIER_ERR_SIZE;
+    nc = load<i32>(weightsPtr, 24);
+    if (nc < 1 || nc > MAX_CONV) return CLASSIFIER_ERR_SHAPE;
+    at += 4;
+  }
+  // Conv layers: each halves the map, so the grid must divide by 2 per layer.
+  let h = ih;
+  let w = iw;
+  let cin = 1;
+  for (let l = 0; l < nc; l++) {
+    if (at + 8 > weightsBytes) return CLASSIFIER_ERR_SIZE;
+    const cIn = load<i32>(weightsPtr + <usize>at);
+    const cOut = load<i32>(weightsPtr + <usize>at, 4);
+    if (cIn !== cin || cOut < CONV_BLOCK || cOut > MAX_CHANNELS || cOut % CONV_BLOCK !== 0)
+      return CLASSIFIER_ERR_SHAPE;
+    if ((h & 1) !== 0 || (w & 1) !== 0) return CLASSIFIER_ERR_SHAPE;
+    at += 8;
+    const rowLen = pad4(9 * cIn);
+    const wBytes = cOut * 4 + rowLen * cOut;
+    if (at + wBytes + cOut * 4 > weightsBytes) return CLASSIFIER_ERR_SIZE;
+    // Dequantise into the kernel's layout [tap][cIn][cOut] (the file keeps a row per output channel).
+    const wt = heap.alloc(<usize>(9 * cIn * cOut) * 4);
+    const scales = weightsPtr + <usize>at;
+    const q = scales + <usize>cOut * 4;
+    for (let o = 0; o < cOut; o++) {
+      const scale = load<f32>(scales + ((<usize>o) << 2));
+      for (let k = 0; k < 9 * cIn; k++) {
+        store<f32>(wt + ((<usize>(k * cOut + o)) << 2), <f32>load<i8>(q + <usize>(o * rowLen + k)) * scale);
+      }
+    }
+    at += wBytes;
+    const b = heap.alloc(<usize>cOut * 4);
+    memory.copy(b, weightsPtr + <usize>at, <usize>cOut * 4);
+    at += cOut * 4;
+    convH[l] = h;
+    convW[l] = w;
+    convIn[l] = cIn;
+    convOut[l] = cOut;
+    convWt[l] = wt;
+    convB[l] = b;
+    const pinBytes = <usize>((h + 2) * (w + 2) * cIn) * 4;
+    convPin[l] = heap.alloc(pinBytes);
+    memory.fill(convPin[l], 0, pinBytes); // the zero border stays zero: only interiors are written
+    convMap[l] = heap.alloc(<usize>(h * w * cOut) * 4);
+    h >>= 1;
+    w >>= 1;
+    cin = cOut;
+  }
+  let expectIn = nc > 0 ? h * w * cin + nf : iw * ih + nf;
+  if (nc > 0) {
+    convFlatLen = h * w * cin;
+    convFlat = heap.alloc(<usize>pad4(expectIn) * 4);
+    memory.fill(convFlat, 0, <usize>pad4(expectIn) * 4);
+  }
   for (let l = 0; l < nl; l++) {
     if (at + 8 > weightsBytes) return CLASSIFIER_ERR_SIZE;
     const nIn = load<i32>(weightsPtr + <usize>at);
@@ -128,6 +209,7 @@ export function classifierInit(weightsPtr: usize, weightsBytes: i32): i32 {
   inputHeight = ih;
   featureCount = nf;
   layerCount = nl;
+  convCount = nc;
   if (histogram === 0) {
     histogram = heap.alloc(256 * 4);
     rowInk = heap.alloc(<usize>MAX_FRAME_HEIGHT * 4);
@@ -331,6 +413,54 @@ function dense(src: usize, dst: usize, w: usize, bias: usize, nIn: i32, nOut: i3
  */
 export function classifyVector(input: usize, out: usize): void {
   let src = input;
+  if (convCount > 0) {
+    // The grid into the first padded map (1 channel), the conv stack, its pooled map into convFlat,
+    // then the features after it: the dense layers' input.
+    const p0 = convPin[0];
+    for (let y = 0; y < inputHeight; y++) {
+      memory.copy(
+        p0 + ((<usize>((y + 1) * (inputWidth + 2) + 1)) << 2),
+        input + ((<usize>(y * inputWidth)) << 2),
+        (<usize>inputWidth) << 2,
+      );
+    }
+    for (let l = 0; l < convCount; l++) {
+      const h = unchecked(convH[l]);
+      const w = unchecked(convW[l]);
+      const c = unchecked(convOut[l]);
+      conv3x3Relu(
+        unchecked(convPin[l]),
+        h,
+        w,
+        unchecked(convIn[l]),
+        unchecked(convWt[l]),
+        unchecked(convB[l]),
+        c,
+        unchecked(convMap[l]),
+      );
+      if (l + 1 < convCount) {
+        const pw = (w >> 1) + 2;
+        maxPool2(
+          unchecked(convMap[l]),
+          h,
+          w,
+          c,
+          unchecked(convPin[l + 1]) + ((<usize>((pw + 1) * c)) << 2),
+          pw * c,
+        );
+      } else {
+        maxPool2(unchecked(convMap[l]), h, w, c, convFlat, (w >> 1) * c);
+      }
+    }
+    const gridLen = inputWidth * inputHeight;
+    for (let f = 0; f < featureCount; f++) {
+      store<f32>(
+        convFlat + ((<usize>(convFlatLen + f)) << 2),
+        load<f32>(input + ((<usize>(gridLen + f)) << 2)),
+      );
+    }
+    src = convFlat;
+  }
   for (let l = 0; l < layerCount; l++) {
     const dst = l & 1 ? actB : actA;
     dense(

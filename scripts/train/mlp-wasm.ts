@@ -74,6 +74,7 @@ export function trainMlpWasm(
   for (let c = 0; c < CLASSES; c++) for (let j = 0; j < H; j++) w2[c * HP + j] = rng.normal() * s2 * 0.5;
   const snapshot = (): ClassifierModel => ({
     ...geometry,
+    convs: [],
     layers: [
       { nIn, nOut: H, weights: w1.slice(), bias: b1.slice(0, H) },
       { nIn: H, nOut: CLASSES, weights: w2.slice(), bias: b2.slice() },

@@ -86,6 +86,7 @@ export function trainMlp(
   const logits = new Float32Array(CLASSES);
   const model: ClassifierModel = {
     ...geometry,
+    convs: [],
     layers: [
       { nIn, nOut: H, weights: w1, bias: b1 },
       { nIn: H, nOut: CLASSES, weights: w2, bias: b2 },

@@ -30,7 +30,18 @@ interface CellVariant {
   widthMm: number;
   heightMm: number;
   strokeMm: number;
+  /** Plate font: superellipse exponent of its bowls. */
+  bowlExponent?: number;
 }
+
+/**
+ * The plate font's bowls from elliptical to squarer than the scene generator draws them
+ * (BOWL_EXPONENT): makers' dies, printed and raised characters round them differently.
+ */
+const BOWL_EXPONENTS = [2, 2.5, 2.5, 3];
+
+const cellKey = (c: CellVariant): string =>
+  `${c.widthMm}|${c.heightMm}|${c.strokeMm}|${c.bowlExponent ?? ""}`;
 
 /** Car (79×50, 14 mm stroke), pre-2001 wide (57 mm), two-line (64×44, 10 mm), plus lighter and heavier strokes. */
 const PLATE_FONT_CELLS: CellVariant[] = [
@@ -129,11 +140,77 @@ function dilate(m: Mask, signedRadius: number): Mask {
   return { cov: out, width, height, box: [x0, y0, Math.max(x1, x0 + 1), Math.max(y1, y0 + 1)] };
 }
 
+/**
+ * Stroke weight along one axis only, in mask pixels (negative thins): real crops show horizontal and
+ * vertical strokes of unequal weight (plate pressing, optics, interlaced and resampled camera lines,
+ * a segmenter's threshold), so the glyph is eroded or dilated along y and along x by independent amounts.
+ */
+const AXIS_RADII_Y_PX = [-3, -2, -1, 0, 0, 0, 1, 2];
+const AXIS_RADII_X_PX = [-1.5, -0.75, 0, 0, 0, 0.75, 1.5];
+
+/**
+ * Erodes (radius < 0: min) or dilates (max) the coverage along one axis over a segment of half-length
+ * |radius| (fractional radii blend the two nearest whole segments).
+ */
+function axisMorph(m: Mask, radius: number, vertical: boolean): Mask {
+  if (radius === 0) return m;
+  const { width, height, cov } = m;
+  const erode = radius < 0;
+  const r0 = Math.floor(Math.abs(radius));
+  const f = Math.abs(radius) - r0;
+  const step = vertical ? width : 1;
+  const len = vertical ? height : width;
+  const lines = vertical ? width : height;
+  const lineStep = vertical ? 1 : width;
+  const out = new Float32Array(width * height);
+  for (let line = 0; line < lines; line++) {
+    const start = line * lineStep;
+    for (let i = 0; i < len; i++) {
+      // Outside the mask is ground (0): an erosion reaching it gives 0, a dilation ignores it.
+      let inner = erode ? 1 : 0;
+      for (let k = Math.max(0, i - r0); k <= Math.min(len - 1, i + r0); k++) {
+        const c = cov[start + k * step]!;
+        inner = erode ? Math.min(c, inner) : Math.max(c, inner);
+      }
+      if (erode && (i - r0 < 0 || i + r0 >= len)) inner = 0;
+      let v = inner;
+      if (f > 0) {
+        const lo = i - r0 - 1 >= 0 ? cov[start + (i - r0 - 1) * step]! : 0;
+        const hi = i + r0 + 1 < len ? cov[start + (i + r0 + 1) * step]! : 0;
+        const edge = erode ? Math.min(inner, lo, hi) : Math.max(inner, lo, hi);
+        v = inner * (1 - f) + edge * f;
+      }
+      out[start + i * step] = v;
+    }
+  }
+  let x0 = width;
+  let y0 = height;
+  let x1 = 0;
+  let y1 = 0;
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) {
+      if (out[y * width + x]! > 0.5) {
+        if (x < x0) x0 = x;
+        if (y < y0) y0 = y;
+        if (x + 1 > x1) x1 = x + 1;
+        if (y + 1 > y1) y1 = y + 1;
+      }
+    }
+  }
+  return { cov: out, width, height, box: [x0, y0, Math.max(x1, x0 + 1), Math.max(y1, y0 + 1)] };
+}
+
+function inkSum(m: Mask): number {
+  let sum = 0;
+  for (let i = 0; i < m.cov.length; i++) sum += m.cov[i]!;
+  return sum;
+}
+
 const boldMasks = new Map<string, Mask>();
 function boldMask(source: SampleSourceName, cell: CellVariant, ch: string, radius: number): Mask {
   const base = glyphMask(source, cell, ch);
   if (radius === 0) return base;
-  const key = `${source}|${cell.widthMm}|${cell.heightMm}|${cell.strokeMm}|${ch}|${radius}`;
+  const key = `${source}|${cellKey(cell)}|${ch}|${radius}`;
   let m = boldMasks.get(key);
   if (!m) {
     m = dilate(base, radius);
@@ -152,7 +229,7 @@ function charCell(cell: CellVariant, ch: string): CellVariant {
 /** The glyph drawn once at MASK_HEIGHT_PX as coverage 0..1 (cached per source, cell and character). */
 function glyphMask(source: SampleSourceName, baseCell: CellVariant, ch: string): Mask {
   const cell = charCell(baseCell, ch);
-  const key = `${source}|${cell.widthMm}|${cell.heightMm}|${cell.strokeMm}|${ch}`;
+  const key = `${source}|${cellKey(cell)}|${ch}`;
   let m = masks.get(key);
   if (m) return m;
   const scale = MASK_HEIGHT_PX / cell.heightMm;
@@ -248,8 +325,16 @@ function blur(img: Float32Array, w: number, h: number, sigma: number): void {
  * Relative share of each class among the crops. "I" appears only in Northern Ireland marks, and the real
  * plate font's "1" often loses its small flag at camera resolution, leaving a bar like an "I": so fewer
  * "I" crops and some flagless "1" crops make a bare bar read "1" unless the position needs a letter.
+ * Likewise the letter "O" and the figure "0" share one shape in the UK font (and in the DIN-style fonts
+ * of many European plates), and the letter is the rarer of the two on plates: UK marks keep it out of
+ * the year letters, and France, Italy, Spain and the Netherlands leave it out altogether. So fewer "O"
+ * crops make that shape read "0" unless the position needs a letter. "Q", an O with a tail that blur or
+ * a low threshold can drop or fake, is rarer still (UK marks carry it only as the first letter of a Q
+ * mark): at the same half share, so an O that loses share does not turn into a Q.
  */
-const CLASS_WEIGHTS: number[] = [...CHAR_CLASSES].map((ch) => (ch === "I" ? 0.4 : 1));
+const CLASS_WEIGHTS: number[] = [...CHAR_CLASSES].map((ch) =>
+  ch === "I" ? 0.4 : ch === "O" || ch === "Q" ? 0.5 : 1,
+);
 const CLASS_WEIGHT_SUM = CLASS_WEIGHTS.reduce((a, b) => a + b, 0);
 /** Share of "1" crops drawn as a bare bar (flag lost). */
 const FLAGLESS_ONE_SHARE = 0.5;
@@ -433,10 +518,21 @@ export function glyphSample(seed: number, options: GlyphSampleOptions = {}): Gly
   const ch = CHAR_CLASSES[label]!;
   const source = pickWeighted(rng, SOURCE_WEIGHTS);
   const cells = source === "plate-font" ? PLATE_FONT_CELLS : FONT_CELLS;
-  const cell = rng.pick(cells);
+  const cell =
+    source === "plate-font"
+      ? { ...rng.pick(cells), bowlExponent: rng.pick(BOWL_EXPONENTS) }
+      : rng.pick(cells);
   const flagless = ch === "1" && rng.chance(FLAGLESS_ONE_SHARE);
   const bold = rng.pick(BOLD_RADII_PX);
-  const mask = boldMask(source, cell, flagless ? "I" : ch, bold);
+  const axisY = rng.pick(AXIS_RADII_Y_PX);
+  const axisX = rng.pick(AXIS_RADII_X_PX);
+  const weighted = (c: string): Mask => {
+    const base = boldMask(source, cell, c, bold);
+    const m = axisMorph(axisMorph(base, axisY, true), axisX, false);
+    // A light face thinned again can lose whole strokes: keep the glyph as it was then.
+    return inkSum(m) < 0.6 * inkSum(base) ? base : m;
+  };
+  const mask = weighted(flagless ? "I" : ch);
 
   // Geometry: glyph height in the crop (log-uniform 11..60 px), aspect, rotation, shear.
   const glyphH = Math.exp(rng.range(Math.log(11), Math.log(60)));
@@ -532,12 +628,12 @@ export function glyphSample(seed: number, options: GlyphSampleOptions = {}): Gly
   // Neighbours: the next glyph along the plate intrudes into a loose box.
   const gap = (11 / 79) * glyphH * rng.range(0.6, 1.4);
   if (rng.chance(0.3)) {
-    const other = boldMask(source, cell, CHAR_CLASSES[rng.int(0, 35)]!, bold);
+    const other = weighted(CHAR_CLASSES[rng.int(0, 35)]!);
     const ow = (other.box[2] - other.box[0]) * sx;
     paint(other, -(inkW / 2 + gap + ow / 2), 0);
   }
   if (rng.chance(0.3)) {
-    const other = boldMask(source, cell, CHAR_CLASSES[rng.int(0, 35)]!, bold);
+    const other = weighted(CHAR_CLASSES[rng.int(0, 35)]!);
     const ow = (other.box[2] - other.box[0]) * sx;
     paint(other, inkW / 2 + gap + ow / 2, 0);
   }

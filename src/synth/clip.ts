@@ -339,7 +339,7 @@ export function renderClipFrame(
 }
 
 /** The version of the generator's output: part of the cache key, bump when pixels or truth change. */
-export const SYNTH_VERSION = 2;
+export const SYNTH_VERSION = 3;
 
 function cacheKey(seed: number, o: Resolved): string {
   return createHash("sha256")

@@ -5,6 +5,8 @@ export interface GlyphCell {
   widthMm: number;
   heightMm: number;
   strokeMm: number;
+  /** Plate font only: superellipse exponent of its bowls (default BOWL_EXPONENT), varied for training. */
+  bowlExponent?: number;
 }
 
 /**

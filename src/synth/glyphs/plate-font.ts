@@ -18,6 +18,8 @@ class Pen {
     readonly w: number,
     readonly h: number,
     readonly s: number,
+    /** Superellipse exponent of every arc: 2 draws ellipses, more draws squarer bowls. */
+    readonly exponent = 2,
     /** Arc flattening: segments per full turn. */
     readonly steps = 48,
   ) {
@@ -74,14 +76,36 @@ class Pen {
     const a = this.a;
     if (a1 - a0 >= 360) {
       this.pieces.push([
-        ellipsePts(cx, cy, rx + a, ry + a, 0, 360, this.steps),
-        reversed(ellipsePts(cx, cy, Math.max(0.01, rx - a), Math.max(0.01, ry - a), 0, 360, this.steps)),
+        ellipsePts(cx, cy, rx + a, ry + a, 0, 360, this.steps, false, this.exponent),
+        reversed(
+          ellipsePts(
+            cx,
+            cy,
+            Math.max(0.01, rx - a),
+            Math.max(0.01, ry - a),
+            0,
+            360,
+            this.steps,
+            false,
+            this.exponent,
+          ),
+        ),
       ]);
       return this;
     }
     const n = Math.max(2, Math.ceil(((a1 - a0) / 360) * this.steps));
-    const outer = ellipsePts(cx, cy, rx + a, ry + a, a0, a1, n, true);
-    const inner = ellipsePts(cx, cy, Math.max(0, rx - a), Math.max(0, ry - a), a0, a1, n, true);
+    const outer = ellipsePts(cx, cy, rx + a, ry + a, a0, a1, n, true, this.exponent);
+    const inner = ellipsePts(
+      cx,
+      cy,
+      Math.max(0, rx - a),
+      Math.max(0, ry - a),
+      a0,
+      a1,
+      n,
+      true,
+      this.exponent,
+    );
     this.pieces.push([[...outer, ...reversed(inner)]]);
     return this;
   }
@@ -109,12 +133,17 @@ function ellipsePts(
   a1: number,
   n: number,
   inclusive = false,
+  exponent = 2,
 ): Contour {
   const pts: Contour = [];
   const count = inclusive ? n + 1 : n;
+  const e = 2 / exponent;
   for (let i = 0; i < count; i++) {
     const t = ((a0 + ((a1 - a0) * i) / n) * Math.PI) / 180;
-    pts.push(cx + rx * Math.cos(t), cy + ry * Math.sin(t));
+    const c = Math.cos(t);
+    const sn = Math.sin(t);
+    // |x/rx|^exponent + |y/ry|^exponent = 1: an ellipse at 2, squarer corners above.
+    pts.push(cx + rx * Math.sign(c) * Math.abs(c) ** e, cy + ry * Math.sign(sn) * Math.abs(sn) ** e);
   }
   return pts;
 }
@@ -159,22 +188,42 @@ function lowerBowl(p: Pen, top: number): { cx: number; cy: number; rx: number; r
   return { cx: p.w / 2, cy: top + ry, rx: p.w / 2 - p.a, ry };
 }
 
+/**
+ * The bowl of O, 0, Q, C and G in the plate font: a rounded rectangle, half-elliptic caps (depth
+ * CAP_DEPTH × their half-width) joined by straight sides, between x0 and x1. Returns the caps' centres.
+ */
+function roundBox(
+  p: Pen,
+  x0: number,
+  x1: number,
+): { cx: number; rx: number; ry: number; top: number; bottom: number } {
+  const rx = (x1 - x0) / 2 - p.a;
+  const ry = rx * CAP_DEPTH;
+  return { cx: (x0 + x1) / 2, rx, ry, top: p.a + ry, bottom: p.h - p.a - ry };
+}
+
+/**
+ * How deep the caps of the rounded letters are against their half-width. The mandated font's O and 0
+ * are tall rounded rectangles with straight sides over about half the height, not ellipses.
+ */
+const CAP_DEPTH = 0.9;
+
 const DESIGNS: Record<string, Design> = {
-  "0": (p) => {
-    const { w, h, a } = p;
-    const rx = w / 2 - a;
-    const ry = rx * 1.15;
-    p.arc(w / 2, a + ry, rx, ry, 180, 360)
-      .arc(w / 2, h - a - ry, rx, ry, 0, 180)
-      .rect(0, a + ry, p.s, h - a - ry)
-      .rect(w - p.s, a + ry, w, h - a - ry);
-  },
+  // The figure 0 and the letter O are one shape in the mandated font (real crops of the two show the
+  // same outline and stroke profile): the UK syntax tells them apart by position, not the classifier.
+  "0": (p) => DESIGNS.O?.(p),
   O: (p) => {
-    p.arc(p.w / 2, p.h / 2, p.w / 2 - p.a, p.h / 2 - p.a, 0, 360);
+    const { w, s } = p;
+    const b = roundBox(p, 0, w);
+    p.arc(b.cx, b.top, b.rx, b.ry, 180, 360)
+      .arc(b.cx, b.bottom, b.rx, b.ry, 0, 180)
+      .rect(0, b.top, s, b.bottom)
+      .rect(w - s, b.top, w, b.bottom);
   },
   Q: (p) => {
-    const { w, h } = p;
-    p.arc(w / 2, h / 2, w / 2 - p.a, h / 2 - p.a, 0, 360).seg(w * 0.55, h * 0.66, w, h, p.s);
+    const { w, h, s } = p;
+    DESIGNS.O?.(p);
+    p.seg(w * 0.55, h * 0.7, w, h, s * 0.6);
   },
   "1": (p) => {
     const { w, h, s, a } = p;
@@ -266,7 +315,11 @@ const DESIGNS: Record<string, Design> = {
       .arc(w - a - rB, m + ryB, rB, ryB, 270, 450);
   },
   C: (p) => {
-    p.arc(p.w / 2, p.h / 2, p.w / 2 - p.a, p.h / 2 - p.a, 35, 325);
+    const { w, s } = p;
+    const b = roundBox(p, 0, w);
+    p.arc(b.cx, b.top, b.rx, b.ry, 180, 325)
+      .arc(b.cx, b.bottom, b.rx, b.ry, 35, 180)
+      .rect(0, b.top, s, b.bottom);
   },
   D: (p) => {
     const { w, h, s, a } = p;
@@ -293,10 +346,13 @@ const DESIGNS: Record<string, Design> = {
       .rect(0, h * 0.48 - a, w * 0.85, h * 0.48 + a);
   },
   G: (p) => {
-    const { w, h, s, a } = p;
-    p.arc(w / 2, h / 2, w / 2 - a, h / 2 - a, 20, 330)
-      .rect(w * 0.52, h * 0.5, w, h * 0.5 + s)
-      .rect(w - s, h * 0.5, w, h * 0.72);
+    const { w, h, s } = p;
+    const b = roundBox(p, 0, w);
+    p.arc(b.cx, b.top, b.rx, b.ry, 180, 330)
+      .rect(0, b.top, s, b.bottom)
+      .arc(b.cx, b.bottom, b.rx, b.ry, 0, 180)
+      .rect(w - s, h * 0.5, w, b.bottom)
+      .rect(w * 0.5, h * 0.5, w, h * 0.5 + s * 0.9);
   },
   H: (p) => {
     const { w, h, s, a } = p;
@@ -412,6 +468,12 @@ const DESIGNS: Record<string, Design> = {
   },
 };
 
+/**
+ * Superellipse exponent of the plate font's bowls and caps: the mandated font's rounded letters and
+ * figures (O, 0, 8, 6, 9, B, D...) are squarer than ellipses, with near-straight sides.
+ */
+export const BOWL_EXPONENT = 2.5;
+
 /** The characters a plate can carry. */
 export const PLATE_CHARS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
 
@@ -420,12 +482,13 @@ export class PlateFont implements GlyphSource {
   private readonly cache = new Map<string, Contour[]>();
 
   glyph(ch: string, cell: GlyphCell): Contour[] {
-    const key = `${ch}|${cell.widthMm}|${cell.heightMm}|${cell.strokeMm}`;
+    const exponent = cell.bowlExponent ?? BOWL_EXPONENT;
+    const key = `${ch}|${cell.widthMm}|${cell.heightMm}|${cell.strokeMm}|${exponent}`;
     let g = this.cache.get(key);
     if (!g) {
       const design = DESIGNS[ch];
       if (!design) return [];
-      const pen = new Pen(cell.widthMm, cell.heightMm, cell.strokeMm);
+      const pen = new Pen(cell.widthMm, cell.heightMm, cell.strokeMm, exponent);
       design(pen);
       g = pen.contours();
       this.cache.set(key, g);
