@@ -45,6 +45,14 @@ export function readImageFile(
   return { info, reads: reads.map((x) => ({ ...x, box: scaleBox(x.box, f) })), ms };
 }
 
+export interface VideoReadOptions {
+  roi?: Roi;
+  /** The file's probe, when the caller already has it. */
+  info?: MediaInfo;
+  /** Every frame's own reads before the tracker sees them (boxes in the recogniser's frame pixels). */
+  onFrame?: (frameIndex: number, reads: FrameRead[]) => void;
+}
+
 /**
  * Reads a video file frame by frame through a Tracker (capture time = frame index / fps); onFinal gets one
  * FinalRead per vehicle pass (boxes in the file's own pixels), including those flushed at the end.
@@ -54,10 +62,10 @@ export async function readVideoFile(
   file: string,
   tracker: Omit<TrackerOptions, "cameraId"> & { cameraId?: string },
   onFinal: (read: FinalRead) => void,
-  roi?: Roi,
-  info = probeMedia(file),
+  options: VideoReadOptions = {},
 ): Promise<VideoFileRead> {
-  const { w, h, f, roi: r } = fitToFrame(recogniser, info, roi);
+  const info = options.info ?? probeMedia(file);
+  const { w, h, f, roi: r } = fitToFrame(recogniser, info, options.roi);
   const t = new Tracker({ cameraId: "file", topCandidates: recogniser.topCandidates, ...tracker });
   const slot = new Uint8Array(recogniser.memory.buffer, recogniser.frameSlot().offset, w * h);
   const frameMs = 1000 / info.fps;
@@ -65,6 +73,7 @@ export async function readVideoFile(
   const frames = await decodeVideo(file, info, w, h, (index, pixels) => {
     slot.set(pixels);
     const reads = recogniser.read(w, h, r);
+    options.onFrame?.(index, reads);
     for (const out of t.push(index, Math.round(index * frameMs), reads)) if (out.kind === "final") emit(out);
   });
   for (const fin of t.flush()) emit(fin);
