@@ -70,7 +70,11 @@ for (let i = Number(values.from); i < Number(values.from) + Number(values.count)
       if (r?.plate === want.plate) continue;
       const cands = localiseFrame(pixels, w, h);
       const s = segmentAt(w, h, cands, want.box);
-      if (s) dump(values.dump!, `c${i}-f${index}-${want.plate}-${r?.plate ?? "none"}`, s, []);
+      if (!s) continue;
+      const name = `c${i}-f${index}-${want.plate}-${r?.plate ?? "none"}`;
+      dump(values.dump!, name, s, []);
+      const dropped = s.dropped.map((d) => `${d.reason}@${d.box.join(",")}`).join(" ");
+      process.stdout.write(`  dumped ${name}: ${s.chars} boxes; dropped ${dropped || "none"}\n`);
     }
     for (const out of tracker.push(index, Math.round((index * 1000) / info.fps), reads)) {
       if (out.kind === "final") finals.push(out);

@@ -54,7 +54,8 @@ describe("tracker", () => {
     expect(f.direction).toBe("towards");
     expect(f.passId).toBe(provisionals[0]!.passId);
     expect(provisionals[0]!.plate).toBe("AB12CDE");
-    expect(provisionals[0]!.frameIndex).toBe(1);
+    // the third frame that reads the plate exactly raises the alert
+    expect(provisionals[0]!.frameIndex).toBe(2);
     expect(f.candidates[0]!.plate).toBe("AB12CDE");
     expect(f.candidates.map((c) => c.plate)).toContain("AB12CDF");
     expect(t.flush()).toEqual([]);
@@ -86,15 +87,32 @@ describe("tracker", () => {
     expect(f?.direction).toBe("away");
   });
 
-  it("reports no pass from two unsure reads that happen to agree (a grille read twice)", () => {
+  it("reports no pass from unsure reads that happen to agree (a grille), nor from text seen on two frames", () => {
     const t = new Tracker(options);
     t.push(0, 0, [read("FAS1", 0.53, [400, 140, 106, 63])]);
     t.push(1, 40, [read("FAS1", 0.2, [410, 130, 98, 56])]);
+    t.push(2, 80, [read("FAS1", 0.2, [415, 125, 94, 52])]);
     expect(t.flush()).toEqual([]);
+    const glimpse = new Tracker(options);
+    glimpse.push(0, 0, [read("FAS1", 0.95, [400, 140, 106, 63])]);
+    glimpse.push(1, 40, [read("FAS1", 0.9, [410, 130, 98, 56])]);
+    expect(glimpse.flush()).toEqual([]);
     const sure = new Tracker(options);
     sure.push(0, 0, [read("FAS1", 0.95, [400, 140, 106, 63])]);
     sure.push(1, 40, [read("FAS1", 0.9, [410, 130, 98, 56])]);
+    sure.push(2, 80, [read("FAS1", 0.9, [415, 125, 94, 52])]);
     expect(sure.flush().map((f) => f.plate)).toEqual(["FAS1"]);
+  });
+
+  it("raises no provisional read from distant reads that agree, until a near view's worth agrees", () => {
+    const t = new Tracker(options);
+    const out: (ProvisionalRead | FinalRead)[] = [];
+    // 8 px characters weigh (8/15)² = 0.28: three sure far reads are not yet one full-size view
+    for (let i = 0; i < 3; i++)
+      out.push(...t.push(i, i * 40, [{ ...read("AB12CDE", 0.95, approach(i)), charHeightPx: 8 }]));
+    expect(out).toEqual([]);
+    out.push(...t.push(3, 120, [{ ...read("AB12CDE", 0.95, approach(3)), charHeightPx: 15 }]));
+    expect(out.map((o) => [o.kind, o.frameIndex])).toEqual([["provisional", 3]]);
   });
 
   it("trusts near views over many far ones: a receding plate misread as it shrinks", () => {
@@ -114,7 +132,8 @@ describe("tracker", () => {
     const t = new Tracker({ ...options, maxGapMs: 500 });
     t.push(0, 0, [read("AB12CDE", 0.9, approach(0))]);
     t.push(1, 40, [read("AB12CDE", 0.9, approach(1))]);
-    const out = t.push(2, 2000, []);
+    t.push(2, 80, [read("AB12CDE", 0.9, approach(2))]);
+    const out = t.push(3, 2000, []);
     expect(out.map((o) => o.kind)).toEqual(["final"]);
   });
 

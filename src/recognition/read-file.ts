@@ -1,4 +1,4 @@
-import type { FinalRead, FrameRead } from "../domain/read.js";
+import type { FinalRead, FrameRead, ProvisionalRead } from "../domain/read.js";
 import { Tracker, type TrackerOptions } from "../tracking/tracker.js";
 import { decodeImage, decodeVideo, fitSize, type MediaInfo, probeMedia } from "./decode.js";
 import type { Recogniser, Roi } from "./recogniser.js";
@@ -51,6 +51,8 @@ export interface VideoReadOptions {
   info?: MediaInfo;
   /** Every frame's own reads before the tracker sees them (boxes in the recogniser's frame pixels). */
   onFrame?: (frameIndex: number, reads: FrameRead[]) => void;
+  /** The tracker's provisional reads (what would raise an alert), boxes in the recogniser's frame pixels. */
+  onProvisional?: (read: ProvisionalRead) => void;
 }
 
 /**
@@ -74,7 +76,10 @@ export async function readVideoFile(
     slot.set(pixels);
     const reads = recogniser.read(w, h, r);
     options.onFrame?.(index, reads);
-    for (const out of t.push(index, Math.round(index * frameMs), reads)) if (out.kind === "final") emit(out);
+    for (const out of t.push(index, Math.round(index * frameMs), reads)) {
+      if (out.kind === "final") emit(out);
+      else options.onProvisional?.(out);
+    }
   });
   for (const fin of t.flush()) emit(fin);
   return { info, frames };

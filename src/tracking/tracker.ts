@@ -18,7 +18,11 @@ export interface TrackerOptions {
   /** A track's FinalRead is emitted only at or above this voted confidence. */
   minConfidence: number;
   engineVersion: string;
-  /** Reads a track needs before it emits anything (default 2: one frame alone is not a vehicle pass). */
+  /**
+   * Frames that must read exactly the voted plate before a track's final read (default 3: text that is
+   * read for a frame or two, such as a sign glimpsed between vehicles or a grille in motion blur, is not
+   * a vehicle pass, and a readable pass lasts many frames).
+   */
   minFramesRead?: number;
   /** A track ends after this many frames without a read (default 12)… */
   maxGapFrames?: number;
@@ -89,6 +93,11 @@ function agreeingWeight(t: Track, plate: string): number {
 
 export const MIN_AGREEING_WEIGHT = 1;
 
+/** Marks this short (dateless "1 A") are also what stray text reads as: they need a longer pass. */
+const SHORT_MARK_CHARS = 3;
+/** …this many times `minFramesRead` frames read at all. */
+const SHORT_MARK_FRAMES_FACTOR = 3;
+
 /**
  * One camera's tracker: associates each frame's reads with vehicle tracks (by predicted box overlap and
  * plate similarity), votes across a track's frames, emits a ProvisionalRead as soon as a track is
@@ -101,7 +110,7 @@ export class Tracker {
 
   constructor(options: TrackerOptions) {
     this.options = {
-      minFramesRead: 2,
+      minFramesRead: 3,
       maxGapFrames: 12,
       maxGapMs: 1000,
       topCandidates: 5,
@@ -219,7 +228,9 @@ export class Tracker {
     t.weightSum += readWeight(read);
     for (const c of read.candidates)
       t.plateVotes.set(c.plate, (t.plateVotes.get(c.plate) ?? 0) + readWeight(read) * c.confidence);
-    if (t.provisional || agreeing(t, read.plate) < Math.min(2, this.options.minFramesRead)) return;
+    // an alert can stop a vehicle: it needs the evidence of a final read (not two distant reads that
+    // happen to agree on a misread), only sooner
+    if (t.provisional || !this.enoughAgreeing(t, read.plate)) return;
     const voted = this.votedPlate(t);
     // the alert fires on this frame's own read only when it agrees with the vote
     if (voted.plate !== read.plate || voted.confidence < this.options.provisionalConfidence) return;
@@ -238,6 +249,20 @@ export class Tracker {
         ? { patch: encodeGreyPng(read.patch.pixels, read.patch.widthPx, read.patch.heightPx) }
         : {}),
     });
+  }
+
+  /**
+   * A plate is reported (provisionally or finally) only when enough frames read exactly it, and sure
+   * enough: a plate that only emerges from mixing the characters of different misreads is not a read.
+   */
+  private enoughAgreeing(t: Track, plate: string): boolean {
+    const o = this.options;
+    if (
+      plate.length <= SHORT_MARK_CHARS &&
+      t.observations.length < SHORT_MARK_FRAMES_FACTOR * o.minFramesRead
+    )
+      return false;
+    return agreeing(t, plate) >= o.minFramesRead && agreeingWeight(t, plate) >= MIN_AGREEING_WEIGHT;
   }
 
   /**
@@ -323,13 +348,8 @@ export class Tracker {
     const o = this.options;
     if (t.observations.length < o.minFramesRead) return undefined;
     const voted = this.votedPlate(t);
-    // very short marks (dateless "1 A") are also what stray text reads as: they need a longer pass
-    if (voted.plate.length <= 3 && t.observations.length < 3 * o.minFramesRead) return undefined;
     if (voted.confidence < o.minConfidence) return undefined;
-    // a vehicle pass is reported only when enough frames read exactly the voted plate: a plate that
-    // only emerges from mixing the characters of different misreads is not a read
-    if (agreeing(t, voted.plate) < o.minFramesRead) return undefined;
-    if (agreeingWeight(t, voted.plate) < MIN_AGREEING_WEIGHT) return undefined;
+    if (!this.enoughAgreeing(t, voted.plate)) return undefined;
     const agreeingObs = t.observations.filter((ob) => ob.read.plate === voted.plate);
     const pool = agreeingObs.length > 0 ? agreeingObs : t.observations;
     const best = pool.reduce((a, b) => (b.read.confidence > a.read.confidence ? b : a));
