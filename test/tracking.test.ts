@@ -128,6 +128,19 @@ describe("tracker", () => {
     expect(out.filter((o) => o.kind === "final").map((f) => f.plate)).toEqual(["OF23DFH"]);
   });
 
+  it("counts reads that lost an end character (glare, the border) for the plate, not against its length", () => {
+    const t = new Tracker(options);
+    // four sure reads of the whole plate, three as sure of it short of its first character
+    for (let i = 0; i < 7; i++) t.push(i, i * 40, [read(i % 2 ? "Y20SEU" : "LY20SEU", 0.9, approach(i))]);
+    const [f] = t.flush();
+    expect(f?.plate).toBe("LY20SEU");
+    expect(f?.confidence).toBeGreaterThan(0.8);
+    // a reading of another length that is no fragment of it still competes
+    const other = new Tracker(options);
+    for (let i = 0; i < 7; i++) other.push(i, i * 40, [read(i % 2 ? "Y2OSO" : "LY20SEU", 0.9, approach(i))]);
+    expect(other.flush()).toEqual([]);
+  });
+
   it("ends a track after the gap in capture time even when frames are sparse", () => {
     const t = new Tracker({ ...options, maxGapMs: 500 });
     t.push(0, 0, [read("AB12CDE", 0.9, approach(0))]);

@@ -73,6 +73,23 @@ function readWeight(read: FrameRead): number {
   return r * r;
 }
 
+/** Shortest fragment that counts for a longer plate: shorter ones match too much by chance. */
+const MIN_FRAGMENT_CHARS = 4;
+/** Characters a fragment may lack, at either end. */
+const MAX_FRAGMENT_LOST = 2;
+
+/**
+ * True when `part` is `plate` short of one or two characters at its ends, read the same otherwise (with
+ * one character allowed to differ, consistent misreads such as 6 as 1 gained support from their own
+ * fragments: a false read on the EVAL clips).
+ */
+export function isFragment(part: string, plate: string): boolean {
+  const lost = plate.length - part.length;
+  if (part.length < MIN_FRAGMENT_CHARS || lost < 1 || lost > MAX_FRAGMENT_LOST) return false;
+  for (let at = 0; at <= lost; at++) if (plate.startsWith(part, at)) return true;
+  return false;
+}
+
 /** Frames of the track whose own read is exactly `plate`. */
 function agreeing(t: Track, plate: string): number {
   let k = 0;
@@ -286,31 +303,29 @@ export class Tracker {
       byLength.set(o.read.plate.length, (byLength.get(o.read.plate.length) ?? 0) + w);
     }
     let length = 0;
-    let lengthWeight = -1;
+    let own = -1;
     for (const [len, w] of byLength) {
-      if (w > lengthWeight) {
-        lengthWeight = w;
+      if (w > own) {
+        own = w;
         length = len;
       }
     }
-    const columns: Map<string, number>[] = Array.from({ length }, () => new Map());
-    for (const o of t.observations) {
-      if (o.read.plate.length !== length) continue;
-      const ow = readWeight(o.read);
-      for (let i = 0; i < length; i++) {
-        const ch = o.read.plate[i]!;
-        const w = ow * (o.read.charConfidences[i] ?? o.read.confidence);
-        columns[i]!.set(ch, (columns[i]!.get(ch) ?? 0) + w);
-      }
-    }
+    const columns = this.columnVotes(t, length);
     const charVoted = columns
       .map(
         (col) => [...col.entries()].reduce((a, b) => (b[1] > a[1] ? b : a), ["", -1] as [string, number])[0],
       )
       .join("");
+    // a read short of a character or two at an end (lost to glare, a shadow or the plate's border) is
+    // a fragment of the plate: it supports the plate's length rather than competing with it
+    let lengthWeight = own;
+    for (const o of t.observations) {
+      if (isFragment(o.read.plate, charVoted)) lengthWeight += readWeight(o.read) * o.read.confidence;
+    }
     const plate = t.plateVotes.has(charVoted) ? charVoted : bestPlate;
     if (plate.length !== length) return { plate, confidence: this.share(t, t.plateVotes.get(plate) ?? 0, n) };
     // confidence: the weakest position's share of its votes, times the share of reads of this length
+    // (or fragments of the plate)
     let totalLength = 0;
     for (const w of byLength.values()) totalLength += w;
     let weakest = 1;
@@ -323,6 +338,21 @@ export class Tracker {
     // a single read cannot be more certain than its own posterior
     const single = reads < 2 ? (t.plateVotes.get(plate) ?? 0) / Math.max(n, 1e-9) : 1;
     return { plate, confidence: Math.min(single, weakest * (lengthWeight / Math.max(totalLength, 1e-9))) };
+  }
+
+  /** Per position, each character's votes among the track's reads of `length` characters. */
+  private columnVotes(t: Track, length: number): Map<string, number>[] {
+    const columns: Map<string, number>[] = Array.from({ length }, () => new Map());
+    for (const o of t.observations) {
+      if (o.read.plate.length !== length) continue;
+      const ow = readWeight(o.read);
+      for (let i = 0; i < length; i++) {
+        const ch = o.read.plate[i]!;
+        const w = ow * (o.read.charConfidences[i] ?? o.read.confidence);
+        columns[i]!.set(ch, (columns[i]!.get(ch) ?? 0) + w);
+      }
+    }
+    return columns;
   }
 
   /**
