@@ -128,6 +128,26 @@ describe("tracker", () => {
     expect(out.filter((o) => o.kind === "final").map((f) => f.plate)).toEqual(["OF23DFH"]);
   });
 
+  it("raises the alert on three sure near views in a row, whatever the blurred views before them misread", () => {
+    const t = new Tracker(options);
+    const out: (ProvisionalRead | FinalRead)[] = [];
+    // two confident misreads hold the vote at 0.62, under the provisional threshold of 0.8
+    for (let i = 0; i < 5; i++) {
+      const r = i < 2 ? read("AB12CDF", 0.9, approach(i)) : read("AB12CDE", 0.99, approach(i));
+      out.push(...t.push(i, i * 40, [r]));
+    }
+    expect(out.map((o) => [o.kind, o.plate, o.frameIndex])).toEqual([["provisional", "AB12CDE", 4]]);
+    expect((out[0] as ProvisionalRead).confidence).toBeLessThan(0.8);
+    // a streak of unsure reads raises nothing
+    const unsure = new Tracker(options);
+    const none: (ProvisionalRead | FinalRead)[] = [];
+    for (let i = 0; i < 5; i++) {
+      const r = i < 2 ? read("AB12CDF", 0.9, approach(i)) : read("AB12CDE", 0.85, approach(i));
+      none.push(...unsure.push(i, i * 40, [r]));
+    }
+    expect(none).toEqual([]);
+  });
+
   it("counts reads that lost an end character (glare, the border) for the plate, not against its length", () => {
     const t = new Tracker(options);
     // four sure reads of the whole plate, three as sure of it short of its first character

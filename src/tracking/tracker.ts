@@ -90,6 +90,24 @@ export function isFragment(part: string, plate: string): boolean {
   return false;
 }
 
+/** Weight × confidence of a near, sure view (a full-size read at 0.9, or 15 px characters read surely). */
+const SURE_VIEW = 0.9;
+
+/**
+ * True when the track's last `count` reads are all exactly `plate` and each a near, sure view: a vehicle
+ * now seen clearly, whatever its earlier distant or motion-blurred views misread (they hold the voted
+ * confidence down for many frames; the final read still weighs them all).
+ */
+function sureStreak(t: Track, plate: string, count: number): boolean {
+  const obs = t.observations;
+  if (obs.length < count) return false;
+  for (let k = obs.length - count; k < obs.length; k++) {
+    const r = obs[k]!.read;
+    if (r.plate !== plate || readWeight(r) * r.confidence < SURE_VIEW) return false;
+  }
+  return true;
+}
+
 /** Frames of the track whose own read is exactly `plate`. */
 function agreeing(t: Track, plate: string): number {
   let k = 0;
@@ -250,7 +268,9 @@ export class Tracker {
     if (t.provisional || !this.enoughAgreeing(t, read.plate)) return;
     const voted = this.votedPlate(t);
     // the alert fires on this frame's own read only when it agrees with the vote
-    if (voted.plate !== read.plate || voted.confidence < this.options.provisionalConfidence) return;
+    if (voted.plate !== read.plate) return;
+    const sure = sureStreak(t, read.plate, this.options.minFramesRead);
+    if (voted.confidence < this.options.provisionalConfidence && !sure) return;
     t.provisional = true;
     out.push({
       kind: "provisional",
