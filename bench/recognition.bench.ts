@@ -140,10 +140,11 @@ async function clips(): Promise<void> {
       }
       readable++;
       if (hit) readableExact++;
+      else misses.push(`${label}: ${missReason(v, perFrame, finals)}`);
       if (v.frames.some((f) => f.whole && f.charHeightPx >= 12)) {
         readable12++;
         if (hit) readable12Exact++;
-      } else misses.push(`${label}: ${missReason(v, perFrame, finals)}`);
+      }
     }
     for (const f of finals.filter((x) => !clip.truth.vehicles.some((v) => v.plate === x.plate))) {
       falseReads++;
