@@ -326,7 +326,8 @@ function continuesPastBand(ctx: Context, i: i32, y0: i32, y1: i32): i32 {
   const x1 = cf(ctx, i, 2);
   let past = 0;
   if (cf(ctx, i, 1) <= y0 && y0 >= 2) {
-    if (rowInkPercent(ctx, y0 - 1, x0, x1) >= 50 && rowInkPercent(ctx, y0 - 2, x0, x1) >= 50) past |= PAST_TOP;
+    if (rowInkPercent(ctx, y0 - 1, x0, x1) >= 50 && rowInkPercent(ctx, y0 - 2, x0, x1) >= 50)
+      past |= PAST_TOP;
   }
   if (cf(ctx, i, 3) >= y1 && y1 + 2 < ctx.cropHeight) {
     if (rowInkPercent(ctx, y1 + 1, x0, x1) >= 50 && rowInkPercent(ctx, y1 + 2, x0, x1) >= 50)
