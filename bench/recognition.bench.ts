@@ -84,7 +84,7 @@ function missReason(
         ? "never localised"
         : read === 0
           ? "localised, never read"
-          : exact < 2
+          : exact < 3
             ? "misread"
             : "lost in voting";
   return `${why}: max ${maxCh.toFixed(0)} px characters, localised on ${localised}/${whole.length} whole-plate frames, read ${read}, exact ${exact}; frame reads ${top || "none"}; finals over it ${near.join(" ") || "none"}`;
