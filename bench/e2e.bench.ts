@@ -76,6 +76,7 @@ const client = await KestrelClient.connect({ url: `ws://127.0.0.1:${system.gatew
 const fromReadable: number[] = [];
 const fromFrame: number[] = [];
 const alerted = new Set<string>();
+const slowest: { plate: string; ms: number; frames: string }[] = [];
 client.onAlert((m) => {
   const arrivalMs = Date.now();
   const a = m.alert;
@@ -86,6 +87,11 @@ client.onAlert((m) => {
     // Frame times on a file camera are evenly spaced at the clip's rate from its first frame.
     const readableCaptureMs = a.captureTimeMs - ((p.frameIndex - truth.firstReadableFrame) * 1000) / FPS;
     fromReadable.push(arrivalMs - readableCaptureMs);
+    slowest.push({
+      plate: a.plate,
+      ms: arrivalMs - readableCaptureMs,
+      frames: `raised on frame ${p.frameIndex}, first readable ${truth.firstReadableFrame}`,
+    });
     alerted.add(a.plate);
   }
 });
@@ -117,6 +123,13 @@ console.log(
 line("capture-to-alert, from first readable frame", fromReadable);
 line("capture-to-alert, from the frame that raised it", fromFrame);
 console.log(`vehicles alerted ${alerted.size}/${plates.size}; target p99 ≤ 500 ms from first readable frame`);
+console.log(
+  `slowest: ${slowest
+    .sort((a, b) => b.ms - a.ms)
+    .slice(0, 3)
+    .map((x) => `${x.plate} ${x.ms.toFixed(0)} ms (${x.frames})`)
+    .join("; ")}; not alerted: ${[...plates.keys()].filter((p) => !alerted.has(p)).join(" ") || "none"}`,
+);
 console.log(
   `main process CPU ${((cpu.user + cpu.system) / 1e6).toFixed(1)} s over ${wallS.toFixed(1)} s wall (workers are threads of this process)`,
 );

@@ -2,7 +2,9 @@
 // frame of each synthetic 720p clip is recognised once; then each policy decides frame by frame which
 // frames it would have recognised (its feedback arriving LAG frames late, as from a busy worker), and the
 // real Tracker gets only those frames' reads. Prints, per policy, the share of frames recognised and the
-// vehicles read against recognising every frame. A diagnostic for choosing the skipping defaults (the
+// vehicles read against recognising every frame, and how long after the plate first becomes readable
+// (characters of READABLE_CHAR_PX, as in bench/e2e.bench.ts) the alert (provisional read) is raised,
+// in capture time. A diagnostic for choosing the skipping defaults (the
 // live comparison is in bench/streams.bench.ts).
 import type { FrameRead } from "../src/domain/index.js";
 import { DEFAULT_SKIP, FrameSkipper, NO_SKIP, type SkipOptions } from "../src/pipeline/frame-skip.js";
@@ -15,6 +17,7 @@ import { Tracker } from "../src/tracking/tracker.js";
 const CLIPS = Number(process.argv[2] ?? 3);
 const FPS = 25;
 const LAG = Number(process.env.SKIP_SIM_LAG ?? 2);
+const READABLE_CHAR_PX = 14;
 
 async function decodeFrames(file: string, widthPx: number, heightPx: number): Promise<Uint8Array[]> {
   const frames: Uint8Array[] = [];
@@ -24,6 +27,8 @@ async function decodeFrames(file: string, widthPx: number, heightPx: number): Pr
 
 interface ClipReads {
   truth: Set<string>;
+  /** First frame on which each vehicle's whole plate shows READABLE_CHAR_PX characters. */
+  readableFrom: Map<string, number>;
   reads: FrameRead[][];
   frames: Uint8Array[];
   widthPx: number;
@@ -42,6 +47,12 @@ for (let i = 0; i < CLIPS; i++) {
   const reads = frames.map((px) => rec.readImage(px, g.truth.width, g.truth.height));
   clips.push({
     truth: new Set(g.truth.vehicles.filter((v) => v.firstFrame !== null).map((v) => v.plate)),
+    readableFrom: new Map(
+      g.truth.vehicles.flatMap((v) => {
+        const f = v.frames.find((x) => x.whole && x.charHeightPx >= READABLE_CHAR_PX);
+        return f ? [[v.plate, f.frame] as const] : [];
+      }),
+    ),
     reads,
     frames,
     widthPx: g.truth.width,
@@ -54,10 +65,12 @@ interface Outcome {
   frames: number;
   plates: Set<string>[];
   finals: number;
+  /** Per alerted readable vehicle: capture ms from its first readable frame to its provisional read. */
+  alertDelaysMs: number[];
 }
 
 function replay(policy: SkipOptions): Outcome {
-  const out: Outcome = { recognised: 0, frames: 0, plates: [], finals: 0 };
+  const out: Outcome = { recognised: 0, frames: 0, plates: [], finals: 0, alertDelaysMs: [] };
   for (const clip of clips) {
     const skipper = new FrameSkipper(policy);
     const tracker = new Tracker({
@@ -79,6 +92,8 @@ function replay(policy: SkipOptions): Outcome {
       out.recognised++;
       pending.push({ at: i + LAG, t, reads });
       for (const r of tracker.push(i, t, reads)) {
+        const from = clip.readableFrom.get(r.plate);
+        if (r.kind === "provisional" && from !== undefined) out.alertDelaysMs.push(((i - from) * 1000) / FPS);
         if (r.kind === "final") {
           plates.add(r.plate);
           out.finals++;
@@ -94,6 +109,13 @@ function replay(policy: SkipOptions): Outcome {
   return out;
 }
 
+const percentile = (xs: number[], p: number) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))] ?? Number.NaN;
+};
+const delays = (xs: number[]) =>
+  `p50 ${percentile(xs, 50).toFixed(0)} ms, p90 ${percentile(xs, 90).toFixed(0)} ms, max ${Math.max(...xs).toFixed(0)} ms (n=${xs.length})`;
+
 const every = replay(NO_SKIP);
 const policies: [string, SkipOptions][] = [
   ["every frame", NO_SKIP],
@@ -102,6 +124,7 @@ const policies: [string, SkipOptions][] = [
   ["no settled stride", { ...DEFAULT_SKIP, settledStride: 1 }],
   ["idle stride only", { ...DEFAULT_SKIP, settledStride: 1, motionGate: false }],
   ["settled stride 4", { ...DEFAULT_SKIP, settledStride: 4 }],
+  ["idle stride 2", { ...DEFAULT_SKIP, idleStride: 2 }],
   ["no motion gate", { ...DEFAULT_SKIP, motionGate: false }],
 ];
 for (const [name, policy] of policies) {
@@ -111,6 +134,7 @@ for (const [name, policy] of policies) {
   let everyRead = 0;
   let everyTotal = 0;
   let falseReads = 0;
+  const falsePlates: string[] = [];
   o.plates.forEach((plates, i) => {
     const clip = clips[i]!;
     truthTotal += clip.truth.size;
@@ -118,11 +142,13 @@ for (const [name, policy] of policies) {
     const ref = [...every.plates[i]!].filter((p) => clip.truth.has(p));
     everyTotal += ref.length;
     everyRead += ref.filter((p) => plates.has(p)).length;
-    falseReads += [...plates].filter((p) => !clip.truth.has(p)).length;
+    const wrong = [...plates].filter((p) => !clip.truth.has(p));
+    falseReads += wrong.length;
+    falsePlates.push(...wrong.map((p) => `${p} (clip ${i})`));
   });
   process.stdout.write(
     `${name.padEnd(18)} recognised ${((100 * o.recognised) / o.frames).toFixed(1)}% of ${o.frames} frames, ` +
       `vehicles read ${everyRead}/${everyTotal} of every-frame reading (${truthRead}/${truthTotal} of truth), ` +
-      `false reads ${falseReads}, final reads ${o.finals}\n`,
+      `false reads ${falseReads}${falsePlates.length ? ` (${falsePlates.join(", ")})` : ""}, final reads ${o.finals}; alert after first readable frame ${delays(o.alertDelaysMs)}\n`,
   );
 }

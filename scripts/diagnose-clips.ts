@@ -1,7 +1,9 @@
 // Clip diagnosis: the benchmark's EVAL clips (bench/recognition.bench.ts, same seeds and options), per
 // vehicle: frames with the whole plate, frames read exactly at the plate, the most frequent per-frame
 // reads at the plate, and the tracker's final reads, with exact shares by character height.
-// Usage: npx tsx scripts/diagnose-clips.ts [--from 0] [--count 12] [--dump DIR --min-char-px 20]
+// Usage: npx tsx scripts/diagnose-clips.ts [--from 0] [--count 12] [--train] [--dump DIR --min-char-px 20]
+// --train takes the clips from TRAIN seeds (900,000 + i) instead: for developing rules without looking
+// at the measured clips.
 // --dump draws the segmentation of misread frames whose characters are at least --min-char-px high
 // (--plate: of that vehicle only).
 import { mkdirSync } from "node:fs";
@@ -9,7 +11,7 @@ import { parseArgs } from "node:util";
 import type { FinalRead, FrameRead } from "../src/domain/read.js";
 import { decodeVideo, probeMedia } from "../src/recognition/decode.js";
 import { Recogniser } from "../src/recognition/recogniser.js";
-import { EVAL_SEEDS, generateClip, seedAt } from "../src/synth/index.js";
+import { EVAL_SEEDS, generateClip, seedAt, TRAIN_SEEDS } from "../src/synth/index.js";
 import { Tracker } from "../src/tracking/tracker.js";
 import { iou } from "../test/recognition-fixtures.js";
 import { dump, localiseFrame, segmentAt } from "./diagnose-lib.js";
@@ -21,6 +23,7 @@ const { values } = parseArgs({
     dump: { type: "string" },
     "min-char-px": { type: "string", default: "20" },
     plate: { type: "string" },
+    train: { type: "boolean", default: false },
   },
 });
 if (values.dump) mkdirSync(values.dump, { recursive: true });
@@ -35,7 +38,8 @@ const BUCKETS = [0, 10, 12, 15, 20, 30, 1000];
 const byHeight = BUCKETS.slice(1).map(() => ({ whole: 0, exact: 0, none: 0 }));
 for (let i = Number(values.from); i < Number(values.from) + Number(values.count); i++) {
   const night = i % 3 === 2;
-  const clip = await generateClip(seedAt(EVAL_SEEDS, 500 + i), { durationS: 6, vehicles: 3, night });
+  const seed = values.train ? seedAt(TRAIN_SEEDS, 900_000 + i) : seedAt(EVAL_SEEDS, 500 + i);
+  const clip = await generateClip(seed, { durationS: 6, vehicles: 3, night });
   const info = probeMedia(clip.path);
   const w = info.widthPx;
   const h = info.heightPx;
@@ -66,7 +70,11 @@ for (let i = Number(values.from); i < Number(values.from) + Number(values.count)
       if (r?.plate === want.plate) continue;
       const cands = localiseFrame(pixels, w, h);
       const s = segmentAt(w, h, cands, want.box);
-      if (s) dump(values.dump!, `c${i}-f${index}-${want.plate}-${r?.plate ?? "none"}`, s, []);
+      if (!s) continue;
+      const name = `c${i}-f${index}-${want.plate}-${r?.plate ?? "none"}`;
+      dump(values.dump!, name, s, []);
+      const dropped = s.dropped.map((d) => `${d.reason}@${d.box.join(",")}`).join(" ");
+      process.stdout.write(`  dumped ${name}: ${s.chars} boxes; dropped ${dropped || "none"}\n`);
     }
     for (const out of tracker.push(index, Math.round((index * 1000) / info.fps), reads)) {
       if (out.kind === "final") finals.push(out);

@@ -54,7 +54,8 @@ describe("tracker", () => {
     expect(f.direction).toBe("towards");
     expect(f.passId).toBe(provisionals[0]!.passId);
     expect(provisionals[0]!.plate).toBe("AB12CDE");
-    expect(provisionals[0]!.frameIndex).toBe(1);
+    // the third frame that reads the plate exactly raises the alert
+    expect(provisionals[0]!.frameIndex).toBe(2);
     expect(f.candidates[0]!.plate).toBe("AB12CDE");
     expect(f.candidates.map((c) => c.plate)).toContain("AB12CDF");
     expect(t.flush()).toEqual([]);
@@ -86,15 +87,32 @@ describe("tracker", () => {
     expect(f?.direction).toBe("away");
   });
 
-  it("reports no pass from two unsure reads that happen to agree (a grille read twice)", () => {
+  it("reports no pass from unsure reads that happen to agree (a grille), nor from text seen on two frames", () => {
     const t = new Tracker(options);
     t.push(0, 0, [read("FAS1", 0.53, [400, 140, 106, 63])]);
     t.push(1, 40, [read("FAS1", 0.2, [410, 130, 98, 56])]);
+    t.push(2, 80, [read("FAS1", 0.2, [415, 125, 94, 52])]);
     expect(t.flush()).toEqual([]);
+    const glimpse = new Tracker(options);
+    glimpse.push(0, 0, [read("FAS1", 0.95, [400, 140, 106, 63])]);
+    glimpse.push(1, 40, [read("FAS1", 0.9, [410, 130, 98, 56])]);
+    expect(glimpse.flush()).toEqual([]);
     const sure = new Tracker(options);
     sure.push(0, 0, [read("FAS1", 0.95, [400, 140, 106, 63])]);
     sure.push(1, 40, [read("FAS1", 0.9, [410, 130, 98, 56])]);
+    sure.push(2, 80, [read("FAS1", 0.9, [415, 125, 94, 52])]);
     expect(sure.flush().map((f) => f.plate)).toEqual(["FAS1"]);
+  });
+
+  it("raises no provisional read from distant reads that agree, until a near view's worth agrees", () => {
+    const t = new Tracker(options);
+    const out: (ProvisionalRead | FinalRead)[] = [];
+    // 8 px characters weigh (8/15)² = 0.28: three sure far reads are not yet one full-size view
+    for (let i = 0; i < 3; i++)
+      out.push(...t.push(i, i * 40, [{ ...read("AB12CDE", 0.95, approach(i)), charHeightPx: 8 }]));
+    expect(out).toEqual([]);
+    out.push(...t.push(3, 120, [{ ...read("AB12CDE", 0.95, approach(3)), charHeightPx: 15 }]));
+    expect(out.map((o) => [o.kind, o.frameIndex])).toEqual([["provisional", 3]]);
   });
 
   it("trusts near views over many far ones: a receding plate misread as it shrinks", () => {
@@ -110,11 +128,45 @@ describe("tracker", () => {
     expect(out.filter((o) => o.kind === "final").map((f) => f.plate)).toEqual(["OF23DFH"]);
   });
 
+  it("raises the alert on three sure near views in a row, whatever the blurred views before them misread", () => {
+    const t = new Tracker(options);
+    const out: (ProvisionalRead | FinalRead)[] = [];
+    // two confident misreads hold the vote at 0.62, under the provisional threshold of 0.8
+    for (let i = 0; i < 5; i++) {
+      const r = i < 2 ? read("AB12CDF", 0.9, approach(i)) : read("AB12CDE", 0.99, approach(i));
+      out.push(...t.push(i, i * 40, [r]));
+    }
+    expect(out.map((o) => [o.kind, o.plate, o.frameIndex])).toEqual([["provisional", "AB12CDE", 4]]);
+    expect((out[0] as ProvisionalRead).confidence).toBeLessThan(0.8);
+    // a streak of unsure reads raises nothing
+    const unsure = new Tracker(options);
+    const none: (ProvisionalRead | FinalRead)[] = [];
+    for (let i = 0; i < 5; i++) {
+      const r = i < 2 ? read("AB12CDF", 0.9, approach(i)) : read("AB12CDE", 0.85, approach(i));
+      none.push(...unsure.push(i, i * 40, [r]));
+    }
+    expect(none).toEqual([]);
+  });
+
+  it("counts reads that lost an end character (glare, the border) for the plate, not against its length", () => {
+    const t = new Tracker(options);
+    // four sure reads of the whole plate, three as sure of it short of its first character
+    for (let i = 0; i < 7; i++) t.push(i, i * 40, [read(i % 2 ? "Y20SEU" : "LY20SEU", 0.9, approach(i))]);
+    const [f] = t.flush();
+    expect(f?.plate).toBe("LY20SEU");
+    expect(f?.confidence).toBeGreaterThan(0.8);
+    // a reading of another length that is no fragment of it still competes
+    const other = new Tracker(options);
+    for (let i = 0; i < 7; i++) other.push(i, i * 40, [read(i % 2 ? "Y2OSO" : "LY20SEU", 0.9, approach(i))]);
+    expect(other.flush()).toEqual([]);
+  });
+
   it("ends a track after the gap in capture time even when frames are sparse", () => {
     const t = new Tracker({ ...options, maxGapMs: 500 });
     t.push(0, 0, [read("AB12CDE", 0.9, approach(0))]);
     t.push(1, 40, [read("AB12CDE", 0.9, approach(1))]);
-    const out = t.push(2, 2000, []);
+    t.push(2, 80, [read("AB12CDE", 0.9, approach(2))]);
+    const out = t.push(3, 2000, []);
     expect(out.map((o) => o.kind)).toEqual(["final"]);
   });
 

@@ -144,7 +144,6 @@ export function findCandidates(ctx: Context): i32 {
   let n = 0;
   let id = 0;
   const stack = ctx.cellStack;
-  const hx = ctx.halfWidth;
   for (let y = 0; y < cy; y++) {
     for (let x = 0; x < cx; x++) {
       const lp = labels + <usize>(y * cstride + x) * 4;
@@ -195,41 +194,117 @@ export function findCandidates(ctx: Context): i32 {
           sp++;
         }
       }
-      const wc = x1 - x0 + 1;
-      const hc = y1 - y0 + 1;
-      // plate text: at least ~48 frame px wide, 8 high, wider than tall, not a huge textured area
-      if (wc < 6 || hc < 2 || wc > 90 || hc > 70) continue;
-      if (wc * CELL_W * 10 < hc * CELL_H * 12) continue;
-      if (cells * 10 < wc * hc * 3) continue;
-      // text strokes give dark-to-light and light-to-dark edges alike; a shadow's edge gives one kind
-      if (rises * 5 < edges || (edges - rises) * 5 < edges) continue;
-      const score = <i32>edges;
-      // insert by score into the bounded candidate list
-      let pos = n;
-      while (pos > 0 && load<i32>(ctx.candidates + <usize>((pos - 1) * CANDIDATE_FIELDS + 4) * 4) < score)
-        pos--;
-      if (pos >= MAX_PLATE_CANDIDATES) continue;
-      const last = n < MAX_PLATE_CANDIDATES ? n : MAX_PLATE_CANDIDATES - 1;
-      for (let k = last; k > pos; k--) {
-        memory.copy(
-          ctx.candidates + <usize>(k * CANDIDATE_FIELDS) * 4,
-          ctx.candidates + <usize>((k - 1) * CANDIDATE_FIELDS) * 4,
-          <usize>CANDIDATE_FIELDS * 4,
-        );
+      if (plateShaped(x1 - x0 + 1, y1 - y0 + 1, cells)) {
+        n = addCandidate(ctx, n, id, x0, y0, x1, y1, cells, edges, rises);
+      } else {
+        n = addStemBands(ctx, n, id, x0, y0, x1, y1);
       }
-      if (n < MAX_PLATE_CANDIDATES) n++;
-      const c = ctx.candidates + <usize>(pos * CANDIDATE_FIELDS) * 4;
-      store<i32>(c, ctx.roiX + x0 * CELL_W * 2);
-      store<i32>(c, ctx.roiY + y0 * CELL_H * 2, 4);
-      store<i32>(c, wc * CELL_W * 2, 8);
-      store<i32>(c, hc * CELL_H * 2, 12);
-      store<i32>(c, score, 16);
-      store<i32>(c, skewMrad(ctx, id, x0, y0, x1, y1, hx), 20);
-      store<i32>(c, cells, 24);
     }
   }
   ctx.candidateCount = mergeLines(ctx, n);
   return ctx.candidateCount;
+}
+
+/** Plate text: at least ~48 frame px wide, 8 high, wider than tall, not a huge textured area (cells). */
+function plateShaped(wc: i32, hc: i32, cells: i32): bool {
+  if (wc < 6 || hc < 2 || wc > 90 || hc > 70) return false;
+  if (wc * CELL_W * 10 < hc * CELL_H * 12) return false;
+  return cells * 10 >= wc * hc * 3;
+}
+
+/**
+ * Adds group `id` (cell box x0..x1, y0..y1) to the bounded candidate list, ordered by edge count, when
+ * its edges are of both polarities (text strokes give dark-to-light and light-to-dark edges alike; a
+ * shadow's edge gives one kind). Returns the new count.
+ */
+function addCandidate(
+  ctx: Context,
+  n: i32,
+  id: i32,
+  x0: i32,
+  y0: i32,
+  x1: i32,
+  y1: i32,
+  cells: i32,
+  edges: u32,
+  rises: u32,
+): i32 {
+  if (rises * 5 < edges || (edges - rises) * 5 < edges) return n;
+  const score = <i32>edges;
+  let pos = n;
+  while (pos > 0 && load<i32>(ctx.candidates + <usize>((pos - 1) * CANDIDATE_FIELDS + 4) * 4) < score) pos--;
+  if (pos >= MAX_PLATE_CANDIDATES) return n;
+  const last = n < MAX_PLATE_CANDIDATES ? n : MAX_PLATE_CANDIDATES - 1;
+  for (let k = last; k > pos; k--) {
+    memory.copy(
+      ctx.candidates + <usize>(k * CANDIDATE_FIELDS) * 4,
+      ctx.candidates + <usize>((k - 1) * CANDIDATE_FIELDS) * 4,
+      <usize>CANDIDATE_FIELDS * 4,
+    );
+  }
+  if (n < MAX_PLATE_CANDIDATES) n++;
+  const c = ctx.candidates + <usize>(pos * CANDIDATE_FIELDS) * 4;
+  store<i32>(c, ctx.roiX + x0 * CELL_W * 2);
+  store<i32>(c, ctx.roiY + y0 * CELL_H * 2, 4);
+  store<i32>(c, (x1 - x0 + 1) * CELL_W * 2, 8);
+  store<i32>(c, (y1 - y0 + 1) * CELL_H * 2, 12);
+  store<i32>(c, score, 16);
+  store<i32>(c, skewMrad(ctx, id, x0, y0, x1, y1, ctx.halfWidth), 20);
+  store<i32>(c, cells, 24);
+  return n;
+}
+
+/** Rows of a group at most this many cells wide are a stem (a pole, a wire, a door edge), not text. */
+const STEM_CELLS: i32 = 2;
+
+/**
+ * A pole or a wire through a plate joins the plate's cells to its own long run of one or two cells, into
+ * a tall, sparse group that is not plate-shaped: each band of the group's rows wider than a stem is tried
+ * as a candidate on its own. Returns the new candidate count.
+ */
+function addStemBands(ctx: Context, n: i32, id: i32, x0: i32, y0: i32, x1: i32, y1: i32): i32 {
+  const cstride = ctx.cellsX + 4;
+  let y = y0;
+  while (y <= y1) {
+    // the next band: consecutive rows with more than STEM_CELLS cells of the group
+    let b0 = -1;
+    let bx0 = x1;
+    let bx1 = x0;
+    let cells = 0;
+    let edges: u32 = 0;
+    let rises: u32 = 0;
+    for (; y <= y1; y++) {
+      let k = 0;
+      let rx0 = x1;
+      let rx1 = x0;
+      for (let x = x0; x <= x1; x++) {
+        if (load<i32>(ctx.cellLabels + <usize>(y * cstride + x) * 4) !== id) continue;
+        k++;
+        if (x < rx0) rx0 = x;
+        if (x > rx1) rx1 = x;
+      }
+      if (k <= STEM_CELLS) {
+        if (b0 >= 0) break;
+        continue;
+      }
+      if (b0 < 0) b0 = y;
+      bx0 = min(bx0, rx0);
+      bx1 = max(bx1, rx1);
+      for (let x = rx0; x <= rx1; x++) {
+        const idx = y * cstride + x;
+        if (load<i32>(ctx.cellLabels + <usize>idx * 4) !== id) continue;
+        const ce = load<u32>(ctx.cellCounts + <usize>idx * 4);
+        cells++;
+        rises += ce & 0xffff;
+        edges += (ce & 0xffff) + (ce >> 16);
+      }
+    }
+    if (b0 < 0) break;
+    const b1 = y - 1;
+    if ((b0 > y0 || b1 < y1) && plateShaped(bx1 - bx0 + 1, b1 - b0 + 1, cells))
+      n = addCandidate(ctx, n, id, bx0, b0, bx1, b1, cells, edges, rises);
+  }
+  return n;
 }
 
 /**

@@ -61,7 +61,10 @@ export function cropCandidate(
   const wf = L + T + 16;
   const hf = T * (tall ? 3.5 : 1.5) + 12;
   let scale: f32 = 1;
+  // small plates are upsampled so that binarisation keeps the one- or two-pixel gaps between strokes
+  // and characters apart: 2×, and 3× for the thinnest bands (characters of about 8-12 px)
   if (T < 20) scale = 0.5;
+  if (T < 13) scale = 0.34;
   if (T > 96) scale = T / 96;
   if (wf / scale > <f32>CROP_MAX_WIDTH) scale = wf / <f32>CROP_MAX_WIDTH;
   if (hf / scale > <f32>CROP_MAX_HEIGHT) scale = hf / <f32>CROP_MAX_HEIGHT;
@@ -318,17 +321,51 @@ function rowInkPercent(ctx: Context, y: i32, x0: i32, x1: i32): i32 {
   return (s * 100) / (x1 - x0 + 1);
 }
 
-/** True when component i touches the band's top or bottom and the ink goes on for two more rows. */
-function continuesPastBand(ctx: Context, i: i32, y0: i32, y1: i32): bool {
+/** Ink of component i goes on past the band's top (bit 1) or bottom (bit 2) for two more rows. */
+const PAST_TOP: i32 = 1;
+const PAST_BOTTOM: i32 = 2;
+
+/** Where component i touches the band's top or bottom and the ink goes on for two more rows (PAST_* bits). */
+function continuesPastBand(ctx: Context, i: i32, y0: i32, y1: i32): i32 {
   const x0 = cf(ctx, i, 0);
   const x1 = cf(ctx, i, 2);
+  let past = 0;
   if (cf(ctx, i, 1) <= y0 && y0 >= 2) {
-    if (rowInkPercent(ctx, y0 - 1, x0, x1) >= 50 && rowInkPercent(ctx, y0 - 2, x0, x1) >= 50) return true;
+    if (rowInkPercent(ctx, y0 - 1, x0, x1) >= 50 && rowInkPercent(ctx, y0 - 2, x0, x1) >= 50)
+      past |= PAST_TOP;
   }
   if (cf(ctx, i, 3) >= y1 && y1 + 2 < ctx.cropHeight) {
-    if (rowInkPercent(ctx, y1 + 1, x0, x1) >= 50 && rowInkPercent(ctx, y1 + 2, x0, x1) >= 50) return true;
+    if (rowInkPercent(ctx, y1 + 1, x0, x1) >= 50 && rowInkPercent(ctx, y1 + 2, x0, x1) >= 50)
+      past |= PAST_BOTTOM;
   }
-  return false;
+  return past;
+}
+
+/** True when, of the band's n pieces, a character-high one lies within two band heights on each side of i. */
+function betweenPieces(ctx: Context, i: i32, n: i32, bandH: i32): bool {
+  const x0 = cf(ctx, i, 0);
+  const x1 = cf(ctx, i, 2);
+  let left = false;
+  let right = false;
+  for (let j = 0; j < n; j++) {
+    if (j === i || cf(ctx, j, 5) === 0 || (cf(ctx, j, 3) - cf(ctx, j, 1) + 1) * 2 < bandH) continue;
+    if (cf(ctx, j, 2) < x0 && x0 - cf(ctx, j, 2) <= 2 * bandH) left = true;
+    if (cf(ctx, j, 0) > x1 && cf(ctx, j, 0) - x1 <= 2 * bandH) right = true;
+  }
+  return left && right;
+}
+
+/**
+ * A piece whose ink carries on past the band is the dark surround or the plate's edge seen through the
+ * band (both run on above and below it), unless it carries on one way only, stands between plate ground
+ * and has characters on both sides: a character touched by an antenna, a pole or a shadow edge (the
+ * plate's own ends stay off: their brackets and border look the same).
+ */
+function offBand(ctx: Context, i: i32, n: i32, y0: i32, y1: i32): bool {
+  const past = continuesPastBand(ctx, i, y0, y1);
+  if (past === 0) return false;
+  if (past === (PAST_TOP | PAST_BOTTOM) || !flanked(ctx, i)) return true;
+  return !betweenPieces(ctx, i, n, y1 - y0 + 1);
 }
 
 /** A piece whose ground is less than this percentage of the plate's usual ink/ground contrast is off the plate. */
@@ -638,7 +675,7 @@ function bandChars(ctx: Context, y0: i32, y1: i32, first: i32): i32 {
       tracePiece(ctx, i, 3);
       continue;
     }
-    if (continuesPastBand(ctx, i, y0, y1)) {
+    if (offBand(ctx, i, n, y0, y1)) {
       tracePiece(ctx, i, 4);
       continue;
     }

@@ -100,7 +100,7 @@ async function readFile(
     minConfidence: Number(opts.minConfidence),
     engineVersion: engineVersion(),
   };
-  await readVideoFile(recogniser, file, tracker, (r) => writeFinal(file, r), roi, info);
+  await readVideoFile(recogniser, file, tracker, (r) => writeFinal(file, r), { roi, info });
 }
 
 function writeFinal(file: string, r: FinalRead): void {

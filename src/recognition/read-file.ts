@@ -1,4 +1,4 @@
-import type { FinalRead, FrameRead } from "../domain/read.js";
+import type { FinalRead, FrameRead, ProvisionalRead } from "../domain/read.js";
 import { Tracker, type TrackerOptions } from "../tracking/tracker.js";
 import { decodeImage, decodeVideo, fitSize, type MediaInfo, probeMedia } from "./decode.js";
 import type { Recogniser, Roi } from "./recogniser.js";
@@ -45,6 +45,16 @@ export function readImageFile(
   return { info, reads: reads.map((x) => ({ ...x, box: scaleBox(x.box, f) })), ms };
 }
 
+export interface VideoReadOptions {
+  roi?: Roi;
+  /** The file's probe, when the caller already has it. */
+  info?: MediaInfo;
+  /** Every frame's own reads before the tracker sees them (boxes in the recogniser's frame pixels). */
+  onFrame?: (frameIndex: number, reads: FrameRead[]) => void;
+  /** The tracker's provisional reads (what would raise an alert), boxes in the recogniser's frame pixels. */
+  onProvisional?: (read: ProvisionalRead) => void;
+}
+
 /**
  * Reads a video file frame by frame through a Tracker (capture time = frame index / fps); onFinal gets one
  * FinalRead per vehicle pass (boxes in the file's own pixels), including those flushed at the end.
@@ -54,10 +64,10 @@ export async function readVideoFile(
   file: string,
   tracker: Omit<TrackerOptions, "cameraId"> & { cameraId?: string },
   onFinal: (read: FinalRead) => void,
-  roi?: Roi,
-  info = probeMedia(file),
+  options: VideoReadOptions = {},
 ): Promise<VideoFileRead> {
-  const { w, h, f, roi: r } = fitToFrame(recogniser, info, roi);
+  const info = options.info ?? probeMedia(file);
+  const { w, h, f, roi: r } = fitToFrame(recogniser, info, options.roi);
   const t = new Tracker({ cameraId: "file", topCandidates: recogniser.topCandidates, ...tracker });
   const slot = new Uint8Array(recogniser.memory.buffer, recogniser.frameSlot().offset, w * h);
   const frameMs = 1000 / info.fps;
@@ -65,7 +75,11 @@ export async function readVideoFile(
   const frames = await decodeVideo(file, info, w, h, (index, pixels) => {
     slot.set(pixels);
     const reads = recogniser.read(w, h, r);
-    for (const out of t.push(index, Math.round(index * frameMs), reads)) if (out.kind === "final") emit(out);
+    options.onFrame?.(index, reads);
+    for (const out of t.push(index, Math.round(index * frameMs), reads)) {
+      if (out.kind === "final") emit(out);
+      else options.onProvisional?.(out);
+    }
   });
   for (const fin of t.flush()) emit(fin);
   return { info, frames };

@@ -18,7 +18,11 @@ export interface TrackerOptions {
   /** A track's FinalRead is emitted only at or above this voted confidence. */
   minConfidence: number;
   engineVersion: string;
-  /** Reads a track needs before it emits anything (default 2: one frame alone is not a vehicle pass). */
+  /**
+   * Frames that must read exactly the voted plate before a track's final read (default 3: text that is
+   * read for a frame or two, such as a sign glimpsed between vehicles or a grille in motion blur, is not
+   * a vehicle pass, and a readable pass lasts many frames).
+   */
   minFramesRead?: number;
   /** A track ends after this many frames without a read (default 12)… */
   maxGapFrames?: number;
@@ -69,6 +73,41 @@ function readWeight(read: FrameRead): number {
   return r * r;
 }
 
+/** Shortest fragment that counts for a longer plate: shorter ones match too much by chance. */
+const MIN_FRAGMENT_CHARS = 4;
+/** Characters a fragment may lack, at either end. */
+const MAX_FRAGMENT_LOST = 2;
+
+/**
+ * True when `part` is `plate` short of one or two characters at its ends, read the same otherwise (with
+ * one character allowed to differ, consistent misreads such as 6 as 1 gained support from their own
+ * fragments: a false read on the EVAL clips).
+ */
+export function isFragment(part: string, plate: string): boolean {
+  const lost = plate.length - part.length;
+  if (part.length < MIN_FRAGMENT_CHARS || lost < 1 || lost > MAX_FRAGMENT_LOST) return false;
+  for (let at = 0; at <= lost; at++) if (plate.startsWith(part, at)) return true;
+  return false;
+}
+
+/** Weight × confidence of a near, sure view (a full-size read at 0.9, or 15 px characters read surely). */
+const SURE_VIEW = 0.9;
+
+/**
+ * True when the track's last `count` reads are all exactly `plate` and each a near, sure view: a vehicle
+ * now seen clearly, whatever its earlier distant or motion-blurred views misread (they hold the voted
+ * confidence down for many frames; the final read still weighs them all).
+ */
+function sureStreak(t: Track, plate: string, count: number): boolean {
+  const obs = t.observations;
+  if (obs.length < count) return false;
+  for (let k = obs.length - count; k < obs.length; k++) {
+    const r = obs[k]!.read;
+    if (r.plate !== plate || readWeight(r) * r.confidence < SURE_VIEW) return false;
+  }
+  return true;
+}
+
 /** Frames of the track whose own read is exactly `plate`. */
 function agreeing(t: Track, plate: string): number {
   let k = 0;
@@ -89,6 +128,11 @@ function agreeingWeight(t: Track, plate: string): number {
 
 export const MIN_AGREEING_WEIGHT = 1;
 
+/** Marks this short (dateless "1 A") are also what stray text reads as: they need a longer pass. */
+const SHORT_MARK_CHARS = 3;
+/** …this many times `minFramesRead` frames read at all. */
+const SHORT_MARK_FRAMES_FACTOR = 3;
+
 /**
  * One camera's tracker: associates each frame's reads with vehicle tracks (by predicted box overlap and
  * plate similarity), votes across a track's frames, emits a ProvisionalRead as soon as a track is
@@ -101,7 +145,7 @@ export class Tracker {
 
   constructor(options: TrackerOptions) {
     this.options = {
-      minFramesRead: 2,
+      minFramesRead: 3,
       maxGapFrames: 12,
       maxGapMs: 1000,
       topCandidates: 5,
@@ -219,10 +263,14 @@ export class Tracker {
     t.weightSum += readWeight(read);
     for (const c of read.candidates)
       t.plateVotes.set(c.plate, (t.plateVotes.get(c.plate) ?? 0) + readWeight(read) * c.confidence);
-    if (t.provisional || agreeing(t, read.plate) < Math.min(2, this.options.minFramesRead)) return;
+    // an alert can stop a vehicle: it needs the evidence of a final read (not two distant reads that
+    // happen to agree on a misread), only sooner
+    if (t.provisional || !this.enoughAgreeing(t, read.plate)) return;
     const voted = this.votedPlate(t);
     // the alert fires on this frame's own read only when it agrees with the vote
-    if (voted.plate !== read.plate || voted.confidence < this.options.provisionalConfidence) return;
+    if (voted.plate !== read.plate) return;
+    const sure = sureStreak(t, read.plate, this.options.minFramesRead);
+    if (voted.confidence < this.options.provisionalConfidence && !sure) return;
     t.provisional = true;
     out.push({
       kind: "provisional",
@@ -238,6 +286,20 @@ export class Tracker {
         ? { patch: encodeGreyPng(read.patch.pixels, read.patch.widthPx, read.patch.heightPx) }
         : {}),
     });
+  }
+
+  /**
+   * A plate is reported (provisionally or finally) only when enough frames read exactly it, and sure
+   * enough: a plate that only emerges from mixing the characters of different misreads is not a read.
+   */
+  private enoughAgreeing(t: Track, plate: string): boolean {
+    const o = this.options;
+    if (
+      plate.length <= SHORT_MARK_CHARS &&
+      t.observations.length < SHORT_MARK_FRAMES_FACTOR * o.minFramesRead
+    )
+      return false;
+    return agreeing(t, plate) >= o.minFramesRead && agreeingWeight(t, plate) >= MIN_AGREEING_WEIGHT;
   }
 
   /**
@@ -261,31 +323,29 @@ export class Tracker {
       byLength.set(o.read.plate.length, (byLength.get(o.read.plate.length) ?? 0) + w);
     }
     let length = 0;
-    let lengthWeight = -1;
+    let own = -1;
     for (const [len, w] of byLength) {
-      if (w > lengthWeight) {
-        lengthWeight = w;
+      if (w > own) {
+        own = w;
         length = len;
       }
     }
-    const columns: Map<string, number>[] = Array.from({ length }, () => new Map());
-    for (const o of t.observations) {
-      if (o.read.plate.length !== length) continue;
-      const ow = readWeight(o.read);
-      for (let i = 0; i < length; i++) {
-        const ch = o.read.plate[i]!;
-        const w = ow * (o.read.charConfidences[i] ?? o.read.confidence);
-        columns[i]!.set(ch, (columns[i]!.get(ch) ?? 0) + w);
-      }
-    }
+    const columns = this.columnVotes(t, length);
     const charVoted = columns
       .map(
         (col) => [...col.entries()].reduce((a, b) => (b[1] > a[1] ? b : a), ["", -1] as [string, number])[0],
       )
       .join("");
+    // a read short of a character or two at an end (lost to glare, a shadow or the plate's border) is
+    // a fragment of the plate: it supports the plate's length rather than competing with it
+    let lengthWeight = own;
+    for (const o of t.observations) {
+      if (isFragment(o.read.plate, charVoted)) lengthWeight += readWeight(o.read) * o.read.confidence;
+    }
     const plate = t.plateVotes.has(charVoted) ? charVoted : bestPlate;
     if (plate.length !== length) return { plate, confidence: this.share(t, t.plateVotes.get(plate) ?? 0, n) };
     // confidence: the weakest position's share of its votes, times the share of reads of this length
+    // (or fragments of the plate)
     let totalLength = 0;
     for (const w of byLength.values()) totalLength += w;
     let weakest = 1;
@@ -298,6 +358,21 @@ export class Tracker {
     // a single read cannot be more certain than its own posterior
     const single = reads < 2 ? (t.plateVotes.get(plate) ?? 0) / Math.max(n, 1e-9) : 1;
     return { plate, confidence: Math.min(single, weakest * (lengthWeight / Math.max(totalLength, 1e-9))) };
+  }
+
+  /** Per position, each character's votes among the track's reads of `length` characters. */
+  private columnVotes(t: Track, length: number): Map<string, number>[] {
+    const columns: Map<string, number>[] = Array.from({ length }, () => new Map());
+    for (const o of t.observations) {
+      if (o.read.plate.length !== length) continue;
+      const ow = readWeight(o.read);
+      for (let i = 0; i < length; i++) {
+        const ch = o.read.plate[i]!;
+        const w = ow * (o.read.charConfidences[i] ?? o.read.confidence);
+        columns[i]!.set(ch, (columns[i]!.get(ch) ?? 0) + w);
+      }
+    }
+    return columns;
   }
 
   /**
@@ -323,13 +398,8 @@ export class Tracker {
     const o = this.options;
     if (t.observations.length < o.minFramesRead) return undefined;
     const voted = this.votedPlate(t);
-    // very short marks (dateless "1 A") are also what stray text reads as: they need a longer pass
-    if (voted.plate.length <= 3 && t.observations.length < 3 * o.minFramesRead) return undefined;
     if (voted.confidence < o.minConfidence) return undefined;
-    // a vehicle pass is reported only when enough frames read exactly the voted plate: a plate that
-    // only emerges from mixing the characters of different misreads is not a read
-    if (agreeing(t, voted.plate) < o.minFramesRead) return undefined;
-    if (agreeingWeight(t, voted.plate) < MIN_AGREEING_WEIGHT) return undefined;
+    if (!this.enoughAgreeing(t, voted.plate)) return undefined;
     const agreeingObs = t.observations.filter((ob) => ob.read.plate === voted.plate);
     const pool = agreeingObs.length > 0 ? agreeingObs : t.observations;
     const best = pool.reduce((a, b) => (b.read.confidence > a.read.confidence ? b : a));
