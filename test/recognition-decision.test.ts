@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import {
   type CharBox,
+  missingCharacter,
   onPlateEnds,
   textLineBoxes,
   withoutFragments,
@@ -62,6 +63,22 @@ describe("read decision: which boxes are characters", () => {
     boxes[3] = { ...boxes[3]!, w: 5 };
     const second = line().map((b) => ({ ...b, y: b.y + 26 }));
     expect(textLineBoxes([...boxes, ...second])).toHaveLength(14);
+  });
+
+  it("sees a character lost between two boxes of a reading, not the group gap or a line break", () => {
+    // LH53 LTM at 20 px characters: 4 px between characters, 8 px between the groups (UK spacing)
+    const mark = line().map((b, i) => ({ ...b, x: b.x + (i >= 4 ? 4 : 0) }));
+    expect(missingCharacter(mark, 0, 7)).toBe(false);
+    // the 3 lost to glare: 4 + 12 + 8 px between the 5 and the L (1.2 character heights)
+    const lost = [...mark.slice(0, 3), ...mark.slice(4)];
+    expect(missingCharacter(lost, 0, 6)).toBe(true);
+    // a stray first box the reading leaves out may stand further off
+    const stray = [{ ...mark[0]!, x: mark[0]!.x - 30 }, ...mark];
+    expect(missingCharacter(stray, 0, 8)).toBe(true);
+    expect(missingCharacter(stray, 1, 7)).toBe(false);
+    // a two-line plate: the second line starts left of the first line's end
+    const second = mark.slice(0, 3).map((b) => ({ ...b, y: b.y + 26 }));
+    expect(missingCharacter([...mark.slice(0, 4), ...second], 0, 7)).toBe(false);
   });
 
   it("drops a read that is one part of another read of the frame", () => {

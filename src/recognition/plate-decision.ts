@@ -77,6 +77,36 @@ export function rejectReason(e: PlateEvidence, region: PlateRegion): string | un
   return undefined;
 }
 
+/**
+ * UK marks are printed with 11 mm between characters and 33 mm between the two groups (79 mm glyphs: 140
+ * and 420 per mille of the character height). A gap between neighbouring boxes of a reading wider than
+ * this share of the line's median box height holds a character the segmenter lost (glare, a shadow, a
+ * stroke too faint for the binarisation): at least 11 + 50 + 11 mm, 910 per mille. Reading the rest as a
+ * shorter valid mark is a false read ("H5LTM" of LH53LTM, "7SS" of Q7SMS). On 300 TRAIN stills, exact
+ * reads' widest gap reached 640 per mille (a narrow 1 or J beside the group gap, rounding at 11 px).
+ */
+export const MAX_CHAR_GAP_OF_HEIGHT = 0.8;
+
+/**
+ * True when the `count` boxes from `first` (one reading's boxes, left to right, top line first) leave a
+ * gap on a line wide enough to hold a lost character.
+ */
+export function missingCharacter(boxes: readonly CharBox[], first: number, count: number): boolean {
+  const used = boxes.slice(first, first + count);
+  const heights = used.map((b) => b.h);
+  if (heights.length < 2) return false;
+  const medH = median(heights);
+  for (let i = 1; i < used.length; i++) {
+    const a = used[i - 1]!;
+    const b = used[i]!;
+    // boxes that do not share most of their rows are on different lines of a two-line plate
+    const rows = Math.min(a.y + a.h, b.y + b.h) - Math.max(a.y, b.y);
+    if (rows < 0.5 * Math.min(a.h, b.h)) continue;
+    if (b.x - (a.x + a.w) > MAX_CHAR_GAP_OF_HEIGHT * medH) return true;
+  }
+  return false;
+}
+
 /** Share of `inner`'s area inside `outer`. */
 function insideShare(inner: Box, outer: Box): number {
   const iw = Math.min(inner[0] + inner[2], outer[0] + outer[2]) - Math.max(inner[0], outer[0]);

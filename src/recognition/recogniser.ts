@@ -27,6 +27,7 @@ import { asImports, kernelModule } from "../wasm/module.js";
 import { CLASSIFIER_WEIGHTS_PATH, loadClassifierWeights } from "./classifier.js";
 import {
   type CharBox,
+  missingCharacter,
   onPlateEnds,
   type PlateDecision,
   type PlateEvidence,
@@ -351,7 +352,10 @@ export class Recogniser {
       const rejected =
         best.confidence < this.minReadConfidence
           ? "low confidence"
-          : rejectReason(this.evidence(i), this.region);
+          : (rejectReason(this.evidence(i), this.region) ??
+            (this.region === "gb" && missingCharacter(all, best.firstBox, best.plate.length)
+              ? "character missing"
+              : undefined));
       this.lastDecisions[i] = {
         plate: best.plate,
         confidence: best.confidence,

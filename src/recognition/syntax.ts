@@ -45,6 +45,8 @@ export interface PlateReading {
   confidence: number;
   /** Per character of `plate`: posterior probability that this character is right, 0..1. */
   charConfidences: number[];
+  /** Index of the box the reading starts at: 1 when it leaves out a stray first box, else 0. */
+  firstBox: number;
 }
 
 const K = CHAR_CLASS_COUNT;
@@ -351,6 +353,7 @@ export function bestPlates(scores: Float32Array, n: number, options: BestPlatesO
     charConfidences: [...s.plate].map((ch, j) =>
       Math.min(1, marginal[(s.start + j) * K + CHAR_CLASSES.indexOf(ch)]! / total),
     ),
+    firstBox: s.start,
   }));
 }
 
@@ -372,5 +375,6 @@ function foreignReadings(lik: Float64Array, n: number, options: BestPlatesOption
     charConfidences: [...s.plate].map((ch, j) =>
       Math.min(1, marginal[(s.start + j) * K + CHAR_CLASSES.indexOf(ch)]! / total),
     ),
+    firstBox: s.start,
   }));
 }
