@@ -73,6 +73,11 @@ function readWeight(read: FrameRead): number {
   return r * r;
 }
 
+/** A read whose centre is within this many box widths of a track's predicted box may join it… */
+const NEAR_WIDTHS = 1.5;
+/** …and a read of exactly the track's plate also this much further per frame since the track's last read. */
+const SAME_PLATE_WIDTHS_PER_FRAME = 1;
+
 /** Shortest fragment that counts for a longer plate: shorter ones match too much by chance. */
 const MIN_FRAGMENT_CHARS = 4;
 /** Characters a fragment may lack, at either end. */
@@ -209,7 +214,11 @@ export class Tracker {
         const dist = Math.hypot(dx, dy) / Math.max(predicted[2], b[2], 1);
         const distance = editDistance(best.plate, read.plate);
         const similar = 1 - distance / Math.max(best.plate.length, read.plate.length, 1);
-        const near = overlap > 0.05 || dist < 1.5;
+        // a read of exactly the track's plate is the same vehicle even after a jump: a fast plate moves
+        // most of its width a frame, and a track seen once has no velocity to predict with yet
+        const reach =
+          read.plate === best.plate ? NEAR_WIDTHS + gap * SAME_PLATE_WIDTHS_PER_FRAME : NEAR_WIDTHS;
+        const near = overlap > 0.05 || dist < reach;
         if (!near) return;
         if (similar < 0.5 && overlap < 0.3) return;
         pairs.push({ t, r, score: overlap + similar + 1 / (1 + dist) });
