@@ -27,13 +27,24 @@ import { asImports, kernelModule } from "../wasm/module.js";
 import { CLASSIFIER_WEIGHTS_PATH, loadClassifierWeights } from "./classifier.js";
 import {
   type CharBox,
+  groupSeparators,
+  inOneInk,
+  MIN_INNER_CONTRAST,
   onPlateEnds,
   type PlateDecision,
   type PlateEvidence,
   rejectReason,
+  SEPARATOR_GAP_RATIO,
+  SEPARATOR_MIN_GAP,
   textLineBoxes,
   withoutFragments,
 } from "./plate-decision.js";
+import {
+  END_SHORT_RUN_PRIOR,
+  SEPARATOR_CHANGE_PRIOR,
+  SHORT_RUN_PRIOR,
+  TYPE_CHANGE_PRIOR,
+} from "./run-prior.js";
 import { bestPlates, type PlateRegion } from "./syntax.js";
 
 /** A segmented plate of the last read, with its evidence and the read decision (diagnostics). */
@@ -43,6 +54,10 @@ export interface LastPlate extends Partial<PlateDecision> {
   lines: number;
   evidence: PlateEvidence;
   charBoxes: CharBox[];
+  /** Per box, the classifier's 36 scores (CHAR_CLASSES order). */
+  boxScores: Float32Array[];
+  /** The boxes read (indices into charBoxes), after the read decision left strays out. */
+  keptBoxes?: number[];
 }
 
 export interface RecogniserOptions {
@@ -59,6 +74,22 @@ export interface RecogniserOptions {
   simd?: boolean;
   /** Classifier weights; default `loadClassifierWeights()`. */
   weights?: Uint8Array;
+  /** "any" only: read-decision thresholds other than the chosen defaults (for tuning scripts). */
+  foreign?: Partial<ForeignDecision>;
+}
+
+/** The `--region any` read decision's thresholds (see the constants below and run-prior.ts). */
+export interface ForeignDecision {
+  minCharacterScore: number;
+  minStrayLine: number;
+  minEndScore: number;
+  typeChangePrior: number;
+  shortRunPrior: number;
+  endShortRunPrior: number;
+  separatorChangePrior: number;
+  separatorGapRatio: number;
+  separatorMinGap: number;
+  minInnerContrast: number;
 }
 
 /** [x, y, w, h] in frame pixels. */
@@ -107,6 +138,7 @@ export class Recogniser {
   readonly maxWidthPx: number;
   readonly maxHeightPx: number;
   private readonly minReadConfidence: number;
+  private readonly foreign: ForeignDecision;
   private readonly wasm: RecogniseExports;
   private readonly ctx: number;
   private readonly slot: number;
@@ -115,7 +147,7 @@ export class Recogniser {
   private readonly boxes: Int32Array;
   private readonly patches: Uint8Array;
   private lastResultCount = 0;
-  private lastDecisions: (PlateDecision | undefined)[] = [];
+  private lastDecisions: ((PlateDecision & { keptBoxes: number[] }) | undefined)[] = [];
   /** The dark-on-light pass's plates when the inverted pass ran after it (diagnostics). */
   private earlierPass: LastPlate[] = [];
 
@@ -125,6 +157,7 @@ export class Recogniser {
     this.maxWidthPx = options.maxWidthPx ?? 1920;
     this.maxHeightPx = options.maxHeightPx ?? 1080;
     this.minReadConfidence = options.minReadConfidence ?? 0.2;
+    this.foreign = { ...FOREIGN_DECISION, ...options.foreign };
     this.memory = new WebAssembly.Memory({
       initial: RECOGNISE_MEMORY_PAGES,
       maximum: RECOGNISE_MEMORY_PAGES,
@@ -259,6 +292,10 @@ export class Recogniser {
         lines: r[rec + RESULT_LINES]!,
         evidence: this.evidence(i),
         charBoxes: this.charBoxes(i),
+        boxScores: Array.from({ length: r[rec + RESULT_CHARS]! }, (_, k) => {
+          const at = i * MAX_RESULT_SCORES + k * CHAR_CLASS_COUNT;
+          return this.scores.slice(at, at + CHAR_CLASS_COUNT);
+        }),
         ...(d ? d : {}),
       });
     }
@@ -322,17 +359,19 @@ export class Recogniser {
         this.region === "any"
           ? onPlateEnds(all, textLineBoxes(all), this.results[rec + RESULT_LINES] === 2)
           : all.map((_, k) => k);
+      const fd = this.foreign;
       if (this.region === "any") {
+        kept = inOneInk(all, kept, this.results[rec + RESULT_LINES] === 2, fd.minInnerContrast);
         // the classifier answers a box with no character (dash, screw, crest, band star) with flat
         // scores: such a box is left out too
         const sure = kept.filter(
-          (k) => topScore(this.scores, i * MAX_RESULT_SCORES + k * CHAR_CLASS_COUNT) >= MIN_CHARACTER_SCORE,
+          (k) => topScore(this.scores, i * MAX_RESULT_SCORES + k * CHAR_CLASS_COUNT) >= fd.minCharacterScore,
         );
         if (sure.length >= 3) kept = sure;
         // a long line's weakly read end box is a stray: the plate's edge, the holder, a tab or a sticker
         const top = (k: number) => topScore(this.scores, i * MAX_RESULT_SCORES + k * CHAR_CLASS_COUNT);
-        while (kept.length >= MIN_STRAY_LINE && top(kept[0]!) < MIN_END_SCORE) kept = kept.slice(1);
-        while (kept.length >= MIN_STRAY_LINE && top(kept[kept.length - 1]!) < MIN_END_SCORE)
+        while (kept.length >= fd.minStrayLine && top(kept[0]!) < fd.minEndScore) kept = kept.slice(1);
+        while (kept.length >= fd.minStrayLine && top(kept[kept.length - 1]!) < fd.minEndScore)
           kept = kept.slice(0, -1);
       }
       const chars = kept.length;
@@ -341,10 +380,20 @@ export class Recogniser {
         const at = i * MAX_RESULT_SCORES + k * CHAR_CLASS_COUNT;
         scores.set(this.scores.subarray(at, at + CHAR_CLASS_COUNT), j * CHAR_CLASS_COUNT);
       });
+      const twoLine = this.results[rec + RESULT_LINES] === 2;
       const readings = bestPlates(scores, chars, {
         region: this.region,
         top: this.topCandidates,
-        twoLine: this.results[rec + RESULT_LINES] === 2,
+        twoLine,
+        ...(this.region === "any"
+          ? {
+              typeChangePrior: fd.typeChangePrior,
+              shortRunPrior: fd.shortRunPrior,
+              endShortRunPrior: fd.endShortRunPrior,
+              separators: groupSeparators(all, kept, twoLine, fd.separatorGapRatio, fd.separatorMinGap),
+              separatorChangePrior: fd.separatorChangePrior,
+            }
+          : {}),
       });
       const best = readings[0];
       if (!best) continue;
@@ -355,6 +404,7 @@ export class Recogniser {
       this.lastDecisions[i] = {
         plate: best.plate,
         confidence: best.confidence,
+        keptBoxes: kept,
         ...(rejected ? { rejected } : {}),
       };
       if (rejected) continue;
@@ -394,6 +444,19 @@ const MIN_CHARACTER_SCORE = 0.25;
  */
 const MIN_STRAY_LINE = 8;
 const MIN_END_SCORE = 0.6;
+
+const FOREIGN_DECISION: ForeignDecision = {
+  minCharacterScore: MIN_CHARACTER_SCORE,
+  minStrayLine: MIN_STRAY_LINE,
+  minEndScore: MIN_END_SCORE,
+  typeChangePrior: TYPE_CHANGE_PRIOR,
+  shortRunPrior: SHORT_RUN_PRIOR,
+  endShortRunPrior: END_SHORT_RUN_PRIOR,
+  separatorChangePrior: SEPARATOR_CHANGE_PRIOR,
+  separatorGapRatio: SEPARATOR_GAP_RATIO,
+  separatorMinGap: SEPARATOR_MIN_GAP,
+  minInnerContrast: MIN_INNER_CONTRAST,
+};
 
 function topScore(scores: Float32Array, at: number): number {
   let best = 0;

@@ -36,6 +36,10 @@ export interface BestPlatesOptions {
   shortRunPrior?: number;
   /** "any" only: weight of a last run of one (run-prior.ts). Default END_SHORT_RUN_PRIOR; 1: none. */
   endShortRunPrior?: number;
+  /** "any" only: per gap between neighbouring boxes (n − 1), whether it is a group separator (run-prior.ts). */
+  separators?: readonly boolean[];
+  /** "any" only: prior of a change of type at a separator. Default SEPARATOR_CHANGE_PRIOR. */
+  separatorChangePrior?: number;
 }
 
 export interface PlateReading {
@@ -361,9 +365,15 @@ function foreignReadings(lik: Float64Array, n: number, options: BestPlatesOption
     n,
     windowsFor(n, options.twoLine ?? false),
     options.top,
-    options.typeChangePrior,
-    options.shortRunPrior,
-    options.endShortRunPrior,
+    {
+      ...(options.typeChangePrior !== undefined ? { changePrior: options.typeChangePrior } : {}),
+      ...(options.shortRunPrior !== undefined ? { shortRunPrior: options.shortRunPrior } : {}),
+      ...(options.endShortRunPrior !== undefined ? { endShortRunPrior: options.endShortRunPrior } : {}),
+      ...(options.separators ? { separators: options.separators } : {}),
+      ...(options.separatorChangePrior !== undefined
+        ? { separatorChangePrior: options.separatorChangePrior }
+        : {}),
+    },
   );
   if (!(total > 0)) return [];
   return readings.map((s) => ({
