@@ -87,3 +87,40 @@ line(
 );
 for (const [k, h] of [...hist].sort())
   line(`${k.padEnd(18)} ${h.map((v) => String(v).padStart(5)).join("")}  (${h.reduce((a, b) => a + b, 0)})`);
+
+// End boxes of the kept lines: how much taller than the inner boxes, how dark their ground
+const ends = new Map<string, [number, number]>();
+const tally = (k: string, isChar: boolean) => {
+  const v = ends.get(k) ?? [0, 0];
+  v[isChar ? 0 : 1]++;
+  ends.set(k, v);
+};
+for (let i = Number(values.from); i < Number(values.from) + Number(values.count); i++) {
+  const s = evalEuStill(i);
+  rec.readImage(s.grey, s.width, s.height);
+  for (const p of rec.lastPlates()) {
+    const truth = s.plates.find((q) => q.whole && iou(q.box, p.box) > 0.3);
+    const kept = p.keptBoxes;
+    if (!truth || !kept || kept.length < 5 || p.lines !== 1) continue;
+    const labels = align(p.boxScores, truth.text);
+    const inner = kept.slice(1, -1).map((k) => p.charBoxes[k]!);
+    const med = (v: number[]) => [...v].sort((a, b) => a - b)[v.length >> 1]!;
+    const medH = med(inner.map((b) => b.h));
+    const maxH = Math.max(...inner.map((b) => b.h));
+    const medG = med(inner.map((b) => b.groundGrey));
+    for (const k of [kept[0]!, kept[kept.length - 1]!]) {
+      const b = p.charBoxes[k]!;
+      const isChar = labels[k]! >= 0;
+      const over = b.h - maxH;
+      tally(`over max ${over <= 0 ? "<=0" : over >= 4 ? ">=4" : over} px`, isChar);
+      if (over >= 2 && process.env.VERBOSE)
+        line(`  taller end: ${s.seed} ${truth.text} ${isChar ? `char ${truth.text[labels[k]!]}` : "none"} h ${b.h} inner max ${maxH} med ${medH} n ${kept.length} ${truth.glyphs}`);
+      const rel = (b.h - medH) / medH;
+      tally(`over med ${rel < 0.04 ? "<4%" : rel < 0.08 ? "4-8%" : rel < 0.12 ? "8-12%" : ">=12%"}`, isChar);
+      const g = b.groundGrey / medG;
+      tally(`ground ${g < 0.5 ? "<0.5" : g < 0.7 ? "0.5-0.7" : g < 0.85 ? "0.7-0.85" : ">=0.85"}`, isChar);
+    }
+  }
+}
+line("kept end boxes (char / none):");
+for (const [k, [c, n]] of [...ends].sort()) line(`  ${k.padEnd(22)} ${c} / ${n}`);

@@ -52,12 +52,14 @@ for (const foreign of configs) {
   let exact = 0;
   let plates = 0;
   let falseReads = 0;
+  let sure = 0;
   const t0 = performance.now();
   for (const s of stills) {
     const reads = rec.readImage(s.grey, s.width, s.height);
     for (const p of s.plates.filter((q) => q.whole)) {
       plates++;
       if (reads.some((r) => r.plate === p.text)) exact++;
+      if (reads.some((r) => r.plate === p.text && r.confidence >= 0.6)) sure++;
       else if (values.list)
         line(
           `  miss ${s.seed} ${p.text} ch=${p.charHeightPx.toFixed(1)} ${p.glyphs} reads=${reads.map((r) => `${r.plate}:${r.confidence.toFixed(2)}`).join(",")}`,
@@ -82,7 +84,7 @@ for (const foreign of configs) {
     else realMissed.push(`${r.file}:${r.plate}>${reads[0]?.plate ?? "-"}`);
   }
   line(
-    `${JSON.stringify(foreign)}\teu ${exact}/${plates} false ${falseReads}\t${values.real ? `real ${realExact}/${real.length}` : ""}\t${euMs.toFixed(1)} ms/still`,
+    `${JSON.stringify(foreign)}\teu ${exact}/${plates} (>= 0.6: ${sure}) false ${falseReads}\t${values.real ? `real ${realExact}/${real.length}` : ""}\t${euMs.toFixed(1)} ms/still`,
   );
   if (values.list && values.real) line(`  real missed: ${realMissed.join(" ")}`);
 }

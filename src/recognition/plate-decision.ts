@@ -194,13 +194,18 @@ const MAX_JUDGED_FILL = 0.75;
  * `kept` (indices into `boxes`, left to right) without the end boxes that stand off the plate's ground;
  * at least three boxes stay. Two-line plates are left as they are.
  */
-export function onPlateEnds(boxes: readonly CharBox[], kept: readonly number[], twoLine: boolean): number[] {
+export function onPlateEnds(
+  boxes: readonly CharBox[],
+  kept: readonly number[],
+  twoLine: boolean,
+  minShare = MIN_END_CONTRAST,
+): number[] {
   const out = [...kept];
   if (out.length < 4 || twoLine) return out;
   const contrast = (k: number): number => inkContrast(boxes[k]!);
   const typical = median(out.map(contrast));
   if (!(typical > 0)) return out;
-  const offPlate = (k: number): boolean => contrast(k) < MIN_END_CONTRAST * typical;
+  const offPlate = (k: number): boolean => contrast(k) < minShare * typical;
   while (out.length > 3 && offPlate(out[0]!)) out.shift();
   while (out.length > 3 && offPlate(out[out.length - 1]!)) out.pop();
   return out;
@@ -262,4 +267,22 @@ export function groupSeparators(
   const medGap = Math.max(0, median(gaps));
   const medH = median(kept.map((k) => boxes[k]!.h));
   return gaps.map((g) => g >= gapRatio * medGap && g >= minGap * medH);
+}
+
+/**
+ * A plate's characters share one height, so a box taller than every other box of its line by at least
+ * this much reaches past them: the plate's edge, its holder or a sticker beyond it, cut to the band. Box
+ * edges are whole crop pixels, each a pixel off at worst: two pixels, as MIN_DEVIATION_PX.
+ */
+export const STRAY_TALLER_PX = MIN_DEVIATION_PX;
+
+/** Whether end box k of `kept` is taller than every other kept box by at least `tallerPx` (0: never). */
+export function tallerThanLine(
+  boxes: readonly CharBox[],
+  kept: readonly number[],
+  k: number,
+  tallerPx = STRAY_TALLER_PX,
+): boolean {
+  const others = kept.filter((j) => j !== k).map((j) => boxes[j]!.h);
+  return tallerPx > 0 && others.length >= 3 && boxes[k]!.h >= Math.max(...others) + tallerPx;
 }

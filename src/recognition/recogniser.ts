@@ -29,6 +29,7 @@ import {
   type CharBox,
   groupSeparators,
   inOneInk,
+  MIN_END_CONTRAST,
   MIN_INNER_CONTRAST,
   onPlateEnds,
   type PlateDecision,
@@ -36,6 +37,8 @@ import {
   rejectReason,
   SEPARATOR_GAP_RATIO,
   SEPARATOR_MIN_GAP,
+  STRAY_TALLER_PX,
+  tallerThanLine,
   textLineBoxes,
   withoutFragments,
 } from "./plate-decision.js";
@@ -45,7 +48,7 @@ import {
   SHORT_RUN_PRIOR,
   TYPE_CHANGE_PRIOR,
 } from "./run-prior.js";
-import { bestPlates, type PlateRegion } from "./syntax.js";
+import { bestPlates, EXTRA_BOX_PRIOR, type PlateRegion } from "./syntax.js";
 
 /** A segmented plate of the last read, with its evidence and the read decision (diagnostics). */
 export interface LastPlate extends Partial<PlateDecision> {
@@ -90,6 +93,10 @@ export interface ForeignDecision {
   separatorGapRatio: number;
   separatorMinGap: number;
   minInnerContrast: number;
+  minEndContrast: number;
+  extraBoxPrior: number;
+  splitTouching?: boolean;
+  strayTallerPx: number;
 }
 
 /** [x, y, w, h] in frame pixels. */
@@ -171,7 +178,8 @@ export class Recogniser {
     this.ctx = this.wasm.init(this.maxWidthPx, this.maxHeightPx);
     this.slot = this.wasm.frameSlot(this.ctx);
     // narrow European faces touch under blur; UK glyphs are wide and split by the older rule alone
-    if (this.region === "any") this.wasm.setSplitTouching(this.ctx, 1);
+    if (this.region === "any" && (options.foreign?.splitTouching ?? true))
+      this.wasm.setSplitTouching(this.ctx, 1);
     const buf = this.memory.buffer;
     this.results = new Int32Array(buf, this.wasm.resultsPtr(this.ctx));
     this.scores = new Float32Array(buf, this.wasm.scoresPtr(this.ctx));
@@ -346,6 +354,28 @@ export class Recogniser {
     }
   }
 
+  /**
+   * Foreign plates: the boxes of result i that are read. Only the boxes on the text line(s), so a band,
+   * crest or sticker is left out, then those printed in another ink, those the classifier cannot read,
+   * and the strays at the ends of a line too long for a European mark.
+   */
+  private foreignBoxes(i: number, all: CharBox[], twoLine: boolean): number[] {
+    const fd = this.foreign;
+    let kept = onPlateEnds(all, textLineBoxes(all), twoLine, fd.minEndContrast);
+    kept = inOneInk(all, kept, twoLine, fd.minInnerContrast);
+    const top = (k: number) => topScore(this.scores, i * MAX_RESULT_SCORES + k * CHAR_CLASS_COUNT);
+    // the classifier answers a box with no character (dash, screw, crest, band star) with flat scores
+    const sure = kept.filter((k) => top(k) >= fd.minCharacterScore);
+    if (sure.length >= 3) kept = sure;
+    // a long line's end box is a stray when weakly read or taller than the characters (the plate's edge,
+    // the holder, a tab or a sticker)
+    const stray = (k: number): boolean =>
+      top(k) < fd.minEndScore || tallerThanLine(all, kept, k, fd.strayTallerPx);
+    while (kept.length >= fd.minStrayLine && stray(kept[0]!)) kept = kept.slice(1);
+    while (kept.length >= fd.minStrayLine && stray(kept[kept.length - 1]!)) kept = kept.slice(0, -1);
+    return kept;
+  }
+
   private collect(n: number): FrameRead[] {
     const reads: FrameRead[] = [];
     this.lastDecisions = [];
@@ -355,32 +385,15 @@ export class Recogniser {
       // out. UK marks keep every box: the syntax drops a stray edge box itself, and an inner box off the
       // line is more often a character cut short (a screw, dirt) than a stray.
       const all = this.charBoxes(i);
-      let kept =
-        this.region === "any"
-          ? onPlateEnds(all, textLineBoxes(all), this.results[rec + RESULT_LINES] === 2)
-          : all.map((_, k) => k);
+      const twoLine = this.results[rec + RESULT_LINES] === 2;
+      const kept = this.region === "any" ? this.foreignBoxes(i, all, twoLine) : all.map((_, k) => k);
       const fd = this.foreign;
-      if (this.region === "any") {
-        kept = inOneInk(all, kept, this.results[rec + RESULT_LINES] === 2, fd.minInnerContrast);
-        // the classifier answers a box with no character (dash, screw, crest, band star) with flat
-        // scores: such a box is left out too
-        const sure = kept.filter(
-          (k) => topScore(this.scores, i * MAX_RESULT_SCORES + k * CHAR_CLASS_COUNT) >= fd.minCharacterScore,
-        );
-        if (sure.length >= 3) kept = sure;
-        // a long line's weakly read end box is a stray: the plate's edge, the holder, a tab or a sticker
-        const top = (k: number) => topScore(this.scores, i * MAX_RESULT_SCORES + k * CHAR_CLASS_COUNT);
-        while (kept.length >= fd.minStrayLine && top(kept[0]!) < fd.minEndScore) kept = kept.slice(1);
-        while (kept.length >= fd.minStrayLine && top(kept[kept.length - 1]!) < fd.minEndScore)
-          kept = kept.slice(0, -1);
-      }
       const chars = kept.length;
       const scores = new Float32Array(chars * CHAR_CLASS_COUNT);
       kept.forEach((k, j) => {
         const at = i * MAX_RESULT_SCORES + k * CHAR_CLASS_COUNT;
         scores.set(this.scores.subarray(at, at + CHAR_CLASS_COUNT), j * CHAR_CLASS_COUNT);
       });
-      const twoLine = this.results[rec + RESULT_LINES] === 2;
       const readings = bestPlates(scores, chars, {
         region: this.region,
         top: this.topCandidates,
@@ -392,6 +405,7 @@ export class Recogniser {
               endShortRunPrior: fd.endShortRunPrior,
               separators: groupSeparators(all, kept, twoLine, fd.separatorGapRatio, fd.separatorMinGap),
               separatorChangePrior: fd.separatorChangePrior,
+              extraBoxPrior: fd.extraBoxPrior,
             }
           : {}),
       });
@@ -438,9 +452,11 @@ const MIN_CHARACTER_SCORE = 0.25;
 /**
  * European marks carry at most seven characters in nearly every format (eight in a long German one), so
  * on a line of MIN_STRAY_LINE boxes or more an end box the classifier reads with a top score under
- * MIN_END_SCORE is more likely the plate's edge, its holder, a tab or a sticker than a character. On the
- * synthetic EU EVAL stills (0–599) any threshold from 0.5 to 0.7 reads the same; shorter lines lose true
- * weak end characters (7 boxes: 191 → 181 of 322 at 0.6).
+ * MIN_END_SCORE, or one taller than the characters (STRAY_TALLER_PX), is more likely the plate's edge,
+ * its holder, a tab or a sticker than a character. On the synthetic EU EVAL stills 0–599 (651 plates,
+ * conv-net classifier, 2 December) any score threshold from 0.5 to 0.99 reads the same 422, and the
+ * height test changes nothing either (the synthetic plates hold no such box); seven-box lines lose true
+ * end characters (7 boxes: 375–419 for the same thresholds).
  */
 const MIN_STRAY_LINE = 8;
 const MIN_END_SCORE = 0.6;
@@ -456,6 +472,9 @@ const FOREIGN_DECISION: ForeignDecision = {
   separatorGapRatio: SEPARATOR_GAP_RATIO,
   separatorMinGap: SEPARATOR_MIN_GAP,
   minInnerContrast: MIN_INNER_CONTRAST,
+  minEndContrast: MIN_END_CONTRAST,
+  extraBoxPrior: EXTRA_BOX_PRIOR,
+  strayTallerPx: STRAY_TALLER_PX,
 };
 
 function topScore(scores: Float32Array, at: number): number {

@@ -38,6 +38,8 @@ export interface BestPlatesOptions {
   endShortRunPrior?: number;
   /** "any" only: per gap between neighbouring boxes (n − 1), whether it is a group separator (run-prior.ts). */
   separators?: readonly boolean[];
+  /** "any" only: prior of a stray first (or last) box on a one-line plate. Default EXTRA_BOX_PRIOR. */
+  extraBoxPrior?: number;
   /** "any" only: prior of a change of type at a separator. Default SEPARATOR_CHANGE_PRIOR. */
   separatorChangePrior?: number;
 }
@@ -118,7 +120,7 @@ export const FORMAT_PRIORS = {
 /** Prior of a reading that fits no UK format (region "gb"): the mass behind "this is not a UK mark". */
 const UNFORMATTED_PRIOR = 0.002;
 /** Prior that the segmenter added one stray box at the start, or at the end. */
-const EXTRA_BOX_PRIOR = 0.04;
+export const EXTRA_BOX_PRIOR = 0.04;
 /** The same for a two-line plate (no band, fewer edge artefacts). */
 const EXTRA_BOX_PRIOR_TWO_LINE = 0.005;
 /** Probabilities are floored here so that one hopeless box cannot zero a whole reading. */
@@ -242,8 +244,8 @@ interface Window {
   prior: number;
 }
 
-function windowsFor(n: number, twoLine: boolean): Window[] {
-  const extra = twoLine ? EXTRA_BOX_PRIOR_TWO_LINE : EXTRA_BOX_PRIOR;
+function windowsFor(n: number, twoLine: boolean, oneLineExtra = EXTRA_BOX_PRIOR): Window[] {
+  const extra = twoLine ? EXTRA_BOX_PRIOR_TWO_LINE : oneLineExtra;
   const w: Window[] = [{ start: 0, length: n, prior: n >= 2 ? 1 - 2 * extra : 1 }];
   if (n >= 2) {
     w.push({ start: 1, length: n - 1, prior: extra });
@@ -363,7 +365,7 @@ function foreignReadings(lik: Float64Array, n: number, options: BestPlatesOption
   const { readings, total, marginal } = bestRunReadings(
     lik,
     n,
-    windowsFor(n, options.twoLine ?? false),
+    windowsFor(n, options.twoLine ?? false, options.extraBoxPrior),
     options.top,
     {
       ...(options.typeChangePrior !== undefined ? { changePrior: options.typeChangePrior } : {}),
