@@ -231,20 +231,95 @@ const MAX_JUDGED_FILL = 0.75;
  * `kept` (indices into `boxes`, left to right) without the end boxes that stand off the plate's ground;
  * at least three boxes stay. Two-line plates are left as they are.
  */
-export function onPlateEnds(boxes: readonly CharBox[], kept: readonly number[], twoLine: boolean): number[] {
+export function onPlateEnds(
+  boxes: readonly CharBox[],
+  kept: readonly number[],
+  twoLine: boolean,
+  minShare = MIN_END_CONTRAST,
+): number[] {
   const out = [...kept];
   if (out.length < 4 || twoLine) return out;
-  // a box that is nearly all ink (an I, a 1) has too few ground pixels of its own to judge
-  const judged = (b: CharBox): boolean =>
-    b.inkGrey >= 0 && b.groundGrey >= 0 && b.inkPx < MAX_JUDGED_FILL * b.w * b.h;
-  const contrast = (k: number): number => {
-    const b = boxes[k]!;
-    return judged(b) ? (b.groundGrey - b.inkGrey) / Math.max(1, b.groundGrey + b.inkGrey) : 1;
-  };
+  const contrast = (k: number): number => inkContrast(boxes[k]!);
   const typical = median(out.map(contrast));
   if (!(typical > 0)) return out;
-  const offPlate = (k: number): boolean => contrast(k) < MIN_END_CONTRAST * typical;
+  const offPlate = (k: number): boolean => contrast(k) < minShare * typical;
   while (out.length > 3 && offPlate(out[0]!)) out.shift();
   while (out.length > 3 && offPlate(out[out.length - 1]!)) out.pop();
   return out;
+}
+
+/**
+ * Share of the line's median ink/ground contrast under which an inner box is not printed in the plate's
+ * ink (`inOneInk`). Synthetic EU EVAL stills 0–599: off 432, 0.3 432, 0.4 436, 0.45 437, 0.5 436, 0.6 426.
+ */
+export const MIN_INNER_CONTRAST = 0.45;
+
+/** (ground − ink) / (ground + ink) of a box's own pixels; 1 for a box too full of ink to judge. */
+function inkContrast(b: CharBox): number {
+  // a box that is nearly all ink (an I, a 1) has too few ground pixels of its own to judge
+  const judged = b.inkGrey >= 0 && b.groundGrey >= 0 && b.inkPx < MAX_JUDGED_FILL * b.w * b.h;
+  return judged ? (b.groundGrey - b.inkGrey) / Math.max(1, b.groundGrey + b.inkGrey) : 1;
+}
+
+/**
+ * `kept` without the inner boxes whose ink/ground contrast is under `minShare` of the line's median: a
+ * plate's characters are printed in one ink, while the coloured seals, coat of arms or sticker between
+ * its groups are lighter in grey. At least three boxes stay; two-line plates are left as they are.
+ */
+export function inOneInk(
+  boxes: readonly CharBox[],
+  kept: readonly number[],
+  twoLine: boolean,
+  minShare: number,
+): number[] {
+  if (kept.length < 4 || twoLine || !(minShare > 0)) return [...kept];
+  const typical = median(kept.map((k) => inkContrast(boxes[k]!)));
+  if (!(typical > 0)) return [...kept];
+  const out = kept.filter((k) => inkContrast(boxes[k]!) >= minShare * typical);
+  return out.length >= 3 ? out : [...kept];
+}
+
+/**
+ * A gap between neighbouring kept boxes at least this many times the line's median gap, and at least
+ * SEPARATOR_MIN_GAP of the character height, holds a group separator: a dash, a coat of arms, seals or a
+ * wide space (their boxes left out by the rules above leave the gap wider still).
+ */
+export const SEPARATOR_GAP_RATIO = 1.8;
+export const SEPARATOR_MIN_GAP = 0.2;
+
+/**
+ * Per gap between neighbouring boxes of `kept` (indices into `boxes`, left to right: kept.length − 1
+ * entries), whether it is a group separator. One-line plates only (all false for two lines or fewer than
+ * four boxes).
+ */
+export function groupSeparators(
+  boxes: readonly CharBox[],
+  kept: readonly number[],
+  twoLine: boolean,
+  gapRatio = SEPARATOR_GAP_RATIO,
+  minGap = SEPARATOR_MIN_GAP,
+): boolean[] {
+  const gaps = kept.slice(1).map((k, j) => boxes[k]!.x - (boxes[kept[j]!]!.x + boxes[kept[j]!]!.w));
+  if (twoLine || kept.length < 4) return gaps.map(() => false);
+  const medGap = Math.max(0, median(gaps));
+  const medH = median(kept.map((k) => boxes[k]!.h));
+  return gaps.map((g) => g >= gapRatio * medGap && g >= minGap * medH);
+}
+
+/**
+ * A plate's characters share one height, so a box taller than every other box of its line by at least
+ * this much reaches past them: the plate's edge, its holder or a sticker beyond it, cut to the band. Box
+ * edges are whole crop pixels, each a pixel off at worst: two pixels, as MIN_DEVIATION_PX.
+ */
+export const STRAY_TALLER_PX = MIN_DEVIATION_PX;
+
+/** Whether end box k of `kept` is taller than every other kept box by at least `tallerPx` (0: never). */
+export function tallerThanLine(
+  boxes: readonly CharBox[],
+  kept: readonly number[],
+  k: number,
+  tallerPx = STRAY_TALLER_PX,
+): boolean {
+  const others = kept.filter((j) => j !== k).map((j) => boxes[j]!.h);
+  return tallerPx > 0 && others.length >= 3 && boxes[k]!.h >= Math.max(...others) + tallerPx;
 }

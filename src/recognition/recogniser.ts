@@ -27,15 +27,29 @@ import { asImports, kernelModule } from "../wasm/module.js";
 import { CLASSIFIER_WEIGHTS_PATH, loadClassifierWeights } from "./classifier.js";
 import {
   type CharBox,
+  groupSeparators,
+  inOneInk,
+  MIN_END_CONTRAST,
+  MIN_INNER_CONTRAST,
   missingCharacter,
   onPlateEnds,
   type PlateDecision,
   type PlateEvidence,
   rejectReason,
+  SEPARATOR_GAP_RATIO,
+  SEPARATOR_MIN_GAP,
+  STRAY_TALLER_PX,
+  tallerThanLine,
   textLineBoxes,
   withoutFragments,
 } from "./plate-decision.js";
-import { bestPlates, type PlateRegion } from "./syntax.js";
+import {
+  END_SHORT_RUN_PRIOR,
+  SEPARATOR_CHANGE_PRIOR,
+  SHORT_RUN_PRIOR,
+  TYPE_CHANGE_PRIOR,
+} from "./run-prior.js";
+import { bestPlates, EXTRA_BOX_PRIOR, type PlateRegion } from "./syntax.js";
 
 /** A segmented plate of the last read, with its evidence and the read decision (diagnostics). */
 export interface LastPlate extends Partial<PlateDecision> {
@@ -44,6 +58,10 @@ export interface LastPlate extends Partial<PlateDecision> {
   lines: number;
   evidence: PlateEvidence;
   charBoxes: CharBox[];
+  /** Per box, the classifier's 36 scores (CHAR_CLASSES order). */
+  boxScores: Float32Array[];
+  /** The boxes read (indices into charBoxes), after the read decision left strays out. */
+  keptBoxes?: number[];
 }
 
 export interface RecogniserOptions {
@@ -60,6 +78,26 @@ export interface RecogniserOptions {
   simd?: boolean;
   /** Classifier weights; default `loadClassifierWeights()`. */
   weights?: Uint8Array;
+  /** "any" only: read-decision thresholds other than the chosen defaults (for tuning scripts). */
+  foreign?: Partial<ForeignDecision>;
+}
+
+/** The `--region any` read decision's thresholds (see the constants below and run-prior.ts). */
+export interface ForeignDecision {
+  minCharacterScore: number;
+  minStrayLine: number;
+  minEndScore: number;
+  typeChangePrior: number;
+  shortRunPrior: number;
+  endShortRunPrior: number;
+  separatorChangePrior: number;
+  separatorGapRatio: number;
+  separatorMinGap: number;
+  minInnerContrast: number;
+  minEndContrast: number;
+  extraBoxPrior: number;
+  splitTouching?: boolean;
+  strayTallerPx: number;
 }
 
 /** [x, y, w, h] in frame pixels. */
@@ -108,6 +146,7 @@ export class Recogniser {
   readonly maxWidthPx: number;
   readonly maxHeightPx: number;
   private readonly minReadConfidence: number;
+  private readonly foreign: ForeignDecision;
   private readonly wasm: RecogniseExports;
   private readonly ctx: number;
   private readonly slot: number;
@@ -116,7 +155,7 @@ export class Recogniser {
   private readonly boxes: Int32Array;
   private readonly patches: Uint8Array;
   private lastResultCount = 0;
-  private lastDecisions: (PlateDecision | undefined)[] = [];
+  private lastDecisions: ((PlateDecision & { keptBoxes: number[] }) | undefined)[] = [];
   /** The dark-on-light pass's plates when the inverted pass ran after it (diagnostics). */
   private earlierPass: LastPlate[] = [];
 
@@ -126,6 +165,7 @@ export class Recogniser {
     this.maxWidthPx = options.maxWidthPx ?? 1920;
     this.maxHeightPx = options.maxHeightPx ?? 1080;
     this.minReadConfidence = options.minReadConfidence ?? 0.2;
+    this.foreign = { ...FOREIGN_DECISION, ...options.foreign };
     this.memory = new WebAssembly.Memory({
       initial: RECOGNISE_MEMORY_PAGES,
       maximum: RECOGNISE_MEMORY_PAGES,
@@ -139,7 +179,8 @@ export class Recogniser {
     this.ctx = this.wasm.init(this.maxWidthPx, this.maxHeightPx);
     this.slot = this.wasm.frameSlot(this.ctx);
     // narrow European faces touch under blur; UK glyphs are wide and split by the older rule alone
-    if (this.region === "any") this.wasm.setSplitTouching(this.ctx, 1);
+    if (this.region === "any" && (options.foreign?.splitTouching ?? true))
+      this.wasm.setSplitTouching(this.ctx, 1);
     const buf = this.memory.buffer;
     this.results = new Int32Array(buf, this.wasm.resultsPtr(this.ctx));
     this.scores = new Float32Array(buf, this.wasm.scoresPtr(this.ctx));
@@ -260,6 +301,10 @@ export class Recogniser {
         lines: r[rec + RESULT_LINES]!,
         evidence: this.evidence(i),
         charBoxes: this.charBoxes(i),
+        boxScores: Array.from({ length: r[rec + RESULT_CHARS]! }, (_, k) => {
+          const at = i * MAX_RESULT_SCORES + k * CHAR_CLASS_COUNT;
+          return this.scores.slice(at, at + CHAR_CLASS_COUNT);
+        }),
         ...(d ? d : {}),
       });
     }
@@ -310,6 +355,28 @@ export class Recogniser {
     }
   }
 
+  /**
+   * Foreign plates: the boxes of result i that are read. Only the boxes on the text line(s), so a band,
+   * crest or sticker is left out, then those printed in another ink, those the classifier cannot read,
+   * and the strays at the ends of a line too long for a European mark.
+   */
+  private foreignBoxes(i: number, all: CharBox[], twoLine: boolean): number[] {
+    const fd = this.foreign;
+    let kept = onPlateEnds(all, textLineBoxes(all), twoLine, fd.minEndContrast);
+    kept = inOneInk(all, kept, twoLine, fd.minInnerContrast);
+    const top = (k: number) => topScore(this.scores, i * MAX_RESULT_SCORES + k * CHAR_CLASS_COUNT);
+    // the classifier answers a box with no character (dash, screw, crest, band star) with flat scores
+    const sure = kept.filter((k) => top(k) >= fd.minCharacterScore);
+    if (sure.length >= 3) kept = sure;
+    // a long line's end box is a stray when weakly read or taller than the characters (the plate's edge,
+    // the holder, a tab or a sticker)
+    const stray = (k: number): boolean =>
+      top(k) < fd.minEndScore || tallerThanLine(all, kept, k, fd.strayTallerPx);
+    while (kept.length >= fd.minStrayLine && stray(kept[0]!)) kept = kept.slice(1);
+    while (kept.length >= fd.minStrayLine && stray(kept[kept.length - 1]!)) kept = kept.slice(0, -1);
+    return kept;
+  }
+
   private collect(n: number): FrameRead[] {
     const reads: FrameRead[] = [];
     this.lastDecisions = [];
@@ -319,23 +386,9 @@ export class Recogniser {
       // out. UK marks keep every box: the syntax drops a stray edge box itself, and an inner box off the
       // line is more often a character cut short (a screw, dirt) than a stray.
       const all = this.charBoxes(i);
-      let kept =
-        this.region === "any"
-          ? onPlateEnds(all, textLineBoxes(all), this.results[rec + RESULT_LINES] === 2)
-          : all.map((_, k) => k);
-      if (this.region === "any") {
-        // the classifier answers a box with no character (dash, screw, crest, band star) with flat
-        // scores: such a box is left out too
-        const sure = kept.filter(
-          (k) => topScore(this.scores, i * MAX_RESULT_SCORES + k * CHAR_CLASS_COUNT) >= MIN_CHARACTER_SCORE,
-        );
-        if (sure.length >= 3) kept = sure;
-        // a long line's weakly read end box is a stray: the plate's edge, the holder, a tab or a sticker
-        const top = (k: number) => topScore(this.scores, i * MAX_RESULT_SCORES + k * CHAR_CLASS_COUNT);
-        while (kept.length >= MIN_STRAY_LINE && top(kept[0]!) < MIN_END_SCORE) kept = kept.slice(1);
-        while (kept.length >= MIN_STRAY_LINE && top(kept[kept.length - 1]!) < MIN_END_SCORE)
-          kept = kept.slice(0, -1);
-      }
+      const twoLine = this.results[rec + RESULT_LINES] === 2;
+      const kept = this.region === "any" ? this.foreignBoxes(i, all, twoLine) : all.map((_, k) => k);
+      const fd = this.foreign;
       const chars = kept.length;
       const scores = new Float32Array(chars * CHAR_CLASS_COUNT);
       kept.forEach((k, j) => {
@@ -345,7 +398,17 @@ export class Recogniser {
       const readings = bestPlates(scores, chars, {
         region: this.region,
         top: this.topCandidates,
-        twoLine: this.results[rec + RESULT_LINES] === 2,
+        twoLine,
+        ...(this.region === "any"
+          ? {
+              typeChangePrior: fd.typeChangePrior,
+              shortRunPrior: fd.shortRunPrior,
+              endShortRunPrior: fd.endShortRunPrior,
+              separators: groupSeparators(all, kept, twoLine, fd.separatorGapRatio, fd.separatorMinGap),
+              separatorChangePrior: fd.separatorChangePrior,
+              extraBoxPrior: fd.extraBoxPrior,
+            }
+          : {}),
       });
       const best = readings[0];
       if (!best) continue;
@@ -359,6 +422,7 @@ export class Recogniser {
       this.lastDecisions[i] = {
         plate: best.plate,
         confidence: best.confidence,
+        keptBoxes: kept,
         ...(rejected ? { rejected } : {}),
       };
       if (rejected) continue;
@@ -392,12 +456,30 @@ const MIN_CHARACTER_SCORE = 0.25;
 /**
  * European marks carry at most seven characters in nearly every format (eight in a long German one), so
  * on a line of MIN_STRAY_LINE boxes or more an end box the classifier reads with a top score under
- * MIN_END_SCORE is more likely the plate's edge, its holder, a tab or a sticker than a character. On the
- * synthetic EU EVAL stills (0–599) any threshold from 0.5 to 0.7 reads the same; shorter lines lose true
- * weak end characters (7 boxes: 191 → 181 of 322 at 0.6).
+ * MIN_END_SCORE, or one taller than the characters (STRAY_TALLER_PX), is more likely the plate's edge,
+ * its holder, a tab or a sticker than a character. On the synthetic EU EVAL stills 0–599 (651 plates,
+ * conv-net classifier, 2 December) any score threshold from 0.5 to 0.99 reads the same 422, and the
+ * height test changes nothing either (the synthetic plates hold no such box); seven-box lines lose true
+ * end characters (7 boxes: 375–419 for the same thresholds).
  */
 const MIN_STRAY_LINE = 8;
 const MIN_END_SCORE = 0.6;
+
+const FOREIGN_DECISION: ForeignDecision = {
+  minCharacterScore: MIN_CHARACTER_SCORE,
+  minStrayLine: MIN_STRAY_LINE,
+  minEndScore: MIN_END_SCORE,
+  typeChangePrior: TYPE_CHANGE_PRIOR,
+  shortRunPrior: SHORT_RUN_PRIOR,
+  endShortRunPrior: END_SHORT_RUN_PRIOR,
+  separatorChangePrior: SEPARATOR_CHANGE_PRIOR,
+  separatorGapRatio: SEPARATOR_GAP_RATIO,
+  separatorMinGap: SEPARATOR_MIN_GAP,
+  minInnerContrast: MIN_INNER_CONTRAST,
+  minEndContrast: MIN_END_CONTRAST,
+  extraBoxPrior: EXTRA_BOX_PRIOR,
+  strayTallerPx: STRAY_TALLER_PX,
+};
 
 function topScore(scores: Float32Array, at: number): number {
   let best = 0;

@@ -36,6 +36,12 @@ export interface BestPlatesOptions {
   shortRunPrior?: number;
   /** "any" only: weight of a last run of one (run-prior.ts). Default END_SHORT_RUN_PRIOR; 1: none. */
   endShortRunPrior?: number;
+  /** "any" only: per gap between neighbouring boxes (n − 1), whether it is a group separator (run-prior.ts). */
+  separators?: readonly boolean[];
+  /** "any" only: prior of a stray first (or last) box on a one-line plate. Default EXTRA_BOX_PRIOR. */
+  extraBoxPrior?: number;
+  /** "any" only: prior of a change of type at a separator. Default SEPARATOR_CHANGE_PRIOR. */
+  separatorChangePrior?: number;
 }
 
 export interface PlateReading {
@@ -116,7 +122,7 @@ export const FORMAT_PRIORS = {
 /** Prior of a reading that fits no UK format (region "gb"): the mass behind "this is not a UK mark". */
 const UNFORMATTED_PRIOR = 0.002;
 /** Prior that the segmenter added one stray box at the start, or at the end. */
-const EXTRA_BOX_PRIOR = 0.04;
+export const EXTRA_BOX_PRIOR = 0.04;
 /** The same for a two-line plate (no band, fewer edge artefacts). */
 const EXTRA_BOX_PRIOR_TWO_LINE = 0.005;
 /** Probabilities are floored here so that one hopeless box cannot zero a whole reading. */
@@ -240,8 +246,8 @@ interface Window {
   prior: number;
 }
 
-function windowsFor(n: number, twoLine: boolean): Window[] {
-  const extra = twoLine ? EXTRA_BOX_PRIOR_TWO_LINE : EXTRA_BOX_PRIOR;
+function windowsFor(n: number, twoLine: boolean, oneLineExtra = EXTRA_BOX_PRIOR): Window[] {
+  const extra = twoLine ? EXTRA_BOX_PRIOR_TWO_LINE : oneLineExtra;
   const w: Window[] = [{ start: 0, length: n, prior: n >= 2 ? 1 - 2 * extra : 1 }];
   if (n >= 2) {
     w.push({ start: 1, length: n - 1, prior: extra });
@@ -362,11 +368,17 @@ function foreignReadings(lik: Float64Array, n: number, options: BestPlatesOption
   const { readings, total, marginal } = bestRunReadings(
     lik,
     n,
-    windowsFor(n, options.twoLine ?? false),
+    windowsFor(n, options.twoLine ?? false, options.extraBoxPrior),
     options.top,
-    options.typeChangePrior,
-    options.shortRunPrior,
-    options.endShortRunPrior,
+    {
+      ...(options.typeChangePrior !== undefined ? { changePrior: options.typeChangePrior } : {}),
+      ...(options.shortRunPrior !== undefined ? { shortRunPrior: options.shortRunPrior } : {}),
+      ...(options.endShortRunPrior !== undefined ? { endShortRunPrior: options.endShortRunPrior } : {}),
+      ...(options.separators ? { separators: options.separators } : {}),
+      ...(options.separatorChangePrior !== undefined
+        ? { separatorChangePrior: options.separatorChangePrior }
+        : {}),
+    },
   );
   if (!(total > 0)) return [];
   return readings.map((s) => ({
