@@ -9,7 +9,7 @@ import { type GlyphSourceName, glyphSource } from "../synth/glyphs/sources.js";
 import { TRAINING_FONT_NAMES, type TrainingFontName, trainingFont } from "../synth/glyphs/training-fonts.js";
 import { Canvas, type Contour } from "../synth/raster.js";
 import { Rng } from "../synth/rng.js";
-import { generatePlateCrop } from "../synth/still.js";
+import { type CropOptions, generatePlateCrop } from "../synth/still.js";
 
 /** One character crop: an 8-bit grey image, the box to classify in it, and the truth. */
 export interface GlyphSample {
@@ -681,10 +681,11 @@ export function glyphSample(seed: number, options: GlyphSampleOptions = {}): Gly
 /**
  * The characters of one synthetic plate crop (the generator's full plate renderer: plate texture, dirt,
  * infrared night, rotation and perspective), each with its true box jittered as a segmenter would cut
- * it. Characters an object hides are left out. All samples share the crop's pixels.
+ * it. Characters an object hides are left out. All samples share the crop's pixels. `options` go to the
+ * renderer (e.g. a character height range).
  */
-export function plateCharSamples(seed: number): GlyphSample[] {
-  const crop = generatePlateCrop(seed);
+export function plateCharSamples(seed: number, options?: CropOptions): GlyphSample[] {
+  const crop = generatePlateCrop(seed, options);
   const rng = new Rng(seed, 0x706c63);
   const out: GlyphSample[] = [];
   for (const ch of crop.plate.chars) {
