@@ -6,12 +6,13 @@
 // drives weight initialisation and shuffling. Reports accuracy on held-out synthetic crops and plate
 // characters from EVAL seeds: choose the model to ship by those, never by the real-data sets.
 import { createHash } from "node:crypto";
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { CHAR_CLASSES } from "../assembly/shared/constants.js";
 import { PACKAGE_ROOT } from "../src/paths.js";
 import { NormaliseScratch, normaliseBox } from "../src/recognition/classify-normalise.js";
+import { plateCharSamples } from "../src/recognition/classify-plate-samples.js";
 import {
   type ClassifierModel,
   forward,
@@ -21,12 +22,7 @@ import {
   quantiseModel,
   serialiseModel,
 } from "../src/recognition/classify-reference.js";
-import {
-  type GlyphSample,
-  glyphSample,
-  junkSample,
-  plateCharSamples,
-} from "../src/recognition/classify-samples.js";
+import { type GlyphSample, glyphSample, junkSample } from "../src/recognition/classify-samples.js";
 import { EVAL_SEEDS, seedAt, TRAIN_SEEDS } from "../src/synth/seeds.js";
 import { trainCnnWasm } from "./train/cnn-wasm.js";
 import { type Dataset, type TrainOptions, trainMlp } from "./train/mlp.js";
@@ -42,6 +38,8 @@ const { values } = parseArgs({
     eval: { type: "string", default: "4000" },
     /** Plate crops (full renderer) whose characters join the training crops. */
     plates: { type: "string", default: "0" },
+    /** Plate crops (full renderer) at 9-15 px character heights whose characters join the training crops. */
+    "small-plates": { type: "string", default: "0" },
     epochs: { type: "string", default: "12" },
     hidden: { type: "string", default: "128" },
     /** Conv layers before the dense ones: output channels per layer (multiples of 8), e.g. "8,16"; none = perceptron. */
@@ -66,7 +64,7 @@ const { values } = parseArgs({
 /** Character heights of the small plate validation set, in pixels. */
 const SMALL_CHAR_PX: [number, number] = [9, 15];
 
-/** Crops depend on the sample generator and the normalisation: their sources key the cache. */
+/** Glyph and junk crops depend on their generator and the normalisation: those sources key their cache. */
 const GENERATOR_FILES = [
   "src/recognition/classify-samples.ts",
   "src/recognition/classify-normalise.ts",
@@ -75,18 +73,32 @@ const GENERATOR_FILES = [
   "src/synth/glyphs/training-fonts.ts",
   "src/synth/raster.ts",
 ];
-const generatorHash = createHash("sha256");
-for (const f of GENERATOR_FILES) generatorHash.update(readFileSync(join(PACKAGE_ROOT, f)));
-const GENERATOR_KEY = generatorHash.digest("hex").slice(0, 12);
+/** Plate character crops depend on the whole scene generator (src/synth), their sampler and the normalisation. */
+const PLATE_FILES = [
+  "src/recognition/classify-plate-samples.ts",
+  "src/recognition/classify-normalise.ts",
+  ...readdirSync(join(PACKAGE_ROOT, "src", "synth"), { recursive: true, encoding: "utf8" })
+    .filter((f) => f.endsWith(".ts"))
+    .sort()
+    .map((f) => join("src", "synth", f)),
+];
+function sourcesKey(files: readonly string[]): string {
+  const hash = createHash("sha256");
+  for (const f of files) hash.update(readFileSync(join(PACKAGE_ROOT, f)));
+  return hash.digest("hex").slice(0, 12);
+}
+const GENERATOR_KEY = sourcesKey(GENERATOR_FILES);
+const PLATE_KEY = sourcesKey(PLATE_FILES);
 
 /** Normalised crops, cached in .cache/classify keyed by name, size and generator (u32 count, grid, features, labels). */
 function cachedDataset(
   name: string,
   make: () => GlyphSample[] | Iterable<GlyphSample>,
   count?: number,
+  key = GENERATOR_KEY,
 ): Dataset {
   const dir = join(PACKAGE_ROOT, ".cache", "classify");
-  const path = join(dir, `crops-${name}-${GENERATOR_KEY}.bin`);
+  const path = join(dir, `crops-${name}-${key}.bin`);
   const gridLength = GEOMETRY.inputWidth * GEOMETRY.inputHeight;
   if (existsSync(path)) {
     const buf = readFileSync(path);
@@ -274,16 +286,25 @@ const evalSet = cachedDataset(`eval-${nEval}`, () => glyphs(nEval, (i) => seedAt
 // recogniser meets in the synthetic stills; unlike the glyph crops it does not change with the
 // training-crop generator, so models trained on different crop generators compare on it fairly.
 const nEvalPlates = Number(values["eval-plates"]);
-const evalPlates = cachedDataset(`eval-plates-${nEvalPlates}`, () =>
-  Array.from({ length: nEvalPlates }, (_, i) => plateCharSamples(seedAt(EVAL_SEEDS, 300_000 + i))).flat(),
+const evalPlates = cachedDataset(
+  `eval-plates-${nEvalPlates}`,
+  () =>
+    Array.from({ length: nEvalPlates }, (_, i) => plateCharSamples(seedAt(EVAL_SEEDS, 300_000 + i))).flat(),
+  undefined,
+  PLATE_KEY,
 );
-// Third: the same renderer at the character heights where the clips' misreads happen (9-15 px), where
-// the plate characters above (14-48 px) no longer separate models apart from O/0 and I/1.
+// Third: the same renderer at the character heights where the clips' misreads happen (9-15 px, read
+// from the segmenter's 2x or 3x crop), where the plate characters above (14-48 px) no longer separate
+// models apart from O/0 and I/1.
 const nEvalSmall = Number(values["eval-small-plates"]);
-const evalSmall = cachedDataset(`eval-small-plates-${nEvalSmall}`, () =>
-  Array.from({ length: nEvalSmall }, (_, i) =>
-    plateCharSamples(seedAt(EVAL_SEEDS, 500_000 + i), { charHeightPx: SMALL_CHAR_PX }),
-  ).flat(),
+const evalSmall = cachedDataset(
+  `eval-small-plates-${nEvalSmall}`,
+  () =>
+    Array.from({ length: nEvalSmall }, (_, i) =>
+      plateCharSamples(seedAt(EVAL_SEEDS, 500_000 + i), { charHeightPx: SMALL_CHAR_PX }),
+    ).flat(),
+  undefined,
+  PLATE_KEY,
 );
 console.log(
   `crops: ${evalSet.count} eval glyphs, ${evalPlates.count} eval plate characters, ` +
@@ -303,8 +324,12 @@ if (values["measure-only"]) process.exit(0);
 let train = cachedDataset(`train-${samples}`, () => glyphs(samples, (i) => seedAt(TRAIN_SEEDS, i)), samples);
 // Plate crops take TRAIN seeds after the glyph crops' (the generator's streams differ anyway).
 if (nPlates > 0) {
-  const plates = cachedDataset(`plates-${nPlates}`, () =>
-    Array.from({ length: nPlates }, (_, i) => plateCharSamples(seedAt(TRAIN_SEEDS, samples + i))).flat(),
+  const plates = cachedDataset(
+    `plates-${nPlates}`,
+    () =>
+      Array.from({ length: nPlates }, (_, i) => plateCharSamples(seedAt(TRAIN_SEEDS, samples + i))).flat(),
+    undefined,
+    PLATE_KEY,
   );
   console.log(`plate characters: ${plates.count} from ${nPlates} plate crops`);
   train = concat(train, plates);
@@ -319,6 +344,21 @@ if (nJunk > 0) {
   );
   console.log(`junk boxes: ${junk.count}`);
   train = concat(train, junk);
+}
+const nSmall = Number(values["small-plates"]);
+if (nSmall > 0) {
+  // Small plate crops take TRAIN seeds after the junk boxes'.
+  const small = cachedDataset(
+    `small-plates-${nSmall}`,
+    () =>
+      Array.from({ length: nSmall }, (_, i) =>
+        plateCharSamples(seedAt(TRAIN_SEEDS, samples + nPlates + nJunk + i), { charHeightPx: SMALL_CHAR_PX }),
+      ).flat(),
+    undefined,
+    PLATE_KEY,
+  );
+  console.log(`small plate characters: ${small.count} from ${nSmall} plate crops`);
+  train = concat(train, small);
 }
 console.log(`crops: ${train.count} train, ${((Date.now() - t0) / 1000).toFixed(1)} s`);
 const t1 = Date.now();
