@@ -53,7 +53,7 @@ const { values } = parseArgs({
     /** Plate crops from EVAL seeds whose characters form the second validation set. */
     "eval-plates": { type: "string", default: "600" },
     /** Plate crops from EVAL seeds at 9-15 px character heights (where clips misread): the third validation set. */
-    "eval-small-plates": { type: "string", default: "600" },
+    "eval-small-plates": { type: "string", default: "1500" },
     /** An existing weights file measured on the same validation sets, for comparison (default: the --out file). */
     compare: { type: "string" },
     /** Only measure the --compare file on the validation sets (no training, nothing written). */

@@ -515,6 +515,14 @@ function expose(
   return { grey, inverted };
 }
 
+/**
+ * Horizontal scale of a glyph against its cell: a camera that looks at the plate from the side of the
+ * lane or from above foreshortens it (cos of the angle: narrower, never wider), pixel aspect and resizing
+ * add a little either way; so mostly narrower than drawn (down to 0.74), a little wider (up to 1.12).
+ */
+const ASPECT_MIN = 0.74;
+const ASPECT_MAX = 1.12;
+
 export interface GlyphSampleOptions {
   /** Force the class (default: uniform over the 36). */
   label?: number;
@@ -543,10 +551,10 @@ export function glyphSample(seed: number, options: GlyphSampleOptions = {}): Gly
   };
   const mask = weighted(flagless ? "I" : ch);
 
-  // Geometry: glyph height in the crop (log-uniform 11..60 px), aspect, rotation, shear.
+  // Geometry: glyph height in the crop (log-uniform 11..60 px), aspect (ASPECT_MIN..ASPECT_MAX), rotation, shear.
   const glyphH = Math.exp(rng.range(Math.log(11), Math.log(60)));
   const s = glyphH / MASK_HEIGHT_PX;
-  const sx = s * rng.range(0.82, 1.18);
+  const sx = s * rng.range(ASPECT_MIN, ASPECT_MAX);
   const sy = s;
   const theta = (rng.normal() * 2.5 * Math.PI) / 180;
   // Slant: mostly upright (small shear), a fifth slanted like an italic or a leaning plate font.
