@@ -6,27 +6,23 @@
 // drives weight initialisation and shuffling. Reports accuracy on held-out synthetic crops and plate
 // characters from EVAL seeds: choose the model to ship by those, never by the real-data sets.
 import { createHash } from "node:crypto";
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { CHAR_CLASSES } from "../assembly/shared/constants.js";
 import { PACKAGE_ROOT } from "../src/paths.js";
+import { WasmClassifier } from "../src/recognition/classifier.js";
 import { NormaliseScratch, normaliseBox } from "../src/recognition/classify-normalise.js";
+import { plateCharSamples } from "../src/recognition/classify-plate-samples.js";
 import {
   type ClassifierModel,
-  forward,
   inputLength,
   pad4,
   parseModel,
   quantiseModel,
   serialiseModel,
 } from "../src/recognition/classify-reference.js";
-import {
-  type GlyphSample,
-  glyphSample,
-  junkSample,
-  plateCharSamples,
-} from "../src/recognition/classify-samples.js";
+import { type GlyphSample, glyphSample, junkSample } from "../src/recognition/classify-samples.js";
 import { EVAL_SEEDS, seedAt, TRAIN_SEEDS } from "../src/synth/seeds.js";
 import { trainCnnWasm } from "./train/cnn-wasm.js";
 import { type Dataset, type TrainOptions, trainMlp } from "./train/mlp.js";
@@ -42,6 +38,8 @@ const { values } = parseArgs({
     eval: { type: "string", default: "4000" },
     /** Plate crops (full renderer) whose characters join the training crops. */
     plates: { type: "string", default: "0" },
+    /** Plate crops (full renderer) at 9-15 px character heights whose characters join the training crops. */
+    "small-plates": { type: "string", default: "0" },
     epochs: { type: "string", default: "12" },
     hidden: { type: "string", default: "128" },
     /** Conv layers before the dense ones: output channels per layer (multiples of 8), e.g. "8,16"; none = perceptron. */
@@ -54,12 +52,19 @@ const { values } = parseArgs({
     junk: { type: "string", default: "0" },
     /** Plate crops from EVAL seeds whose characters form the second validation set. */
     "eval-plates": { type: "string", default: "600" },
+    /** Plate crops from EVAL seeds at 9-15 px character heights (where clips misread): the third validation set. */
+    "eval-small-plates": { type: "string", default: "1500" },
     /** An existing weights file measured on the same validation sets, for comparison (default: the --out file). */
     compare: { type: "string" },
+    /** Only measure the --compare file on the validation sets (no training, nothing written). */
+    "measure-only": { type: "boolean", default: false },
   },
 });
 
-/** Crops depend on the sample generator and the normalisation: their sources key the cache. */
+/** Character heights of the small plate validation set, in pixels. */
+const SMALL_CHAR_PX: [number, number] = [9, 15];
+
+/** Glyph and junk crops depend on their generator and the normalisation: those sources key their cache. */
 const GENERATOR_FILES = [
   "src/recognition/classify-samples.ts",
   "src/recognition/classify-normalise.ts",
@@ -68,18 +73,32 @@ const GENERATOR_FILES = [
   "src/synth/glyphs/training-fonts.ts",
   "src/synth/raster.ts",
 ];
-const generatorHash = createHash("sha256");
-for (const f of GENERATOR_FILES) generatorHash.update(readFileSync(join(PACKAGE_ROOT, f)));
-const GENERATOR_KEY = generatorHash.digest("hex").slice(0, 12);
+/** Plate character crops depend on the whole scene generator (src/synth), their sampler and the normalisation. */
+const PLATE_FILES = [
+  "src/recognition/classify-plate-samples.ts",
+  "src/recognition/classify-normalise.ts",
+  ...readdirSync(join(PACKAGE_ROOT, "src", "synth"), { recursive: true, encoding: "utf8" })
+    .filter((f) => f.endsWith(".ts"))
+    .sort()
+    .map((f) => join("src", "synth", f)),
+];
+function sourcesKey(files: readonly string[]): string {
+  const hash = createHash("sha256");
+  for (const f of files) hash.update(readFileSync(join(PACKAGE_ROOT, f)));
+  return hash.digest("hex").slice(0, 12);
+}
+const GENERATOR_KEY = sourcesKey(GENERATOR_FILES);
+const PLATE_KEY = sourcesKey(PLATE_FILES);
 
 /** Normalised crops, cached in .cache/classify keyed by name, size and generator (u32 count, grid, features, labels). */
 function cachedDataset(
   name: string,
   make: () => GlyphSample[] | Iterable<GlyphSample>,
   count?: number,
+  key = GENERATOR_KEY,
 ): Dataset {
   const dir = join(PACKAGE_ROOT, ".cache", "classify");
-  const path = join(dir, `crops-${name}-${GENERATOR_KEY}.bin`);
+  const path = join(dir, `crops-${name}-${key}.bin`);
   const gridLength = GEOMETRY.inputWidth * GEOMETRY.inputHeight;
   if (existsSync(path)) {
     const buf = readFileSync(path);
@@ -141,7 +160,27 @@ function* glyphsOf(count: number, make: (i: number) => GlyphSample): Iterable<Gl
 }
 
 /** How flat the scores are on boxes that hold no character: mean top score, and the share under 0.04. */
-function junkFlatness(model: ClassifierModel, d: Dataset): string {
+/** Scores one input vector (grid + features) into 36 probabilities. */
+type Scorer = (x: Float32Array, probs: Float32Array) => void;
+
+/**
+ * The wasm kernel (SIMD) on `model`'s i8 weights file: exactly what ships, and thirty times faster than
+ * the JS reference, so every epoch can be measured on all three validation sets.
+ */
+function kernelScorer(model: ClassifierModel): Scorer {
+  const k = new WasmClassifier(serialiseModel(model), 1 << 16, true).exports;
+  const inPtr = k.classifierAlloc(MAX_INPUT_FLOATS * 4);
+  const outPtr = k.classifierAlloc(36 * 4);
+  return (x, probs) => {
+    new Float32Array(k.memory.buffer, inPtr, x.length).set(x);
+    k.classifyVector(inPtr, outPtr);
+    probs.set(new Float32Array(k.memory.buffer, outPtr, 36));
+  };
+}
+/** The kernel's input buffers hold this many floats. */
+const MAX_INPUT_FLOATS = 2048;
+
+function junkFlatness(score: Scorer, d: Dataset): string {
   const x = new Float32Array(pad4(d.inputLength));
   const p = new Float32Array(36);
   let sumTop = 0;
@@ -149,7 +188,7 @@ function junkFlatness(model: ClassifierModel, d: Dataset): string {
   for (let k = 0; k < d.count; k++) {
     for (let i = 0; i < d.gridLength; i++) x[i] = d.grid[k * d.gridLength + i]! / 255;
     for (let f = 0; f < d.featureCount; f++) x[d.gridLength + f] = d.features[k * d.featureCount + f]!;
-    forward(model, x, p);
+    score(x, p);
     const top = Math.max(...p);
     sumTop += top;
     if (top < 0.04) flat++;
@@ -170,39 +209,147 @@ function concat(a: Dataset, b: Dataset): Dataset {
   return { ...a, count: a.count + b.count, grid, features, labels };
 }
 
-export function accuracy(model: ClassifierModel, d: Dataset): { accuracy: number; confusions: string[] } {
+/**
+ * Look-alike pairs the real UK crops and the clips confuse, besides O/0 and I/1 (one shape in the
+ * mandated font, resolved by position): reported per pair on the validation sets, both directions.
+ */
+const WATCHED_PAIRS = [
+  "5S",
+  "8B",
+  "MH",
+  "0D",
+  "OD",
+  "WM",
+  "HW",
+  "6E",
+  "UV",
+  "PR",
+  "GR",
+  "65",
+  "17",
+  "6G",
+  "2Z",
+];
+/** O = 0 and I = 1 counted as right: the shapes the syntax separates by position. */
+const MERGED: Record<string, string> = { O: "0", I: "1" };
+
+export interface AccuracyResult {
+  accuracy: number;
+  /** Accuracy with O = 0 and I = 1 merged. */
+  merged: number;
+  confusions: string[];
+  /** WATCHED_PAIRS errors as "5/S:a+b" (truth 5 read S a times, truth S read 5 b times). */
+  pairs: string;
+}
+
+export function accuracy(score: Scorer, d: Dataset): AccuracyResult {
   const x = new Float32Array(pad4(d.inputLength));
   const p = new Float32Array(36);
   let right = 0;
+  let mergedRight = 0;
   const conf = new Map<string, number>();
   for (let k = 0; k < d.count; k++) {
     for (let i = 0; i < d.gridLength; i++) x[i] = d.grid[k * d.gridLength + i]! / 255;
     for (let f = 0; f < d.featureCount; f++) x[d.gridLength + f] = d.features[k * d.featureCount + f]!;
-    forward(model, x, p);
+    score(x, p);
     let best = 0;
     for (let c = 1; c < 36; c++) if (p[c]! > p[best]!) best = c;
+    const truth = CHAR_CLASSES[d.labels[k]!]!;
+    const read = CHAR_CLASSES[best]!;
     if (best === d.labels[k]) right++;
     else {
-      const key = `${CHAR_CLASSES[d.labels[k]!]}→${CHAR_CLASSES[best]}`;
+      const key = `${truth}→${read}`;
       conf.set(key, (conf.get(key) ?? 0) + 1);
     }
+    if ((MERGED[truth] ?? truth) === (MERGED[read] ?? read)) mergedRight++;
   }
   const confusions = [...conf]
     .sort((a, b) => b[1] - a[1])
     .slice(0, 12)
     .map(([k, n]) => `${k}:${n}`);
-  return { accuracy: right / d.count, confusions };
+  const pairs = WATCHED_PAIRS.map(([a, b]) => {
+    const ab = conf.get(`${a}→${b}`) ?? 0;
+    const ba = conf.get(`${b}→${a}`) ?? 0;
+    return `${a}/${b}:${ab}+${ba}`;
+  });
+  const watched = WATCHED_PAIRS.reduce(
+    (n, [a, b]) => n + (conf.get(`${a}→${b}`) ?? 0) + (conf.get(`${b}→${a}`) ?? 0),
+    0,
+  );
+  return {
+    accuracy: right / d.count,
+    merged: mergedRight / d.count,
+    confusions,
+    pairs: `watched pairs ${watched}: ${pairs.join(" ")}`,
+  };
+}
+
+/** One validation set's line: strict and merged accuracy, top confusions, the watched pairs. */
+function report(label: string, r: AccuracyResult, count: number): string {
+  return (
+    `${label} ${(r.accuracy * 100).toFixed(2)}% of ${count}, merged O=0 I=1 ${(r.merged * 100).toFixed(2)}%\n` +
+    `  top confusions: ${r.confusions.join(" ")}\n  ${r.pairs}`
+  );
 }
 
 const t0 = Date.now();
 const samples = Number(values.samples);
 const nEval = Number(values.eval);
 const nPlates = Number(values.plates);
+const evalJunk = cachedDataset(
+  `eval-junk-1000`,
+  () => glyphsOf(1000, (i) => junkSample(seedAt(EVAL_SEEDS, 400_000 + i))),
+  1000,
+);
+const evalSet = cachedDataset(`eval-${nEval}`, () => glyphs(nEval, (i) => seedAt(EVAL_SEEDS, i)), nEval);
+// Second validation set: characters of the scene generator's plate crops (EVAL seeds), the material the
+// recogniser meets in the synthetic stills; unlike the glyph crops it does not change with the
+// training-crop generator, so models trained on different crop generators compare on it fairly.
+const nEvalPlates = Number(values["eval-plates"]);
+const evalPlates = cachedDataset(
+  `eval-plates-${nEvalPlates}`,
+  () =>
+    Array.from({ length: nEvalPlates }, (_, i) => plateCharSamples(seedAt(EVAL_SEEDS, 300_000 + i))).flat(),
+  undefined,
+  PLATE_KEY,
+);
+// Third: the same renderer at the character heights where the clips' misreads happen (9-15 px, read
+// from the segmenter's 2x or 3x crop), where the plate characters above (14-48 px) no longer separate
+// models apart from O/0 and I/1.
+const nEvalSmall = Number(values["eval-small-plates"]);
+const evalSmall = cachedDataset(
+  `eval-small-plates-${nEvalSmall}`,
+  () =>
+    Array.from({ length: nEvalSmall }, (_, i) =>
+      plateCharSamples(seedAt(EVAL_SEEDS, 500_000 + i), { charHeightPx: SMALL_CHAR_PX }),
+    ).flat(),
+  undefined,
+  PLATE_KEY,
+);
+console.log(
+  `crops: ${evalSet.count} eval glyphs, ${evalPlates.count} eval plate characters, ` +
+    `${evalSmall.count} small eval plate characters, ` +
+    `${((Date.now() - t0) / 1000).toFixed(1)} s`,
+);
+const comparePath = values.compare ?? values.out!;
+if (existsSync(comparePath)) {
+  const before = kernelScorer(parseModel(new Uint8Array(readFileSync(comparePath))));
+  console.log(`existing ${comparePath}:`);
+  console.log(report("  eval glyphs", accuracy(before, evalSet), evalSet.count));
+  console.log(report("  eval plate characters", accuracy(before, evalPlates), evalPlates.count));
+  console.log(report("  small eval plate characters", accuracy(before, evalSmall), evalSmall.count));
+  console.log(`  ${junkFlatness(before, evalJunk)}`);
+}
+if (values["measure-only"]) process.exit(0);
 let train = cachedDataset(`train-${samples}`, () => glyphs(samples, (i) => seedAt(TRAIN_SEEDS, i)), samples);
 // Plate crops take TRAIN seeds after the glyph crops' (the generator's streams differ anyway).
 if (nPlates > 0) {
-  const plates = cachedDataset(`plates-${nPlates}`, () =>
-    Array.from({ length: nPlates }, (_, i) => plateCharSamples(seedAt(TRAIN_SEEDS, samples + i))).flat(),
+  const plates = cachedDataset(
+    `plates-${nPlates}`,
+    () =>
+      Array.from({ length: nPlates }, (_, i) => plateCharSamples(seedAt(TRAIN_SEEDS, samples + i))).flat(),
+    undefined,
+    PLATE_KEY,
   );
   console.log(`plate characters: ${plates.count} from ${nPlates} plate crops`);
   train = concat(train, plates);
@@ -218,33 +365,22 @@ if (nJunk > 0) {
   console.log(`junk boxes: ${junk.count}`);
   train = concat(train, junk);
 }
-const evalJunk = cachedDataset(
-  `eval-junk-1000`,
-  () => glyphsOf(1000, (i) => junkSample(seedAt(EVAL_SEEDS, 400_000 + i))),
-  1000,
-);
-const evalSet = cachedDataset(`eval-${nEval}`, () => glyphs(nEval, (i) => seedAt(EVAL_SEEDS, i)), nEval);
-// Second validation set: characters of the scene generator's plate crops (EVAL seeds), the material the
-// recogniser meets in the synthetic stills; unlike the glyph crops it does not change with the
-// training-crop generator, so models trained on different crop generators compare on it fairly.
-const nEvalPlates = Number(values["eval-plates"]);
-const evalPlates = cachedDataset(`eval-plates-${nEvalPlates}`, () =>
-  Array.from({ length: nEvalPlates }, (_, i) => plateCharSamples(seedAt(EVAL_SEEDS, 300_000 + i))).flat(),
-);
-console.log(
-  `crops: ${train.count} train, ${evalSet.count} eval glyphs, ${evalPlates.count} eval plate characters, ` +
-    `${((Date.now() - t0) / 1000).toFixed(1)} s`,
-);
-const comparePath = values.compare ?? values.out!;
-if (existsSync(comparePath)) {
-  const before = parseModel(new Uint8Array(readFileSync(comparePath)));
-  const g = accuracy(before, evalSet);
-  const pl = accuracy(before, evalPlates);
-  console.log(
-    `existing ${comparePath}: eval glyphs ${(g.accuracy * 100).toFixed(2)}%, eval plate characters ` +
-      `${(pl.accuracy * 100).toFixed(2)}% (${pl.confusions.join(" ")}); ${junkFlatness(before, evalJunk)}`,
+const nSmall = Number(values["small-plates"]);
+if (nSmall > 0) {
+  // Small plate crops take TRAIN seeds after the junk boxes'.
+  const small = cachedDataset(
+    `small-plates-${nSmall}`,
+    () =>
+      Array.from({ length: nSmall }, (_, i) =>
+        plateCharSamples(seedAt(TRAIN_SEEDS, samples + nPlates + nJunk + i), { charHeightPx: SMALL_CHAR_PX }),
+      ).flat(),
+    undefined,
+    PLATE_KEY,
   );
+  console.log(`small plate characters: ${small.count} from ${nSmall} plate crops`);
+  train = concat(train, small);
 }
+console.log(`crops: ${train.count} train, ${((Date.now() - t0) / 1000).toFixed(1)} s`);
 const t1 = Date.now();
 const cpu1 = process.cpuUsage();
 const channels = values.conv ? values.conv.split(",").map(Number) : [];
@@ -264,11 +400,15 @@ const model = trainer(train, GEOMETRY, {
   weightDecay: 5e-5,
   seed: Number(values.seed),
   onEpoch(epoch, loss, acc, live) {
-    const held = accuracy(live, evalSet);
-    const heldPlates = accuracy(live, evalPlates);
+    const scoreLive = kernelScorer(live);
+    const held = accuracy(scoreLive, evalSet);
+    const heldPlates = accuracy(scoreLive, evalPlates);
+    const heldSmall = accuracy(scoreLive, evalSmall);
     console.log(
-      `epoch ${epoch + 1}: loss ${loss.toFixed(4)} train ${(acc * 100).toFixed(2)}% ` +
-        `eval ${(held.accuracy * 100).toFixed(2)}% plates ${(heldPlates.accuracy * 100).toFixed(2)}% ` +
+      `epoch ${epoch + 1} (i8): loss ${loss.toFixed(4)} train ${(acc * 100).toFixed(2)}% ` +
+        `eval ${(held.accuracy * 100).toFixed(2)}% (merged ${(held.merged * 100).toFixed(2)}%) ` +
+        `plates ${(heldPlates.accuracy * 100).toFixed(2)}% (merged ${(heldPlates.merged * 100).toFixed(2)}%) ` +
+        `small plates merged ${(heldSmall.merged * 100).toFixed(2)}% ` +
         `(${((Date.now() - t1) / 1000).toFixed(0)} s, ` +
         `cpu ${(process.cpuUsage(cpu1).user / 1e6).toFixed(0)} s)`,
     );
@@ -276,17 +416,12 @@ const model = trainer(train, GEOMETRY, {
 });
 // The file stores i8 weights with a scale per row: measure exactly what ships.
 const shipped = quantiseModel(model);
-const result = accuracy(shipped, evalSet);
-console.log(
-  `eval accuracy ${(result.accuracy * 100).toFixed(2)}% on ${evalSet.count} EVAL-seed crops (i8 weights)`,
-);
-console.log(`top confusions: ${result.confusions.join(" ")}`);
-console.log(`EVAL-seed ${junkFlatness(shipped, evalJunk)}`);
-const plateResult = accuracy(shipped, evalPlates);
-console.log(
-  `eval plate characters ${(plateResult.accuracy * 100).toFixed(2)}% of ${evalPlates.count} (i8 weights): ` +
-    plateResult.confusions.join(" "),
-);
+const scoreShipped = kernelScorer(shipped);
+console.log("i8 weights (what the file holds), EVAL seeds:");
+console.log(report("  eval glyphs", accuracy(scoreShipped, evalSet), evalSet.count));
+console.log(report("  eval plate characters", accuracy(scoreShipped, evalPlates), evalPlates.count));
+console.log(report("  small eval plate characters", accuracy(scoreShipped, evalSmall), evalSmall.count));
+console.log(`  ${junkFlatness(scoreShipped, evalJunk)}`);
 const bytes = serialiseModel(shipped);
 writeFileSync(values.out!, bytes);
 console.log(`wrote ${values.out} (${bytes.byteLength} bytes) in ${((Date.now() - t0) / 1000).toFixed(0)} s`);

@@ -70,6 +70,13 @@ let rowsTmp: usize = 0; // f32[MAX_FRAME_HEIGHT * inputWidth]: rows resampled ho
 let actA: usize = 0; // f32[MAX_UNITS]
 let actB: usize = 0; // f32[MAX_UNITS]
 let inputVec: usize = 0; // f32[MAX_UNITS]: classifyBox's normalised input
+let inkLut: usize = 0; // f32[256]: ink level per grey value of the current box
+let spanFirst: usize = 0; // i32[MAX_FRAME_HEIGHT + 1]: first overlap entry per source column
+// Overlap entries (target column, overlap): the columns' spans tile the grid row, so at most one entry
+// per source column plus one per target column boundary (twice, should f32 rounding overlap two spans).
+let spanTx: usize = 0; // i32[MAX_SPAN_ENTRIES]
+let spanW: usize = 0; // f32[MAX_SPAN_ENTRIES]
+const MAX_SPAN_ENTRIES: i32 = MAX_FRAME_HEIGHT + 2 * MAX_INPUT_SIDE + 2;
 
 function pad4(n: i32): i32 {
   return (n + 3) & ~3;
@@ -218,6 +225,10 @@ export function classifierInit(weightsPtr: usize, weightsBytes: i32): i32 {
     actB = heap.alloc(<usize>MAX_UNITS * 4);
     inputVec = heap.alloc(<usize>MAX_UNITS * 4);
     rowsTmp = heap.alloc(<usize>MAX_FRAME_HEIGHT * MAX_INPUT_SIDE * 4);
+    inkLut = heap.alloc(256 * 4);
+    spanFirst = heap.alloc(<usize>(MAX_FRAME_HEIGHT + 1) * 4);
+    spanTx = heap.alloc(<usize>MAX_SPAN_ENTRIES * 4);
+    spanW = heap.alloc(<usize>MAX_SPAN_ENTRIES * 4);
   }
   ready = true;
   return 0;
@@ -263,8 +274,9 @@ export function classifyNormalise(
   let thr = 0;
   for (let v = 0; v < 256; v++) {
     const cnt = <f64>load<i32>(histogram + ((<usize>v) << 2));
+    // An empty bin leaves the split's variance as it was (and never beats it): skip its divisions.
+    if (cnt === 0) continue;
     wB += cnt;
-    if (wB === 0) continue;
     const wF = n - wB;
     if (wF === 0) break;
     sumB += <f64>v * cnt;
@@ -329,26 +341,45 @@ export function classifyNormalise(
   const s: f32 = min(<f32>inputHeight / <f32>bh, <f32>inputWidth / <f32>bw);
   const offX: f32 = (<f32>inputWidth - <f32>bw * s) * 0.5;
   const offY: f32 = (<f32>inputHeight - <f32>bh * s) * 0.5;
+  // Ink level per grey value (the same for every pixel of the box), clamped to 1; 0 = no ink.
+  for (let v = 0; v < 256; v++) {
+    let d = (<f32>v - groundLevel) * invSpan;
+    if (d <= 0) d = 0;
+    else if (d > 1) d = 1;
+    store<f32>(inkLut + ((<usize>v) << 2), d);
+  }
+  // Overlaps of each source column with the target columns: the same for every row, so laid out once
+  // (column c's entries from spanFirst[c] to spanFirst[c + 1]: target column, overlap).
+  let entries = 0;
+  for (let c = 0; c < bw; c++) {
+    store<i32>(spanFirst + ((<usize>c) << 2), entries);
+    const x0 = offX + <f32>c * s;
+    const x1 = x0 + s;
+    let tx = <i32>Mathf.floor(x0);
+    while (tx < inputWidth && <f32>tx < x1) {
+      const a = max(x0, <f32>tx);
+      const b = min(x1, <f32>(tx + 1));
+      if (tx >= 0 && b > a && entries < MAX_SPAN_ENTRIES) {
+        store<i32>(spanTx + ((<usize>entries) << 2), tx);
+        store<f32>(spanW + ((<usize>entries) << 2), b - a);
+        entries++;
+      }
+      tx++;
+    }
+  }
+  store<i32>(spanFirst + ((<usize>bw) << 2), entries);
   // Horizontal pass: rowsTmp[r][tx] = Σ_c d(r, c) · overlap of source column c with target column tx.
   memory.fill(rowsTmp, 0, <usize>(bh * inputWidth) * 4);
   for (let r = 0; r < bh; r++) {
     const row = img + <usize>(y + top + r) * <usize>stride + <usize>(x + left);
     const dst = rowsTmp + <usize>(r * inputWidth) * 4;
     for (let c = 0; c < bw; c++) {
-      let d = (<f32>load<u8>(row + <usize>c) - groundLevel) * invSpan;
-      if (d <= 0) continue;
-      if (d > 1) d = 1;
-      const x0 = offX + <f32>c * s;
-      const x1 = x0 + s;
-      let tx = <i32>Mathf.floor(x0);
-      while (tx < inputWidth && <f32>tx < x1) {
-        const a = max(x0, <f32>tx);
-        const b = min(x1, <f32>(tx + 1));
-        if (tx >= 0 && b > a) {
-          const q = dst + ((<usize>tx) << 2);
-          store<f32>(q, load<f32>(q) + d * (b - a));
-        }
-        tx++;
+      const d = load<f32>(inkLut + ((<usize>load<u8>(row + <usize>c)) << 2));
+      if (d === 0) continue;
+      const end = load<i32>(spanFirst + ((<usize>(c + 1)) << 2));
+      for (let k = load<i32>(spanFirst + ((<usize>c) << 2)); k < end; k++) {
+        const q = dst + ((<usize>load<i32>(spanTx + ((<usize>k) << 2))) << 2);
+        store<f32>(q, load<f32>(q) + d * load<f32>(spanW + ((<usize>k) << 2)));
       }
     }
   }
@@ -376,9 +407,79 @@ export function classifyNormalise(
   if (featureCount > 0) store<f32>(out + <usize>gridLen * 4, <f32>bw / <f32>bh);
 }
 
+/**
+ * One dense output: its lane sums added in lane order, the inputs from `from` to nIn (row `row`) one by
+ * one, then bias, ReLU if relu (the one-row loop's order).
+ */
+function denseOut(
+  v: v128,
+  row: usize,
+  src: usize,
+  from: i32,
+  nIn: i32,
+  bias: usize,
+  o: i32,
+  relu: bool,
+): f32 {
+  let acc =
+    f32x4.extract_lane(v, 0) + f32x4.extract_lane(v, 1) + f32x4.extract_lane(v, 2) + f32x4.extract_lane(v, 3);
+  for (let i = from; i < nIn; i++)
+    acc += load<f32>(row + ((<usize>i) << 2)) * load<f32>(src + ((<usize>i) << 2));
+  acc += load<f32>(bias + ((<usize>o) << 2));
+  if (relu && acc < 0) acc = 0;
+  return acc;
+}
+
 /** Dense layer: dst[o] = bias[o] + Σ_i w[o][i] · src[i] over `nIn` (multiple of 4) inputs; ReLU if relu. */
 function dense(src: usize, dst: usize, w: usize, bias: usize, nIn: i32, nOut: i32, relu: bool): void {
-  for (let o = 0; o < nOut; o++) {
+  let o = 0;
+  if (ASC_FEATURE_SIMD) {
+    // Four outputs per pass: each input load serves four rows. Every output keeps its own two
+    // accumulators and lane order, so the sums are those of the one-row loop below.
+    const rowBytes = (<usize>nIn) << 2;
+    for (; o + 4 <= nOut; o += 4) {
+      const r0 = w + <usize>o * rowBytes;
+      const r1 = r0 + rowBytes;
+      const r2 = r1 + rowBytes;
+      const r3 = r2 + rowBytes;
+      let a0 = f32x4.splat(0);
+      let a1 = f32x4.splat(0);
+      let b0 = f32x4.splat(0);
+      let b1 = f32x4.splat(0);
+      let c0 = f32x4.splat(0);
+      let c1 = f32x4.splat(0);
+      let d0 = f32x4.splat(0);
+      let d1 = f32x4.splat(0);
+      const blocks = nIn & ~7;
+      for (let i = 0; i < blocks; i += 8) {
+        const off = (<usize>i) << 2;
+        const x0 = v128.load(src + off);
+        const x1 = v128.load(src + off, 16);
+        a0 = f32x4.add(a0, f32x4.mul(v128.load(r0 + off), x0));
+        a1 = f32x4.add(a1, f32x4.mul(v128.load(r0 + off, 16), x1));
+        b0 = f32x4.add(b0, f32x4.mul(v128.load(r1 + off), x0));
+        b1 = f32x4.add(b1, f32x4.mul(v128.load(r1 + off, 16), x1));
+        c0 = f32x4.add(c0, f32x4.mul(v128.load(r2 + off), x0));
+        c1 = f32x4.add(c1, f32x4.mul(v128.load(r2 + off, 16), x1));
+        d0 = f32x4.add(d0, f32x4.mul(v128.load(r3 + off), x0));
+        d1 = f32x4.add(d1, f32x4.mul(v128.load(r3 + off, 16), x1));
+      }
+      store<f32>(dst + ((<usize>o) << 2), denseOut(f32x4.add(a0, a1), r0, src, blocks, nIn, bias, o, relu));
+      store<f32>(
+        dst + ((<usize>(o + 1)) << 2),
+        denseOut(f32x4.add(b0, b1), r1, src, blocks, nIn, bias, o + 1, relu),
+      );
+      store<f32>(
+        dst + ((<usize>(o + 2)) << 2),
+        denseOut(f32x4.add(c0, c1), r2, src, blocks, nIn, bias, o + 2, relu),
+      );
+      store<f32>(
+        dst + ((<usize>(o + 3)) << 2),
+        denseOut(f32x4.add(d0, d1), r3, src, blocks, nIn, bias, o + 3, relu),
+      );
+    }
+  }
+  for (; o < nOut; o++) {
     const row = w + <usize>(o * nIn) * 4;
     let acc: f32 = 0;
     let i = 0;

@@ -9,7 +9,6 @@ import { type GlyphSourceName, glyphSource } from "../synth/glyphs/sources.js";
 import { TRAINING_FONT_NAMES, type TrainingFontName, trainingFont } from "../synth/glyphs/training-fonts.js";
 import { Canvas, type Contour } from "../synth/raster.js";
 import { Rng } from "../synth/rng.js";
-import { generatePlateCrop } from "../synth/still.js";
 
 /** One character crop: an 8-bit grey image, the box to classify in it, and the truth. */
 export interface GlyphSample {
@@ -32,16 +31,26 @@ interface CellVariant {
   strokeMm: number;
   /** Plate font: superellipse exponent of its bowls. */
   bowlExponent?: number;
+  /** Plate font: depth of the W's middle apex below the top (share of the height). */
+  wApex?: number;
 }
 
 /**
  * The plate font's bowls from elliptical to squarer than the scene generator draws them
- * (BOWL_EXPONENT): makers' dies, printed and raised characters round them differently.
+ * (BOWL_EXPONENT): makers' dies, printed and raised characters round them differently, and the
+ * mandated font's 0, 8, 6 and 9 are near-rectangles with straight sides (3.5 and 4), which the
+ * superellipses of 2.5-3 left to the B and the D.
  */
-const BOWL_EXPONENTS = [2, 2.5, 2.5, 3];
+const BOWL_EXPONENTS = [2, 2.5, 2.5, 3, 3.5, 4];
+
+/**
+ * The W's middle apex from the scene's (0.3 of the height below the top) to full height: the mandated
+ * font's W is two Vs side by side, whose middle strokes meet at the top line.
+ */
+const W_APEXES = [0.3, 0.15, 0, 0];
 
 const cellKey = (c: CellVariant): string =>
-  `${c.widthMm}|${c.heightMm}|${c.strokeMm}|${c.bowlExponent ?? ""}`;
+  `${c.widthMm}|${c.heightMm}|${c.strokeMm}|${c.bowlExponent ?? ""}|${c.wApex ?? ""}`;
 
 /** Car (79×50, 14 mm stroke), pre-2001 wide (57 mm), two-line (64×44, 10 mm), plus lighter and heavier strokes. */
 const PLATE_FONT_CELLS: CellVariant[] = [
@@ -506,6 +515,14 @@ function expose(
   return { grey, inverted };
 }
 
+/**
+ * Horizontal scale of a glyph against its cell: a camera that looks at the plate from the side of the
+ * lane or from above foreshortens it (cos of the angle: narrower, never wider), pixel aspect and resizing
+ * add a little either way; so mostly narrower than drawn (down to 0.74), a little wider (up to 1.12).
+ */
+const ASPECT_MIN = 0.74;
+const ASPECT_MAX = 1.12;
+
 export interface GlyphSampleOptions {
   /** Force the class (default: uniform over the 36). */
   label?: number;
@@ -520,7 +537,7 @@ export function glyphSample(seed: number, options: GlyphSampleOptions = {}): Gly
   const cells = source === "plate-font" ? PLATE_FONT_CELLS : FONT_CELLS;
   const cell =
     source === "plate-font"
-      ? { ...rng.pick(cells), bowlExponent: rng.pick(BOWL_EXPONENTS) }
+      ? { ...rng.pick(cells), bowlExponent: rng.pick(BOWL_EXPONENTS), wApex: rng.pick(W_APEXES) }
       : rng.pick(cells);
   const flagless = ch === "1" && rng.chance(FLAGLESS_ONE_SHARE);
   const bold = rng.pick(BOLD_RADII_PX);
@@ -534,10 +551,10 @@ export function glyphSample(seed: number, options: GlyphSampleOptions = {}): Gly
   };
   const mask = weighted(flagless ? "I" : ch);
 
-  // Geometry: glyph height in the crop (log-uniform 11..60 px), aspect, rotation, shear.
+  // Geometry: glyph height in the crop (log-uniform 11..60 px), aspect (ASPECT_MIN..ASPECT_MAX), rotation, shear.
   const glyphH = Math.exp(rng.range(Math.log(11), Math.log(60)));
   const s = glyphH / MASK_HEIGHT_PX;
-  const sx = s * rng.range(0.82, 1.18);
+  const sx = s * rng.range(ASPECT_MIN, ASPECT_MAX);
   const sy = s;
   const theta = (rng.normal() * 2.5 * Math.PI) / 180;
   // Slant: mostly upright (small shear), a fifth slanted like an italic or a leaning plate font.
@@ -676,37 +693,6 @@ export function glyphSample(seed: number, options: GlyphSampleOptions = {}): Gly
 
   const { grey, inverted } = expose(rng, cov, width, height, binarise, thresholdAt);
   return { grey, width, height, box: { x: pad, y: pad, w: boxW, h: boxH }, inverted, label };
-}
-
-/**
- * The characters of one synthetic plate crop (the generator's full plate renderer: plate texture, dirt,
- * infrared night, rotation and perspective), each with its true box jittered as a segmenter would cut
- * it. Characters an object hides are left out. All samples share the crop's pixels.
- */
-export function plateCharSamples(seed: number): GlyphSample[] {
-  const crop = generatePlateCrop(seed);
-  const rng = new Rng(seed, 0x706c63);
-  const out: GlyphSample[] = [];
-  for (const ch of crop.plate.chars) {
-    const label = CHAR_CLASSES.indexOf(ch.char);
-    if (label < 0 || ch.occluded) continue;
-    const [x, y, w, h] = ch.box;
-    const j = (f: number): number => rng.range(-f, f) * h;
-    const x0 = Math.max(0, Math.round(x + j(0.06)));
-    const y0 = Math.max(0, Math.round(y + j(0.06)));
-    const x1 = Math.min(crop.width, Math.round(x + w + j(0.06)));
-    const y1 = Math.min(crop.height, Math.round(y + h + j(0.06)));
-    if (x1 - x0 < 2 || y1 - y0 < 4) continue;
-    out.push({
-      grey: crop.grey,
-      width: crop.width,
-      height: crop.height,
-      box: { x: x0, y: y0, w: x1 - x0, h: y1 - y0 },
-      inverted: false,
-      label,
-    });
-  }
-  return out;
 }
 
 /** Label of a box that holds no character: trained towards equal scores for all 36 classes. */

@@ -7,6 +7,11 @@ export interface GlyphCell {
   strokeMm: number;
   /** Plate font only: superellipse exponent of its bowls (default BOWL_EXPONENT), varied for training. */
   bowlExponent?: number;
+  /**
+   * Plate font only: depth of the W's middle apex below the top, as a share of the height (default
+   * W_APEX, the scene's 0.3); 0 draws it at full height, as some makers' dies do. Varied for training.
+   */
+  wApex?: number;
 }
 
 /**

@@ -20,6 +20,8 @@ class Pen {
     readonly s: number,
     /** Superellipse exponent of every arc: 2 draws ellipses, more draws squarer bowls. */
     readonly exponent = 2,
+    /** W's middle apex below the top, as a share of the height. */
+    readonly wApex = W_APEX,
     /** Arc flattening: segments per full turn. */
     readonly steps = 48,
   ) {
@@ -440,13 +442,14 @@ const DESIGNS: Record<string, Design> = {
     const { w, h, s } = p;
     const t = s * 0.36;
     const b = h - p.a;
+    const apex = h * p.wApex;
     p.seg(t, 0, w * 0.27, b, s)
-      .seg(w * 0.27, b, w / 2, h * 0.3, s * 0.2)
-      .seg(w / 2, h * 0.3, w * 0.73, b, s * 0.2)
+      .seg(w * 0.27, b, w / 2, apex, s * 0.2)
+      .seg(w / 2, apex, w * 0.73, b, s * 0.2)
       .seg(w * 0.73, b, w - t, 0, s)
-      .joint(w * 0.27, b, t, 0, w / 2, h * 0.3)
-      .joint(w / 2, h * 0.3, w * 0.27, b, w * 0.73, b)
-      .joint(w * 0.73, b, w / 2, h * 0.3, w - t, 0);
+      .joint(w * 0.27, b, t, 0, w / 2, apex)
+      .joint(w / 2, apex, w * 0.27, b, w * 0.73, b)
+      .joint(w * 0.73, b, w / 2, apex, w - t, 0);
   },
   X: (p) => {
     const { w, h, s, a } = p;
@@ -474,6 +477,9 @@ const DESIGNS: Record<string, Design> = {
  */
 export const BOWL_EXPONENT = 2.5;
 
+/** Depth of the W's middle apex below the top (share of the height) in the scene's plates. */
+export const W_APEX = 0.3;
+
 /** The characters a plate can carry. */
 export const PLATE_CHARS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
 
@@ -483,12 +489,13 @@ export class PlateFont implements GlyphSource {
 
   glyph(ch: string, cell: GlyphCell): Contour[] {
     const exponent = cell.bowlExponent ?? BOWL_EXPONENT;
-    const key = `${ch}|${cell.widthMm}|${cell.heightMm}|${cell.strokeMm}|${exponent}`;
+    const wApex = cell.wApex ?? W_APEX;
+    const key = `${ch}|${cell.widthMm}|${cell.heightMm}|${cell.strokeMm}|${exponent}|${wApex}`;
     let g = this.cache.get(key);
     if (!g) {
       const design = DESIGNS[ch];
       if (!design) return [];
-      const pen = new Pen(cell.widthMm, cell.heightMm, cell.strokeMm, exponent);
+      const pen = new Pen(cell.widthMm, cell.heightMm, cell.strokeMm, exponent, wApex);
       design(pen);
       g = pen.contours();
       this.cache.set(key, g);
