@@ -388,10 +388,15 @@ describe("ReadStore intake limits", () => {
   });
 
   it("leaves nothing of a batch that fails part-way inside its transaction", async () => {
-    const { store } = openTemp({ batchMaxReads: 50, batchMaxDelayMs: 5 });
+    // The writer on this thread, so the test can reach into it.
+    const { store } = openTemp({ batchMaxReads: 50, batchMaxDelayMs: 5, intakeThread: "inline" });
     const kept = await store.write(makeRead("UN01AAA", "cam-1", T0));
     // The 20th gram put of the next batch throws: by then its records and index entries are in.
-    const grams = (store as unknown as { grams: { putSync: (...a: unknown[]) => boolean } }).grams;
+    const grams = (
+      store as unknown as {
+        intake: { writer: { dbs: { grams: { putSync: (...a: unknown[]) => boolean } } } };
+      }
+    ).intake.writer.dbs.grams;
     const putSync = grams.putSync;
     let calls = 0;
     grams.putSync = function (this: unknown, ...a: unknown[]) {
