@@ -7,6 +7,9 @@ export interface StoreDatabases {
   cameraIndex: Database<Buffer, Buffer>;
   patches: Database<Buffer, Buffer>;
   plates: Database<Buffer, Buffer>;
+  /** The plates of the open gram epoch (key: plate, no value): its grams are not indexed until it is sealed. */
+  openPlates: Database<Buffer, Buffer>;
+  /** Each sealed epoch's posting lists, keyed epoch ‖ gram. */
   grams: Database<Buffer, Buffer>;
   meta: Database<Buffer, Buffer>;
 }
@@ -30,6 +33,7 @@ export function openStoreDatabases(root: RootDatabase): StoreDatabases {
     cameraIndex: db("reads-by-camera"),
     patches: db("patches"),
     plates: db("plates"),
+    openPlates: db("open-epoch-plates"),
     grams: db("plate-grams"),
     meta: db("store-meta"),
   };

@@ -63,9 +63,8 @@ export class WorkerIntake implements IntakePort {
     { resolve: (v: number | undefined) => void; reject: (e: Error) => void }
   >();
 
-  constructor(private readonly init: WriterInit) {
-    this.worker = this.spawn();
-  }
+  /** The thread starts with the first request: a store that only answers queries never needs one. */
+  constructor(private readonly init: WriterInit) {}
 
   write(batch: IntakeBatch): Promise<void> {
     return this.request({ type: "batch", id: 0, batch }, batchTransfer(batch)).then(() => undefined);

@@ -5,7 +5,7 @@ import { entryLayout, type IntakeBatch, newEntryLayout } from "./intake-batch.js
 import { READ_KEY_BYTES } from "./keys.js";
 import { PlateCache, packPlate } from "./plate-cache.js";
 import { PlateIndex, type PlateIndexOptions } from "./plate-index.js";
-import { EPOCH_BYTES, forEachGramKeySorted, plateGramKeys } from "./wildcard.js";
+import { EPOCH_BYTES, epochPostings } from "./wildcard.js";
 
 export interface IntakeWriterOptions {
   /** Distinct plates per gram epoch. */
@@ -22,12 +22,14 @@ const EMPTY = Buffer.alloc(0);
  * putSync returns false when a NO_OVERWRITE put found the key (lmdb's typings say void).
  */
 interface WritableDb {
-  putSync(key: Uint8Array, value: Uint8Array, options?: { noOverwrite: boolean }): boolean;
+  putSync(key: Uint8Array, value: Uint8Array, options?: { noOverwrite?: boolean; append?: boolean }): boolean;
   removeSync(key: Uint8Array): boolean;
 }
 const writable = (db: Database<Buffer, Buffer>) => db as unknown as WritableDb;
 /** put flag: MDB_NOOVERWRITE (putSync returns false if the key exists, and leaves it as it was). */
 const NO_OVERWRITE = { noOverwrite: true } as const;
+/** put flag: MDB_APPEND (the key goes after the last one without a search; false if it does not sort last). */
+const APPEND = { append: true } as const;
 const FULL_RE = /MDB_MAP_FULL|ENOSPC|No space|MDB_TXN_FULL/i;
 
 /**
@@ -35,7 +37,8 @@ const FULL_RE = /MDB_MAP_FULL|ENOSPC|No space|MDB_TXN_FULL/i;
  * holds it (the store's writer thread, or the caller's thread with `intakeThread: "inline"`).
  *
  * A batch is one write transaction: each read, its image, its camera and plate index entries (the plate
- * entry into the plate index's hot run) and, for a plate not yet listed, its `plates` entry and gram keys.
+ * entry into the plate index's hot run) and, for a plate not yet listed, its `plates` entry and its place in
+ * the open gram epoch's plate list.
  * `write` resolves once the transaction has committed and been flushed. After a batch, merge steps run
  * (one write transaction each, queued with the batches) until none is due.
  */
@@ -43,8 +46,6 @@ export class IntakeWriter {
   private readonly dbs: StoreDatabases;
   private readonly plateIndex: PlateIndex;
   private readonly cache = new PlateCache();
-  private readonly gramScratch = Buffer.alloc(64);
-  private readonly gramViews: Buffer[] = [];
   private readonly layout = newEntryLayout();
   private readonly log = logger("store");
   private merging: Promise<void> | undefined;
@@ -68,11 +69,15 @@ export class IntakeWriter {
     let generation = 0;
     try {
       // The callback runs in the write transaction (puts are direct native calls); lmdb-js commits it on its
-      // own thread, and the batch commits whole or not at all.
+      // own thread. lmdb-js commits every callback that shares a transaction even if one throws, so the
+      // batch is written in a child transaction of its own: if anything throws part-way, LMDB drops all of
+      // it and the error propagates; the batch commits whole or not at all.
       await this.root.transaction(() => {
         generation = platesGeneration(this.dbs.meta);
         this.cache.validate(generation);
-        seenCount = this.writeBatch(batch, seen);
+        // Inside a write transaction lmdb-js runs the child synchronously and returns the callback's value
+        // (its typings promise a Promise).
+        seenCount = this.root.childTransaction(() => this.writeBatch(batch, seen)) as unknown as number;
       });
       await this.root.flushed;
     } catch (err) {
@@ -85,11 +90,10 @@ export class IntakeWriter {
   }
 
   /**
-   * Inside the write transaction. Puts the records in arrival order, the camera entries in camera order and
-   * the plate entries in plate order, each new plate's `plates` entry (value: its gram epoch) and then all
-   * the new plates' gram keys in key order. If anything throws part-way, what this batch put is removed again
-   * before the error propagates, so the transaction (which lmdb-js commits with any other callbacks sharing
-   * it) carries none of it. Returns how many packed plates it wrote into `seen`.
+   * Inside the batch's transaction. Puts the records in arrival order, the camera entries in camera order and
+   * the plate entries in plate order (each B-tree walked in key order), and for each plate not yet listed its
+   * `plates` entry (value: its gram epoch) and its entry in the open epoch's plate list. When the open
+   * epoch is full it is sealed first (see sealEpoch). Returns how many packed plates it wrote into `seen`.
    */
   private writeBatch(batch: IntakeBatch, seen: Float64Array): number {
     const { meta } = this.dbs;
@@ -97,107 +101,83 @@ export class IntakeWriter {
     const patches = writable(this.dbs.patches);
     const cameraIndex = writable(this.dbs.cameraIndex);
     const plates = writable(this.dbs.plates);
-    const grams = writable(this.dbs.grams);
+    const openPlates = writable(this.dbs.openPlates);
     const { bytes, offsets, byPlate, byCamera } = batch;
     const n = offsets.length;
     const e = this.layout;
-    const runBytes = this.plateIndex.stateBytes()!;
     const runs = this.plateIndex.editableState();
     const run = this.plateIndex.intakeRun(runs, n, batch.fromMs, batch.toMs);
     const epochBytes = meta.getBinary(EPOCH_KEY);
     let epoch = epochBytes ? epochBytes.readUInt32BE(0) : 0;
     let inEpoch = epochBytes ? epochBytes.readUInt32BE(4) : 0;
     let epochValue = epochKey(epoch);
-    const added: Array<{ plate: string; epoch: number }> = [];
+    let listed = 0;
     let seenCount = 0;
-    let done = 0;
-    let camerasDone = 0;
-    let platesDone = 0;
-    try {
-      for (let i = 0; i < n; i++) {
-        entryLayout(bytes, offsets[i]!, e);
-        const key = bytes.subarray(e.readKeyStart, e.readKeyStart + READ_KEY_BYTES);
-        reads.putSync(key, bytes.subarray(e.recordStart, e.recordEnd));
-        if (e.patchEnd > e.patchStart) patches.putSync(key, bytes.subarray(e.patchStart, e.patchEnd));
-        done = i + 1;
-      }
-      for (let j = 0; j < n; j++) {
-        entryLayout(bytes, offsets[byCamera[j]!]!, e);
-        // key: camera ‖ 0x00 ‖ read key; value: the plate.
-        cameraIndex.putSync(
-          bytes.subarray(e.cameraKeyStart, e.cameraKeyEnd),
-          bytes.subarray(e.plateStart, e.plateEnd),
-        );
-        camerasDone = j + 1;
-      }
-      for (let j = 0; j < n; j++) {
-        entryLayout(bytes, offsets[byPlate[j]!]!, e);
-        // key: run ‖ plate ‖ 0x00 ‖ read key, the run id written into its first four bytes.
-        writeUInt32BE(bytes, run, e.plateKeyStart);
-        this.plateIndex.putEntry(bytes.subarray(e.plateKeyStart, e.plateKeyEnd));
-        platesDone = j + 1;
-        const packed = packPlate(bytes, e.plateStart, e.plateEnd - e.plateStart);
-        if (this.cache.has(packed)) continue;
-        if (inEpoch >= this.options.gramEpochPlates) {
-          epoch++;
-          inEpoch = 0;
-          epochValue = epochKey(epoch);
-        }
-        // One native call: lists the plate if it is new, else leaves its entry (and epoch) as it is.
-        if (plates.putSync(bytes.subarray(e.plateStart, e.plateEnd), epochValue, NO_OVERWRITE)) {
-          added.push({ plate: latin1(bytes, e.plateStart, e.plateEnd), epoch });
-          inEpoch++;
-        }
-        if (packed !== 0) seen[seenCount++] = packed;
-      }
-      // The new plates' gram keys, all in key order (see forEachGramKeySorted).
-      forEachGramKeySorted(
-        added,
-        this.gramScratch,
-        (key) => grams.putSync(key, EMPTY),
-        (length) => this.gramView(length),
-      );
-      if (added.length > 0) {
-        const value = Buffer.allocUnsafe(8);
-        value.writeUInt32BE(epoch, 0);
-        value.writeUInt32BE(inEpoch, 4);
-        meta.putSync(EPOCH_KEY, value);
-      }
-      this.plateIndex.save(runs);
-      return seenCount;
-    } catch (err) {
-      for (let i = 0; i < done; i++) {
-        entryLayout(bytes, offsets[i]!, e);
-        const key = bytes.subarray(e.readKeyStart, e.readKeyStart + READ_KEY_BYTES);
-        reads.removeSync(key);
-        patches.removeSync(key);
-      }
-      for (let j = 0; j < camerasDone; j++) {
-        entryLayout(bytes, offsets[byCamera[j]!]!, e);
-        cameraIndex.removeSync(bytes.subarray(e.cameraKeyStart, e.cameraKeyEnd));
-      }
-      for (let j = 0; j < platesDone; j++) {
-        entryLayout(bytes, offsets[byPlate[j]!]!, e);
-        this.plateIndex.removeEntry(bytes.subarray(e.plateKeyStart, e.plateKeyEnd));
-      }
-      for (const { plate, epoch: at } of added) {
-        plates.removeSync(Buffer.from(plate, "latin1"));
-        for (const g of plateGramKeys(plate, at)) grams.removeSync(g);
-      }
-      if (epochBytes) meta.putSync(EPOCH_KEY, epochBytes);
-      else meta.removeSync(EPOCH_KEY);
-      this.plateIndex.restoreStateBytes(runBytes);
-      throw err;
+    for (let i = 0; i < n; i++) {
+      entryLayout(bytes, offsets[i]!, e);
+      const key = bytes.subarray(e.readKeyStart, e.readKeyStart + READ_KEY_BYTES);
+      reads.putSync(key, bytes.subarray(e.recordStart, e.recordEnd));
+      if (e.patchEnd > e.patchStart) patches.putSync(key, bytes.subarray(e.patchStart, e.patchEnd));
     }
+    for (let j = 0; j < n; j++) {
+      entryLayout(bytes, offsets[byCamera[j]!]!, e);
+      // key: camera ‖ 0x00 ‖ read key; value: the plate.
+      cameraIndex.putSync(
+        bytes.subarray(e.cameraKeyStart, e.cameraKeyEnd),
+        bytes.subarray(e.plateStart, e.plateEnd),
+      );
+    }
+    for (let j = 0; j < n; j++) {
+      entryLayout(bytes, offsets[byPlate[j]!]!, e);
+      // key: run ‖ plate ‖ 0x00 ‖ read key, the run id written into its first four bytes.
+      writeUInt32BE(bytes, run, e.plateKeyStart);
+      this.plateIndex.putEntry(bytes.subarray(e.plateKeyStart, e.plateKeyEnd));
+      const packed = packPlate(bytes, e.plateStart, e.plateEnd - e.plateStart);
+      if (this.cache.has(packed)) continue;
+      if (inEpoch >= this.options.gramEpochPlates) {
+        this.sealEpoch(epoch);
+        epoch++;
+        inEpoch = 0;
+        epochValue = epochKey(epoch);
+      }
+      const plate = bytes.subarray(e.plateStart, e.plateEnd);
+      // One native call: lists the plate if it is new, else leaves its entry (and epoch) as it is.
+      if (plates.putSync(plate, epochValue, NO_OVERWRITE)) {
+        openPlates.putSync(plate, EMPTY);
+        inEpoch++;
+        listed++;
+      }
+      if (packed !== 0) seen[seenCount++] = packed;
+    }
+    if (listed > 0 || (epochBytes && epochBytes.readUInt32BE(0) !== epoch)) {
+      const value = Buffer.allocUnsafe(8);
+      value.writeUInt32BE(epoch, 0);
+      value.writeUInt32BE(inEpoch, 4);
+      meta.putSync(EPOCH_KEY, value);
+    }
+    this.plateIndex.save(runs);
+    return seenCount;
   }
 
-  private gramView(length: number): Buffer {
-    let v = this.gramViews[length];
-    if (v === undefined) {
-      v = this.gramScratch.subarray(0, length);
-      this.gramViews[length] = v;
+  /**
+   * Seals the open gram epoch: writes its posting lists (one key per distinct gram, about two per plate of
+   * the epoch, against fourteen gram keys per plate if each plate's grams were put as they came), appended in
+   * key order after every earlier epoch's, and empties the open epoch's plate list. Until then a partial-plate
+   * query tests the open epoch's plates one by one (at most `gramEpochPlates` of them).
+   */
+  private sealEpoch(epoch: number): void {
+    const plates: string[] = [];
+    for (const key of this.dbs.openPlates.getKeys({})) {
+      const b = key as Uint8Array;
+      plates.push(latin1(b, 0, b.length));
     }
-    return v;
+    const grams = writable(this.dbs.grams);
+    for (const { key, value } of epochPostings(epoch, plates)) {
+      if (!grams.putSync(key, value, APPEND)) {
+        throw new Error(`gram postings of epoch ${epoch} out of order: the gram index is inconsistent`);
+      }
+    }
+    this.dbs.openPlates.clearSync();
   }
 
   // ---------------------------------------------------------------- merges

@@ -5,7 +5,7 @@ import type { KestrelConfig } from "../config/index.js";
 import type { FinalRead, ReadSink } from "../domain/index.js";
 import { KestrelError } from "../errors/index.js";
 import { logger } from "../log/index.js";
-import { bumpPlatesGeneration, FORMAT_KEY, openStoreDatabases } from "./databases.js";
+import { bumpPlatesGeneration, EPOCH_KEY, FORMAT_KEY, openStoreDatabases } from "./databases.js";
 import { openEnvironment } from "./environment.js";
 import { BatchBuilder } from "./intake-batch.js";
 import { InlineIntake, type IntakePort, WorkerIntake } from "./intake-port.js";
@@ -43,11 +43,13 @@ import { PlateIndex, type PlateIndexOptions } from "./plate-index.js";
 import { decodeRecord, encodeRecord, type LegalHold, recordKeys, type StoredRecord } from "./record.js";
 import {
   EPOCH_BYTES,
-  GRAM_GAP,
-  GRAM_TRIGRAM,
   type ParsedPattern,
   parsePattern,
   plateGramKeys,
+  postingsCount,
+  postingsFirstAtOrAfter,
+  postingsHas,
+  postingsWithout,
 } from "./wildcard.js";
 
 export type { LegalHold } from "./record.js";
@@ -215,7 +217,9 @@ const MAX_BATCHES_IN_FLIGHT = 4;
 const DEFAULT_PAGE = 100;
 const MAX_CONVOY_TARGET_READS = 5000;
 const DEFAULT_GRAM_EPOCH_PLATES = 16_384;
-const FORMAT = Buffer.from("kestrel-store-3", "latin1");
+const FORMAT = Buffer.from("kestrel-store-4", "latin1");
+/** A plate of the open gram epoch tested one by one costs this many index steps of a page's scan budget. */
+const OPEN_EPOCH_SCAN_STEP = 1 / 8;
 const PLATE_RE = /^[A-Z0-9]{1,20}$/;
 const CAMERA_RE = /^[A-Za-z0-9_-]{1,64}$/;
 
@@ -239,6 +243,7 @@ export class ReadStore implements ReadSink {
   private readonly cameraIndex: Database<Buffer, Buffer>;
   private readonly patches: Database<Buffer, Buffer>;
   private readonly plates: Database<Buffer, Buffer>;
+  private readonly openPlates: Database<Buffer, Buffer>;
   private readonly grams: Database<Buffer, Buffer>;
   private readonly meta: Database<Buffer, Buffer>;
   private readonly intake: IntakePort;
@@ -276,6 +281,7 @@ export class ReadStore implements ReadSink {
     this.cameraIndex = dbs.cameraIndex;
     this.patches = dbs.patches;
     this.plates = dbs.plates;
+    this.openPlates = dbs.openPlates;
     this.grams = dbs.grams;
     this.meta = dbs.meta;
     this.plateIndex = new PlateIndex(dbs.plateIndex, this.meta, options.plateRuns);
@@ -320,8 +326,8 @@ export class ReadStore implements ReadSink {
   }
 
   /**
-   * Earlier formats (kestrel-store-2: one plate index keyed plate ‖ 0x00 ‖ read key; before it, msgpack
-   * records without a marker) are refused rather than misread. A new store gets the marker and an empty
+   * Earlier formats (kestrel-store-3: a gram key per plate and gram; kestrel-store-2: one plate index keyed
+   * plate ‖ 0x00 ‖ read key; before it, msgpack records without a marker) are refused rather than misread. A new store gets the marker and an empty
    * plate run list, in one transaction.
    */
   private checkFormat(): void {
@@ -568,6 +574,12 @@ export class ReadStore implements ReadSink {
     return this.intake.compact(maxSteps);
   }
 
+  /** The gram epoch new plates join (every lower one is sealed). */
+  private openEpoch(): number {
+    const bytes = this.meta.getBinary(EPOCH_KEY);
+    return bytes ? bytes.readUInt32BE(0) : 0;
+  }
+
   private plateHasReads(plate: string): boolean {
     return this.plateIndex.hasReads(plate);
   }
@@ -735,7 +747,8 @@ export class ReadStore implements ReadSink {
       resumePlate = c.p;
       if (typeof c.a === "string") resumeKey = readKeyOf(c.a);
     }
-    const joins = this.candidateJoins(parsed);
+    const scan = { steps: 0 };
+    const joins = this.candidateJoins(parsed, scan);
     // Each join yields its plates in order; heads[j] is join j's next plate at or after `from` (null: not
     // looked up yet, undefined: exhausted). The smallest head is the next candidate in plate order.
     const heads: Array<string | null | undefined> = joins.map(() => null);
@@ -744,7 +757,7 @@ export class ReadStore implements ReadSink {
     let from = resumePlate;
     for (;;) {
       // The budget is checked once per candidate, so every page gets past at least one.
-      if (ops >= budget) {
+      if (ops + scan.steps >= budget) {
         const state: Record<string, unknown> = { q: parsed.pattern, p: from };
         if (from === resumePlate && resumeKey) state.a = readIdOf(resumeKey);
         return { items, cursor: encodeCursor("wild", state) };
@@ -796,7 +809,7 @@ export class ReadStore implements ReadSink {
    * whose intersection is that join's candidates: one join per gram epoch present (the epoch's gram lists,
    * plus the plate-prefix range), or, for a pattern that fixes no gram, the plate list alone.
    */
-  private candidateJoins(parsed: ParsedPattern): CandidateList[][] {
+  private candidateJoins(parsed: ParsedPattern, scan: { steps: number }): CandidateList[][] {
     if (parsed.exact) {
       const plate = parsed.pattern;
       return [[(from) => (from <= plate ? plate : undefined)]];
@@ -817,25 +830,35 @@ export class ReadStore implements ReadSink {
     if (parsed.grams.length === 0) return [prefixLists];
     const joins: CandidateList[][] = [];
     for (const epoch of this.gramEpochs()) {
+      // A sealed epoch: the pattern's grams' posting lists (an epoch missing one has no candidate).
       const lists: CandidateList[] = [];
       for (const g of parsed.grams) {
-        const gram = Buffer.concat([epochKey(epoch), g]);
-        const end = prefixEnd(gram);
-        const skip = EPOCH_BYTES + (g[0] === GRAM_TRIGRAM ? 4 : g[0] === GRAM_GAP ? 3 : g.length);
-        lists.push((from) => {
-          for (const key of this.grams.getKeys({
-            start: Buffer.concat([gram, Buffer.from(from, "latin1")]),
-            end,
-            limit: 1,
-          })) {
-            return Buffer.from(key).toString("latin1", skip);
-          }
-          return undefined;
-        });
+        const value = this.grams.getBinary(Buffer.concat([epochKey(epoch), g]));
+        if (!value) break;
+        lists.push((from) => postingsFirstAtOrAfter(value, from));
       }
-      joins.push([...lists, ...prefixLists]);
+      if (lists.length === parsed.grams.length) joins.push([...lists, ...prefixLists]);
     }
+    joins.push([this.openEpochCandidates(parsed, scan)]);
     return joins;
+  }
+
+  /**
+   * The open gram epoch's plates (not gram-indexed until it is sealed) that match the pattern, tested one
+   * by one from the pattern's literal prefix on. Each plate tested adds OPEN_EPOCH_SCAN_STEP to `scan.steps`.
+   */
+  private openEpochCandidates(parsed: ParsedPattern, scan: { steps: number }): CandidateList {
+    const prefix = Buffer.from(parsed.prefix, "latin1");
+    const end = parsed.prefix.length > 0 ? prefixEnd(prefix) : undefined;
+    return (from) => {
+      const start = from > parsed.prefix ? Buffer.from(from, "latin1") : prefix;
+      for (const key of this.openPlates.getKeys(end ? { start, end } : { start })) {
+        scan.steps += OPEN_EPOCH_SCAN_STEP;
+        const plate = Buffer.from(key).toString("latin1");
+        if (parsed.regex.test(plate)) return plate;
+      }
+      return undefined;
+    };
   }
 
   /** The gram epochs that hold any key, ascending (one seek each). */
@@ -1067,12 +1090,23 @@ export class ReadStore implements ReadSink {
             reads++;
           }
           let plates = 0;
+          const openEpoch = this.openEpoch();
           for (const plate of touched) {
             if (this.plateHasReads(plate)) continue;
             const plateBytes = Buffer.from(plate, "latin1");
-            const epoch = this.plates.getBinary(plateBytes);
-            if (!epoch) continue;
-            for (const g of plateGramKeys(plate, epoch.readUInt32BE(0))) this.grams.removeSync(g);
+            const epochBytes = this.plates.getBinary(plateBytes);
+            if (!epochBytes) continue;
+            const epoch = epochBytes.readUInt32BE(0);
+            if (epoch === openEpoch) this.openPlates.removeSync(plateBytes);
+            else {
+              for (const g of plateGramKeys(plate, epoch)) {
+                const postings = this.grams.getBinary(g);
+                if (!postings) continue;
+                const rest = postingsWithout(postings, plate);
+                if (rest) this.grams.putSync(g, rest);
+                else this.grams.removeSync(g);
+              }
+            }
             this.plates.removeSync(plateBytes);
             plates++;
           }
@@ -1183,17 +1217,34 @@ export class ReadStore implements ReadSink {
     for (const key of this.patches.getKeys({})) {
       if (!this.reads.doesExist(Buffer.from(key))) note(`image ${readIdOf(Buffer.from(key))}: no read`);
     }
-    // Every listed plate has all its gram keys (under its epoch) and there are no others.
-    let grams = 0;
+    // Every listed plate is in its sealed epoch's posting lists, or in the open epoch's list, and nothing else is.
+    const openEpoch = this.openEpoch();
+    let postings = 0;
+    let open = 0;
     for (const { key, value } of this.plates.getRange({})) {
       const plate = Buffer.from(key).toString("latin1");
-      const keys = plateGramKeys(plate, Buffer.from(value).readUInt32BE(0));
-      grams += keys.length;
-      if (!keys.every((g) => this.grams.doesExist(g))) note(`plate ${plate}: gram keys missing`);
+      const epoch = Buffer.from(value).readUInt32BE(0);
+      if (epoch > openEpoch) note(`plate ${plate}: epoch ${epoch} after the open epoch ${openEpoch}`);
+      if (epoch === openEpoch) {
+        open++;
+        if (!this.openPlates.doesExist(Buffer.from(key)))
+          note(`plate ${plate}: not in the open epoch's list`);
+      } else {
+        const keys = plateGramKeys(plate, epoch);
+        postings += keys.length;
+        const has = (g: Buffer) => {
+          const list = this.grams.getBinary(g);
+          return list !== undefined && postingsHas(list, plate);
+        };
+        if (!keys.every(has)) note(`plate ${plate}: gram postings missing`);
+      }
       if (!this.plateHasReads(plate)) note(`plate ${plate}: listed without reads`);
     }
-    const gramEntries = (this.grams.getStats() as { entryCount: number }).entryCount;
-    if (gramEntries !== grams) note(`gram index holds ${gramEntries} keys, listed plates need ${grams}`);
+    let stored = 0;
+    for (const { value } of this.grams.getRange({})) stored += postingsCount(value);
+    if (stored !== postings) note(`gram postings hold ${stored} entries, listed plates need ${postings}`);
+    const openListed = (this.openPlates.getStats() as { entryCount: number }).entryCount;
+    if (openListed !== open) note(`open epoch list holds ${openListed} plates, ${open} are listed in it`);
     return { reads, problems };
   }
 
