@@ -227,10 +227,12 @@ const CAMERA_RE = /^[A-Za-z0-9_-]{1,64}$/;
  * The read store: reads, their plate and camera indexes, patch images, the distinct-plate and gram indexes
  * for partial-plate search, and the audit log, all in named databases of one LMDB environment.
  *
- * Intake is a bounded queue drained by one write transaction at a time (up to `batchMaxReads` reads, or
- * whatever is waiting after `batchMaxDelayMs`); a read and all its index entries are in the same
- * transaction, so a crash leaves either all of them or none. A read is acknowledged (write() resolves)
- * only after its transaction has committed and been flushed to disk.
+ * Intake is a bounded queue of batches (up to `batchMaxReads` reads, or whatever is waiting after
+ * `batchMaxDelayMs`), each read encoded into its batch as it is queued and each batch written by the
+ * store's writer thread in one write transaction (intake-writer.ts); a read and all its index entries are
+ * in the same transaction, so a crash leaves either all of them or none. A read is acknowledged (write()
+ * resolves) only after its transaction has committed and been flushed to disk. Queries, the purge and
+ * legal holds run on the caller's thread.
  */
 export class ReadStore implements ReadSink {
   readonly name = "store";

@@ -4,14 +4,14 @@ import { KestrelError } from "../errors/index.js";
  * Partial-plate patterns: `?` is one character, `*` any run (possibly empty), everything else literal.
  * Spaces are ignored and letters upper-cased, so a witness's `ab1? c*` is `AB1?C*`.
  *
- * The index (see docs/store.md) holds, for every distinct plate, its "grams" over `^plate$`, keyed under the
- * plate's gram epoch (plates are grouped into epochs in the order they were first listed):
+ * The index (see docs/store.md) groups plates into gram epochs in the order they were first listed. For
+ * each sealed epoch it holds, per "gram" over `^plate$`, the sorted list of the epoch's plates that have it:
  *   T abc  every run of three consecutive characters            (`^AB`, `AB1`, ..., `DE$`)
  *   G a_c  every pair of characters one apart, middle unknown   (`^_B`, `A_1`, ..., `D_$`)
  * A pattern fixes some of those grams (those fully inside a `*`-free stretch of it); a plate can match only
- * if it has all of them, so the query intersects, in each epoch, the grams' sorted plate lists (leapfrog join)
- * plus, when the pattern starts with literals, the plate-prefix range, merges the epochs' results in plate
- * order and tests the survivors against the exact pattern.
+ * if it has all of them, so the query intersects, in each sealed epoch, the grams' posting lists (leapfrog
+ * join) plus, when the pattern starts with literals, the plate-prefix range; tests the open epoch's plates
+ * one by one; merges the epochs' results in plate order and tests the survivors against the exact pattern.
  */
 
 export const GRAM_TRIGRAM = 0x54; // "T"
