@@ -2,7 +2,7 @@
 // latency at N stored reads (default 10 million: STORE_BENCH_N=1000000 for a quicker run), partial-plate
 // query time, and bytes per read on disk. The dataset is built in a temp dir and removed afterwards.
 // Timings on a shared 2-core machine are noisy: read the ratios.
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { open } from "lmdb";
@@ -90,6 +90,35 @@ function cpuSince(start: NodeJS.CpuUsage, reads: number): void {
   cpuUsPerRead = (used.user + used.system) / reads;
 }
 
+/**
+ * CPU seconds of each thread of this process (Linux /proc; empty elsewhere), by thread id. The main thread's
+ * id is the process id; the store's writer thread is the busiest of the others while it ingests.
+ */
+function threadCpuS(): Map<number, number> {
+  const out = new Map<number, number>();
+  try {
+    for (const tid of readdirSync("/proc/self/task")) {
+      const stat = readFileSync(`/proc/self/task/${tid}/stat`, "utf8");
+      const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+      out.set(Number(tid), (Number(f[11]) + Number(f[12])) / 100);
+    }
+  } catch {
+    // not Linux: no per-thread line
+  }
+  return out;
+}
+
+/** "main 4.4, writer 10.1, other threads 2.9 µs/read" between two threadCpuS() snapshots. */
+function threadSplit(before: Map<number, number>, after: Map<number, number>, reads: number): string {
+  const used = [...after].map(([tid, s]) => ({ tid, us: ((s - (before.get(tid) ?? 0)) * 1e6) / reads }));
+  if (used.length === 0) return "unavailable";
+  const main = used.find((u) => u.tid === process.pid)?.us ?? 0;
+  const others = used.filter((u) => u.tid !== process.pid).sort((a, b) => b.us - a.us);
+  const busiest = others[0]?.us ?? 0;
+  const rest = others.slice(1).reduce((sum, u) => sum + u.us, 0);
+  return `main ${main.toFixed(1)}, busiest other (the writer) ${busiest.toFixed(1)}, the rest ${rest.toFixed(1)} µs/read`;
+}
+
 async function rawBaseline(dir: string): Promise<number> {
   const env = open({ path: dir, maxDbs: 4, mapSize: 8 * 1024 ** 3 });
   const db = env.openDB({ name: "raw", keyEncoding: "binary" });
@@ -118,6 +147,9 @@ interface IngestRate {
   lastRate: number;
   lastCpuUsPerRead: number;
   lastReads: number;
+  /** CPU per read by thread, over the whole ingest and over the last million. */
+  threads: string;
+  lastThreads: string;
 }
 
 async function ingest(
@@ -125,17 +157,19 @@ async function ingest(
   count: number,
   withPatch: Uint8Array | undefined,
 ): Promise<IngestRate> {
+  const threads0 = threadCpuS();
   const cpu = process.cpuUsage();
   const t = performance.now();
   const chunk = 1_000_000;
   let i = 0;
   let nextReport = chunk;
-  let chunkStart = { at: t, cpu: process.cpuUsage(), reads: 0 };
+  let chunkStart = { at: t, cpu: process.cpuUsage(), reads: 0, threads: threads0 };
   const lastFrom = Math.max(0, count - chunk);
   let last = chunkStart;
   while (i < count) {
     while (i < count && store.accepting) {
-      if (i === lastFrom) last = { at: performance.now(), cpu: process.cpuUsage(), reads: i };
+      if (i === lastFrom)
+        last = { at: performance.now(), cpu: process.cpuUsage(), reads: i, threads: threadCpuS() };
       const r = readAt(i++);
       if (withPatch) r.patch = withPatch;
       store.final(r);
@@ -147,15 +181,17 @@ async function ingest(
       process.stderr.write(
         `  ingested ${i}: overall ${Math.round(i / ((now - t) / 1000))} reads/s, this million ` +
           `${Math.round(reads / ((now - chunkStart.at) / 1000))} reads/s, ` +
-          `CPU ${((used.user + used.system) / reads).toFixed(1)} µs/read\n`,
+          `CPU ${((used.user + used.system) / reads).toFixed(1)} µs/read ` +
+          `(${threadSplit(chunkStart.threads, threadCpuS(), reads)})\n`,
       );
-      chunkStart = { at: now, cpu: process.cpuUsage(), reads: i };
+      chunkStart = { at: now, cpu: process.cpuUsage(), reads: i, threads: threadCpuS() };
       nextReport += chunk;
     }
     if (i < count) await store.whenAccepting();
   }
   await store.flush();
   const end = performance.now();
+  const threadsEnd = threadCpuS();
   const rate = count / ((end - t) / 1000);
   cpuSince(cpu, count);
   const lastReads = count - last.reads;
@@ -166,6 +202,8 @@ async function ingest(
     lastRate: lastReads / ((end - last.at) / 1000),
     lastCpuUsPerRead: (lastUsed.user + lastUsed.system) / lastReads,
     lastReads,
+    threads: threadSplit(threads0, threadsEnd, count),
+    lastThreads: threadSplit(last.threads, threadsEnd, lastReads),
   };
 }
 
@@ -192,11 +230,13 @@ async function main(): Promise<void> {
     line(
       `store ingest CPU (all threads) ${ingested.cpuUsPerRead.toFixed(1)} µs/read  ratio vs raw ${(ingested.cpuUsPerRead / rawCpu).toFixed(2)}`,
     );
+    line(`store ingest CPU by thread: ${ingested.threads}`);
     line(
       `store ingest, last ${ingested.lastReads} reads (to ${N})  ${Math.round(ingested.lastRate)} reads/s  ` +
         `ratio vs raw ${(ingested.lastRate / rawRate).toFixed(2)}  CPU ${ingested.lastCpuUsPerRead.toFixed(1)} µs/read  ` +
         `ratio vs raw ${(ingested.lastCpuUsPerRead / rawCpu).toFixed(2)}`,
     );
+    line(`store ingest CPU by thread, last ${ingested.lastReads} reads: ${ingested.lastThreads}`);
     const stats = store.stats();
     line(
       `on disk at ${N} reads without images: ${(stats.highWaterBytes / 1024 ** 2).toFixed(0)} MiB, ` +

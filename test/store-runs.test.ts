@@ -191,6 +191,7 @@ describe("plate index runs", () => {
     const store = openTemp({
       plateRuns: { hotEntries: 40, fanIn: 3, mergeStepEntries: 50 },
       backgroundMerge: false,
+      intakeThread: "inline",
     });
     const rand = rng(3);
     const plates = Array.from({ length: 30 }, () => ukPlate(rand));
@@ -201,8 +202,11 @@ describe("plate index runs", () => {
     );
     const before = store.stats().plateRuns;
     // The 30th put of the next merge step throws: by then it has moved 29 entries.
-    const db = (store as unknown as { plateIndex: { db: { putSync: (...a: unknown[]) => boolean } } })
-      .plateIndex.db;
+    const db = (
+      store as unknown as {
+        intake: { writer: { plateIndex: { db: { putSync: (...a: unknown[]) => boolean } } } };
+      }
+    ).intake.writer.plateIndex.db;
     const putSync = db.putSync;
     let calls = 0;
     db.putSync = function (this: unknown, ...a: unknown[]) {

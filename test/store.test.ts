@@ -387,33 +387,50 @@ describe("ReadStore intake limits", () => {
     });
   });
 
-  it("leaves nothing of a batch that fails part-way inside its transaction", async () => {
-    const { store } = openTemp({ batchMaxReads: 50, batchMaxDelayMs: 5 });
+  it("leaves nothing of a batch that fails part-way inside its transaction, sealing a gram epoch included", async () => {
+    // The writer on this thread, so the test can reach into it; gram epochs of 4 plates, so the next batch
+    // seals the first epoch (UN01AAA and three of its own plates) when its fourth new plate comes.
+    const { store } = openTemp({
+      batchMaxReads: 50,
+      batchMaxDelayMs: 5,
+      intakeThread: "inline",
+      gramEpochPlates: 4,
+    });
     const kept = await store.write(makeRead("UN01AAA", "cam-1", T0));
-    // The 20th gram put of the next batch throws: by then its records and index entries are in.
-    const grams = (store as unknown as { grams: { putSync: (...a: unknown[]) => boolean } }).grams;
+    // The 3rd posting list put of the seal throws: by then the batch's records, index entries and first
+    // three plates are in, and the seal has appended two posting lists.
+    const grams = (
+      store as unknown as {
+        intake: { writer: { dbs: { grams: { putSync: (...a: unknown[]) => boolean } } } };
+      }
+    ).intake.writer.dbs.grams;
     const putSync = grams.putSync;
     let calls = 0;
     grams.putSync = function (this: unknown, ...a: unknown[]) {
-      if (++calls === 20) throw new Error("injected failure");
+      if (++calls === 3) throw new Error("injected failure");
       return putSync.apply(this, a);
     };
     const failed = await Promise.allSettled(
       Array.from({ length: 10 }, (_, i) => store.write(makeRead(`UN${10 + i}BBB`, "cam-2", T0 + 1 + i))),
     );
     grams.putSync = putSync;
+    expect(calls).toBe(3);
     expect(failed.map((r) => r.status)).toEqual(Array(10).fill("rejected"));
     expect(store.stats()).toMatchObject({ reads: 1, plates: 1 });
     expect(store.byCamera({ cameraId: "cam-2", fromMs: T0, toMs: T0 + 100 }).items).toEqual([]);
     expect(store.byPartialPlate({ pattern: "UN1*", fromMs: T0, toMs: T0 + 100 }).items).toEqual([]);
     expect(store.checkConsistency()).toEqual({ reads: 1, problems: [] });
-    // The next batch (same plates) is written whole.
-    const again = await store.write(makeRead("UN10BBB", "cam-2", T0 + 1));
+    // The same reads again are written whole, the seal with them.
+    const again = await Promise.all(
+      Array.from({ length: 10 }, (_, i) => store.write(makeRead(`UN${10 + i}BBB`, "cam-2", T0 + 1 + i))),
+    );
     expect(
       store.byPartialPlate({ pattern: "UN1*", fromMs: T0, toMs: T0 + 100 }).items.map((r) => r.readId),
-    ).toEqual([again.readId]);
-    expect(store.get(kept.readId)?.plate).toBe("UN01AAA");
-    expect(store.checkConsistency()).toEqual({ reads: 2, problems: [] });
+    ).toEqual(again.map((r) => r.readId));
+    expect(
+      store.byPartialPlate({ pattern: "*01A*", fromMs: T0, toMs: T0 + 100 }).items.map((r) => r.readId),
+    ).toEqual([kept.readId]);
+    expect(store.checkConsistency()).toEqual({ reads: 11, problems: [] });
   });
 
   it("refuses a data directory holding records of the earlier msgpack format instead of misreading them", async () => {

@@ -226,12 +226,13 @@ export class PlateIndex {
     return id;
   }
 
-  putEntry(key: Buffer): void {
-    this.db.putSync(key, EMPTY);
+  /** Puts an entry key (any Uint8Array: lmdb-js copies it). */
+  putEntry(key: Uint8Array): void {
+    this.db.putSync(key as Buffer, EMPTY);
   }
 
-  removeEntry(key: Buffer): void {
-    this.db.removeSync(key);
+  removeEntry(key: Uint8Array): void {
+    this.db.removeSync(key as Buffer);
   }
 
   // ---------------------------------------------------------------- queries

@@ -5,8 +5,10 @@ import type { KestrelConfig } from "../config/index.js";
 import type { FinalRead, ReadSink } from "../domain/index.js";
 import { KestrelError } from "../errors/index.js";
 import { logger } from "../log/index.js";
-import { writeAscii } from "./ascii.js";
+import { bumpPlatesGeneration, EPOCH_KEY, FORMAT_KEY, openStoreDatabases } from "./databases.js";
 import { openEnvironment } from "./environment.js";
+import { BatchBuilder } from "./intake-batch.js";
+import { InlineIntake, type IntakePort, WorkerIntake } from "./intake-port.js";
 import {
   decodeCursor,
   encodeCursor,
@@ -37,23 +39,17 @@ import {
   storeReadsStored,
   storeWriteLatency,
 } from "./metrics.js";
-import { PlateIndex, type PlateIndexOptions, plateEntryKey, RUN_ID_BYTES } from "./plate-index.js";
-import {
-  decodeRecord,
-  encodeRecord,
-  encodeRecordView,
-  type LegalHold,
-  recordKeys,
-  type StoredRecord,
-} from "./record.js";
+import { PlateIndex, type PlateIndexOptions } from "./plate-index.js";
+import { decodeRecord, encodeRecord, type LegalHold, recordKeys, type StoredRecord } from "./record.js";
 import {
   EPOCH_BYTES,
-  forEachGramKeySorted,
-  GRAM_GAP,
-  GRAM_TRIGRAM,
   type ParsedPattern,
   parsePattern,
   plateGramKeys,
+  postingsCount,
+  postingsFirstAtOrAfter,
+  postingsHas,
+  postingsWithout,
 } from "./wildcard.js";
 
 export type { LegalHold } from "./record.js";
@@ -71,6 +67,11 @@ export interface ReadStoreOptions extends Partial<StoreConfig> {
   plateRuns?: PlateIndexOptions;
   /** Merge plate runs after intake batches (default true); false leaves merging to `compact()`. */
   backgroundMerge?: boolean;
+  /**
+   * Where intake batches and merges are written: "worker" (default), the store's own writer thread, so
+   * LMDB's puts run beside this thread's queuing and queries; "inline", on this thread (tools, tests).
+   */
+  intakeThread?: "worker" | "inline";
 }
 
 /** What the store keeps of a read: the FinalRead without its patch image, plus its id and legal holds. */
@@ -187,22 +188,17 @@ export interface StoreStats {
   auditEntries: number;
 }
 
+/** A queued read: already encoded into its batch; this is what acknowledging it needs. */
 interface Pending {
-  read: FinalRead;
-  plate: string;
   key: Buffer;
   enqueuedMs: number;
   resolve?: (ref: StoredRef) => void;
   reject?: (err: Error) => void;
 }
 
-/** A batch's intake order per index: each index's puts then walk its B-tree in key order. */
-interface BatchOrder {
-  byPlate: number[];
-  byCamera: number[];
-  /** Capture-time span of the batch (ms). */
-  fromMs: number;
-  toMs: number;
+interface QueuedBatch {
+  builder: BatchBuilder;
+  pending: Pending[];
 }
 
 const DEFAULTS: StoreConfig = {
@@ -216,17 +212,14 @@ const DEFAULTS: StoreConfig = {
 };
 const DAY_MS = 86_400_000;
 const GIB = 1024 ** 3;
-const EMPTY = Buffer.alloc(0);
 const MAX_PAGE = 1000;
-const MAX_BATCHES_IN_FLIGHT = 2;
+const MAX_BATCHES_IN_FLIGHT = 4;
 const DEFAULT_PAGE = 100;
 const MAX_CONVOY_TARGET_READS = 5000;
 const DEFAULT_GRAM_EPOCH_PLATES = 16_384;
-/** store-meta keys: the on-disk format, and the current gram epoch with the plates listed in it. */
-const FORMAT_KEY = Buffer.from("format", "latin1");
-const FORMAT = Buffer.from("kestrel-store-3", "latin1");
-const EPOCH_KEY = Buffer.from("gram-epoch", "latin1");
-const NO_HOLDS: LegalHold[] = [];
+const FORMAT = Buffer.from("kestrel-store-4", "latin1");
+/** A plate of the open gram epoch tested one by one costs this many index steps of a page's scan budget. */
+const OPEN_EPOCH_SCAN_STEP = 1 / 8;
 const PLATE_RE = /^[A-Z0-9]{1,20}$/;
 const CAMERA_RE = /^[A-Za-z0-9_-]{1,64}$/;
 
@@ -234,10 +227,12 @@ const CAMERA_RE = /^[A-Za-z0-9_-]{1,64}$/;
  * The read store: reads, their plate and camera indexes, patch images, the distinct-plate and gram indexes
  * for partial-plate search, and the audit log, all in named databases of one LMDB environment.
  *
- * Intake is a bounded queue drained by one write transaction at a time (up to `batchMaxReads` reads, or
- * whatever is waiting after `batchMaxDelayMs`); a read and all its index entries are in the same
- * transaction, so a crash leaves either all of them or none. A read is acknowledged (write() resolves)
- * only after its transaction has committed and been flushed to disk.
+ * Intake is a bounded queue of batches (up to `batchMaxReads` reads, or whatever is waiting after
+ * `batchMaxDelayMs`), each read encoded into its batch as it is queued and each batch written by the
+ * store's writer thread in one write transaction (intake-writer.ts); a read and all its index entries are
+ * in the same transaction, so a crash leaves either all of them or none. A read is acknowledged (write()
+ * resolves) only after its transaction has committed and been flushed to disk. Queries, the purge and
+ * legal holds run on the caller's thread.
  */
 export class ReadStore implements ReadSink {
   readonly name = "store";
@@ -250,21 +245,21 @@ export class ReadStore implements ReadSink {
   private readonly cameraIndex: Database<Buffer, Buffer>;
   private readonly patches: Database<Buffer, Buffer>;
   private readonly plates: Database<Buffer, Buffer>;
+  private readonly openPlates: Database<Buffer, Buffer>;
   private readonly grams: Database<Buffer, Buffer>;
   private readonly meta: Database<Buffer, Buffer>;
-  private readonly gramEpochPlates: number;
-  private readonly backgroundMerge: boolean;
-  /** Intake scratch for index keys (camera or plate ‖ 0x00 ‖ read key, ≤ 77 bytes) and a plate value. */
-  private readonly keyScratch = new Scratch(128);
-  private readonly plateScratch = new Scratch(32);
-  private readonly gramScratch = new Scratch(64);
+  private readonly intake: IntakePort;
   private readonly ownsRoot: boolean;
   private readonly keys = new ReadKeyAllocator();
   private readonly limitBytes: number;
   private readonly diskReserveBytes: number;
   private readonly log = logger("store");
 
-  private queue: Pending[] = [];
+  /** Batches waiting to be written, oldest first, and the batch reads are being added to. */
+  private sealed: QueuedBatch[] = [];
+  private open: QueuedBatch | undefined;
+  /** Reads in `sealed` and `open`. */
+  private queued = 0;
   private inFlight = 0;
   private readonly batches = new Set<Promise<void>>();
   private exclusiveDepth = 0;
@@ -277,27 +272,36 @@ export class ReadStore implements ReadSink {
   private lastHighWater = 0;
   private purgeTimer: NodeJS.Timeout | undefined;
   private purging: Promise<PurgeCounts> | undefined;
-  /** The plate-run merge loop, while one runs (one at a time; each step is its own transaction). */
-  private merging: Promise<void> | undefined;
   private refusedLogAtMs = 0;
 
   private constructor(root: RootDatabase, ownsRoot: boolean, config: StoreConfig, options: ReadStoreOptions) {
     this.root = root;
     this.ownsRoot = ownsRoot;
     this.config = config;
-    this.gramEpochPlates = Math.max(1, options.gramEpochPlates ?? DEFAULT_GRAM_EPOCH_PLATES);
-    this.backgroundMerge = options.backgroundMerge ?? true;
-    const binary = { keyEncoding: "binary", encoding: "binary" } as const;
-    this.reads = root.openDB({ name: "reads", ...binary }) as Database<Buffer, Buffer>;
-    const plateDb = root.openDB({ name: "reads-by-plate", ...binary }) as Database<Buffer, Buffer>;
-    this.cameraIndex = root.openDB({ name: "reads-by-camera", ...binary }) as Database<Buffer, Buffer>;
-    this.patches = root.openDB({ name: "patches", ...binary }) as Database<Buffer, Buffer>;
-    this.plates = root.openDB({ name: "plates", ...binary }) as Database<Buffer, Buffer>;
-    this.grams = root.openDB({ name: "plate-grams", ...binary }) as Database<Buffer, Buffer>;
-    this.meta = root.openDB({ name: "store-meta", ...binary }) as Database<Buffer, Buffer>;
-    this.plateIndex = new PlateIndex(plateDb, this.meta, options.plateRuns);
+    const dbs = openStoreDatabases(root);
+    this.reads = dbs.reads;
+    this.cameraIndex = dbs.cameraIndex;
+    this.patches = dbs.patches;
+    this.plates = dbs.plates;
+    this.openPlates = dbs.openPlates;
+    this.grams = dbs.grams;
+    this.meta = dbs.meta;
+    this.plateIndex = new PlateIndex(dbs.plateIndex, this.meta, options.plateRuns);
     this.checkFormat();
     this.audit = AuditLog.open({ root });
+    const writer = {
+      gramEpochPlates: Math.max(1, options.gramEpochPlates ?? DEFAULT_GRAM_EPOCH_PLATES),
+      plateRuns: options.plateRuns,
+      backgroundMerge: options.backgroundMerge ?? true,
+    };
+    this.intake =
+      options.intakeThread === "inline"
+        ? new InlineIntake(root, writer)
+        : new WorkerIntake({
+            dataDir: (root as unknown as { path: string }).path,
+            mapSizeGiB: config.mapSizeGiB,
+            writer,
+          });
     this.limitBytes = Math.round(config.mapSizeGiB * GIB);
     this.diskReserveBytes =
       options.diskReserveBytes ?? Math.max(16 * 1024 ** 2, Math.round(this.limitBytes * 0.01));
@@ -324,8 +328,8 @@ export class ReadStore implements ReadSink {
   }
 
   /**
-   * Earlier formats (kestrel-store-2: one plate index keyed plate ‖ 0x00 ‖ read key; before it, msgpack
-   * records without a marker) are refused rather than misread. A new store gets the marker and an empty
+   * Earlier formats (kestrel-store-3: a gram key per plate and gram; kestrel-store-2: one plate index keyed
+   * plate ‖ 0x00 ‖ read key; before it, msgpack records without a marker) are refused rather than misread. A new store gets the marker and an empty
    * plate run list, in one transaction.
    */
   private checkFormat(): void {
@@ -355,7 +359,7 @@ export class ReadStore implements ReadSink {
 
   /** Reads waiting in the queue or in the transaction being committed. */
   get queueDepth(): number {
-    return this.queue.length + this.inFlight;
+    return this.queued + this.inFlight;
   }
 
   get full(): boolean {
@@ -443,15 +447,23 @@ export class ReadStore implements ReadSink {
         },
       );
     }
-    const entry: Pending = {
-      read,
-      plate,
-      key: this.keys.next(Math.floor(t)),
-      enqueuedMs: performance.now(),
-    };
+    const entry: Pending = { key: this.keys.next(Math.floor(t)), enqueuedMs: performance.now() };
     if (resolve) entry.resolve = resolve;
     if (reject) entry.reject = reject;
-    this.queue.push(entry);
+    this.open ??= { builder: new BatchBuilder(this.config.batchMaxReads), pending: [] };
+    const batch = this.open;
+    try {
+      batch.builder.add(read, plate, entry.key);
+    } catch (cause) {
+      // A field the record cannot be encoded from (JSON.stringify refused it): nothing was added.
+      return new KestrelError("KESTREL_E_INPUT_INVALID", "read cannot be encoded", {
+        cause,
+        details: { reason: "invalid" },
+      });
+    }
+    batch.pending.push(entry);
+    this.queued++;
+    if (batch.pending.length >= this.config.batchMaxReads) this.sealOpen();
     storeQueueDepth.set(this.queueDepth);
     this.schedule();
     return undefined;
@@ -474,9 +486,14 @@ export class ReadStore implements ReadSink {
     }
   }
 
+  private sealOpen(): void {
+    if (this.open) this.sealed.push(this.open);
+    this.open = undefined;
+  }
+
   private schedule(): void {
-    if (this.batches.size > 0 || this.queue.length === 0) return;
-    if (this.queue.length >= this.config.batchMaxReads || this.config.batchMaxDelayMs === 0) this.kick();
+    if (this.batches.size > 0 || this.queued === 0) return;
+    if (this.sealed.length > 0 || this.config.batchMaxDelayMs === 0) this.kick();
     else {
       this.timer ??= setTimeout(() => {
         this.timer = undefined;
@@ -486,7 +503,7 @@ export class ReadStore implements ReadSink {
   }
 
   private kick(): void {
-    if (this.queue.length === 0) return;
+    if (this.queued === 0) return;
     this.immediate ??= setImmediate(() => {
       this.immediate = undefined;
       this.startBatch();
@@ -494,18 +511,20 @@ export class ReadStore implements ReadSink {
   }
 
   /**
-   * Starts a write transaction for the next batch. Two may be in flight: lmdb-js commits one on its writer
-   * thread while this thread encodes the next.
+   * Hands the next batch to the writer. Several may be in flight: the writer commits one while it writes the
+   * next, and this thread goes on queuing.
    */
   private startBatch(): void {
-    if (this.exclusiveDepth > 0 || this.batches.size >= MAX_BATCHES_IN_FLIGHT || this.queue.length === 0)
-      return;
+    if (this.exclusiveDepth > 0 || this.batches.size >= MAX_BATCHES_IN_FLIGHT || this.queued === 0) return;
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
-    const batch = this.queue.splice(0, this.config.batchMaxReads);
-    this.inFlight += batch.length;
+    if (this.sealed.length === 0) this.sealOpen();
+    const batch = this.sealed.shift()!;
+    const reads = batch.pending.length;
+    this.queued -= reads;
+    this.inFlight += reads;
     const run: Promise<void> = this.commitBatch(batch).finally(() => {
-      this.inFlight -= batch.length;
+      this.inFlight -= reads;
       this.batches.delete(run);
       storeQueueDepth.set(this.queueDepth);
       this.wakeWaiters();
@@ -513,10 +532,10 @@ export class ReadStore implements ReadSink {
       this.kick();
     });
     this.batches.add(run);
-    if (this.queue.length >= this.config.batchMaxReads) this.kick();
+    if (this.sealed.length > 0) this.kick();
   }
 
-  private async commitBatch(batch: Pending[]): Promise<void> {
+  private async commitBatch({ builder, pending: batch }: QueuedBatch): Promise<void> {
     const refuse = (err: KestrelError, reason: string) => {
       storeReadsRefused.inc({ reason }, batch.length);
       for (const p of batch) p.reject?.(err);
@@ -524,12 +543,9 @@ export class ReadStore implements ReadSink {
     this.checkDisk();
     if (this.fullReason !== undefined) return refuse(fullError(this.fullReason), "full");
     try {
-      const order = batchOrder(batch);
-      // The callback runs in the write transaction (puts are direct native calls, no queued instructions);
-      // lmdb-js commits it on its writer thread, and a batch of reads with all its index entries commits
-      // whole or not at all.
-      await this.root.transaction(() => this.writeBatch(batch, order));
-      await this.root.flushed;
+      // One write transaction (see intake-writer.ts): the batch's reads with all their index entries
+      // commit whole or not at all.
+      await this.intake.write(builder.finish());
     } catch (cause) {
       const message = String((cause as Error)?.message ?? cause);
       if (/MDB_MAP_FULL|ENOSPC|No space|MDB_TXN_FULL/i.test(message)) {
@@ -550,145 +566,20 @@ export class ReadStore implements ReadSink {
       p.resolve?.({ readId: readIdOf(p.key), captureTimeMs: readTime(p.key, 0) });
     }
     this.checkGrowth();
-    this.startMerges();
-  }
-
-  /**
-   * Runs plate-run merge steps, one write transaction each, until none is due. lmdb-js queues them with
-   * the intake batches, so intake waits at most one step (`mergeStepEntries` entries) at a time. A step's
-   * effect need not be flushed before the next: whatever a crash keeps of them is consistent.
-   */
-  private startMerges(): void {
-    if (!this.backgroundMerge || this.merging || this.closed || this.fullReason !== undefined) return;
-    if (!this.plateIndex.mergeDue()) return;
-    this.merging = this.mergeSteps(Number.POSITIVE_INFINITY)
-      .then(
-        () => undefined,
-        (err: unknown) =>
-          this.log.error({ err }, "plate index merge step failed; retried after the next batch"),
-      )
-      .finally(() => {
-        this.merging = undefined;
-      });
-  }
-
-  private async mergeSteps(maxSteps: number): Promise<number> {
-    let steps = 0;
-    while (steps < maxSteps && !this.closed && this.fullReason === undefined) {
-      const moved = await this.root.transaction(() => this.plateIndex.mergeStep());
-      if (moved === 0) break;
-      steps++;
-    }
-    return steps;
   }
 
   /**
    * Runs plate-run merge steps now (all that are due, or at most `maxSteps`) and resolves with the number
-   * taken once they are flushed. The store does this by itself after intake unless `backgroundMerge` is off.
+   * taken once they are flushed. The writer does this by itself after intake unless `backgroundMerge` is off.
    */
-  async compact(maxSteps = Number.POSITIVE_INFINITY): Promise<number> {
-    await this.merging;
-    const steps = await this.mergeSteps(maxSteps);
-    await this.root.flushed;
-    return steps;
+  compact(maxSteps = Number.POSITIVE_INFINITY): Promise<number> {
+    return this.intake.compact(maxSteps);
   }
 
-  /**
-   * Inside the write transaction: each read, its image, its plate (in the hot run) and camera index entries,
-   * and for a plate not yet listed its plate entry (value: its gram epoch) and gram keys. If anything throws
-   * part-way, what this batch put is removed again before the error propagates, so the transaction (which
-   * lmdb-js commits with any other callbacks sharing it) carries none of it.
-   */
-  private writeBatch(batch: Pending[], order: BatchOrder): void {
-    const runBytes = this.plateIndex.stateBytes()!;
-    const runs = this.plateIndex.editableState();
-    const run = this.plateIndex.intakeRun(runs, batch.length, order.fromMs, order.toMs);
-    const epochBytes = this.meta.getBinary(EPOCH_KEY);
-    let epoch = epochBytes ? epochBytes.readUInt32BE(0) : 0;
-    let inEpoch = epochBytes ? epochBytes.readUInt32BE(4) : 0;
-    let epochValue = epochKey(epoch);
-    const added: Array<{ plate: string; epoch: number }> = [];
-    const n = batch.length;
-    // Keys and values are built in scratch buffers: LMDB copies them during each (synchronous) put.
-    const ks = this.keyScratch;
-    const k = ks.buf;
-    const ps = this.plateScratch;
-    const putGram = (key: Buffer) => this.grams.putSync(key, EMPTY);
-    const gs = this.gramScratch;
-    const gramView = (length: number) => gs.view(length);
-    let done = 0;
-    let camerasDone = 0;
-    let platesDone = 0;
-    try {
-      for (let i = 0; i < n; i++) {
-        const { read, plate, key } = batch[i]!;
-        const hasPatch = read.patch !== undefined && read.patch.byteLength > 0;
-        this.reads.putSync(key, encodeRecordView(read, plate, hasPatch, NO_HOLDS));
-        if (hasPatch) this.patches.putSync(key, Buffer.from(read.patch!));
-        done = i + 1;
-      }
-      for (let j = 0; j < n; j++) {
-        const { read, plate, key } = batch[order.byCamera[j]!]!;
-        // key: camera ‖ 0x00 ‖ read key; value: the plate (both validated ASCII).
-        const camLen = writeAscii(k, 0, read.cameraId);
-        k[camLen] = 0;
-        k.set(key, camLen + 1);
-        const plateLen = writeAscii(ps.buf, 0, plate);
-        this.cameraIndex.putSync(ks.view(camLen + 1 + READ_KEY_BYTES), ps.view(plateLen));
-        camerasDone = j + 1;
-      }
-      k.writeUInt32BE(run, 0);
-      for (let j = 0; j < n; j++) {
-        const { plate, key } = batch[order.byPlate[j]!]!;
-        // key: run ‖ plate ‖ 0x00 ‖ read key.
-        const plateLen = writeAscii(k, RUN_ID_BYTES, plate);
-        k[RUN_ID_BYTES + plateLen] = 0;
-        k.set(key, RUN_ID_BYTES + plateLen + 1);
-        this.plateIndex.putEntry(ks.view(RUN_ID_BYTES + plateLen + 1 + READ_KEY_BYTES));
-        platesDone = j + 1;
-        writeAscii(ps.buf, 0, plate);
-        if (!this.plates.doesExist(ps.view(plateLen))) {
-          if (inEpoch >= this.gramEpochPlates) {
-            epoch++;
-            inEpoch = 0;
-            epochValue = epochKey(epoch);
-          }
-          added.push({ plate, epoch });
-          this.plates.putSync(ps.view(plateLen), epochValue);
-          inEpoch++;
-        }
-      }
-      // The new plates' gram keys, all in key order (see forEachGramKeySorted).
-      forEachGramKeySorted(added, gs.buf, putGram, gramView);
-      if (added.length > 0) {
-        const value = Buffer.allocUnsafe(8);
-        value.writeUInt32BE(epoch, 0);
-        value.writeUInt32BE(inEpoch, 4);
-        this.meta.putSync(EPOCH_KEY, value);
-      }
-      this.plateIndex.save(runs);
-    } catch (err) {
-      for (let i = 0; i < done; i++) {
-        this.reads.removeSync(batch[i]!.key);
-        this.patches.removeSync(batch[i]!.key);
-      }
-      for (let j = 0; j < camerasDone; j++) {
-        const { read, key } = batch[order.byCamera[j]!]!;
-        this.cameraIndex.removeSync(indexKey(read.cameraId, key));
-      }
-      for (let j = 0; j < platesDone; j++) {
-        const { plate, key } = batch[order.byPlate[j]!]!;
-        this.plateIndex.removeEntry(plateEntryKey(run, plate, key));
-      }
-      for (const { plate, epoch: e } of added) {
-        this.plates.removeSync(Buffer.from(plate, "latin1"));
-        for (const g of plateGramKeys(plate, e)) this.grams.removeSync(g);
-      }
-      if (epochBytes) this.meta.putSync(EPOCH_KEY, epochBytes);
-      else this.meta.removeSync(EPOCH_KEY);
-      this.plateIndex.restoreStateBytes(runBytes);
-      throw err;
-    }
+  /** The gram epoch new plates join (every lower one is sealed). */
+  private openEpoch(): number {
+    const bytes = this.meta.getBinary(EPOCH_KEY);
+    return bytes ? bytes.readUInt32BE(0) : 0;
   }
 
   private plateHasReads(plate: string): boolean {
@@ -858,7 +749,8 @@ export class ReadStore implements ReadSink {
       resumePlate = c.p;
       if (typeof c.a === "string") resumeKey = readKeyOf(c.a);
     }
-    const joins = this.candidateJoins(parsed);
+    const scan = { steps: 0 };
+    const joins = this.candidateJoins(parsed, scan);
     // Each join yields its plates in order; heads[j] is join j's next plate at or after `from` (null: not
     // looked up yet, undefined: exhausted). The smallest head is the next candidate in plate order.
     const heads: Array<string | null | undefined> = joins.map(() => null);
@@ -867,7 +759,7 @@ export class ReadStore implements ReadSink {
     let from = resumePlate;
     for (;;) {
       // The budget is checked once per candidate, so every page gets past at least one.
-      if (ops >= budget) {
+      if (ops + scan.steps >= budget) {
         const state: Record<string, unknown> = { q: parsed.pattern, p: from };
         if (from === resumePlate && resumeKey) state.a = readIdOf(resumeKey);
         return { items, cursor: encodeCursor("wild", state) };
@@ -919,7 +811,7 @@ export class ReadStore implements ReadSink {
    * whose intersection is that join's candidates: one join per gram epoch present (the epoch's gram lists,
    * plus the plate-prefix range), or, for a pattern that fixes no gram, the plate list alone.
    */
-  private candidateJoins(parsed: ParsedPattern): CandidateList[][] {
+  private candidateJoins(parsed: ParsedPattern, scan: { steps: number }): CandidateList[][] {
     if (parsed.exact) {
       const plate = parsed.pattern;
       return [[(from) => (from <= plate ? plate : undefined)]];
@@ -940,25 +832,35 @@ export class ReadStore implements ReadSink {
     if (parsed.grams.length === 0) return [prefixLists];
     const joins: CandidateList[][] = [];
     for (const epoch of this.gramEpochs()) {
+      // A sealed epoch: the pattern's grams' posting lists (an epoch missing one has no candidate).
       const lists: CandidateList[] = [];
       for (const g of parsed.grams) {
-        const gram = Buffer.concat([epochKey(epoch), g]);
-        const end = prefixEnd(gram);
-        const skip = EPOCH_BYTES + (g[0] === GRAM_TRIGRAM ? 4 : g[0] === GRAM_GAP ? 3 : g.length);
-        lists.push((from) => {
-          for (const key of this.grams.getKeys({
-            start: Buffer.concat([gram, Buffer.from(from, "latin1")]),
-            end,
-            limit: 1,
-          })) {
-            return Buffer.from(key).toString("latin1", skip);
-          }
-          return undefined;
-        });
+        const value = this.grams.getBinary(Buffer.concat([epochKey(epoch), g]));
+        if (!value) break;
+        lists.push((from) => postingsFirstAtOrAfter(value, from));
       }
-      joins.push([...lists, ...prefixLists]);
+      if (lists.length === parsed.grams.length) joins.push([...lists, ...prefixLists]);
     }
+    joins.push([this.openEpochCandidates(parsed, scan)]);
     return joins;
+  }
+
+  /**
+   * The open gram epoch's plates (not gram-indexed until it is sealed) that match the pattern, tested one
+   * by one from the pattern's literal prefix on. Each plate tested adds OPEN_EPOCH_SCAN_STEP to `scan.steps`.
+   */
+  private openEpochCandidates(parsed: ParsedPattern, scan: { steps: number }): CandidateList {
+    const prefix = Buffer.from(parsed.prefix, "latin1");
+    const end = parsed.prefix.length > 0 ? prefixEnd(prefix) : undefined;
+    return (from) => {
+      const start = from > parsed.prefix ? Buffer.from(from, "latin1") : prefix;
+      for (const key of this.openPlates.getKeys(end ? { start, end } : { start })) {
+        scan.steps += OPEN_EPOCH_SCAN_STEP;
+        const plate = Buffer.from(key).toString("latin1");
+        if (parsed.regex.test(plate)) return plate;
+      }
+      return undefined;
+    };
   }
 
   /** The gram epochs that hold any key, ascending (one seek each). */
@@ -1190,12 +1092,23 @@ export class ReadStore implements ReadSink {
             reads++;
           }
           let plates = 0;
+          const openEpoch = this.openEpoch();
           for (const plate of touched) {
             if (this.plateHasReads(plate)) continue;
             const plateBytes = Buffer.from(plate, "latin1");
-            const epoch = this.plates.getBinary(plateBytes);
-            if (!epoch) continue;
-            for (const g of plateGramKeys(plate, epoch.readUInt32BE(0))) this.grams.removeSync(g);
+            const epochBytes = this.plates.getBinary(plateBytes);
+            if (!epochBytes) continue;
+            const epoch = epochBytes.readUInt32BE(0);
+            if (epoch === openEpoch) this.openPlates.removeSync(plateBytes);
+            else {
+              for (const g of plateGramKeys(plate, epoch)) {
+                const postings = this.grams.getBinary(g);
+                if (!postings) continue;
+                const rest = postingsWithout(postings, plate);
+                if (rest) this.grams.putSync(g, rest);
+                else this.grams.removeSync(g);
+              }
+            }
             this.plates.removeSync(plateBytes);
             plates++;
           }
@@ -1203,6 +1116,8 @@ export class ReadStore implements ReadSink {
             this.plateIndex.dropEmptyRuns(runs);
             this.plateIndex.save(runs);
           }
+          // The intake writer's cache of listed plates is stale now (see plate-cache.ts).
+          if (plates > 0) bumpPlatesGeneration(this.meta);
           return { last: batch.at(-1)?.key, n: batch.length, reads, images, held, plates };
         }),
       );
@@ -1304,17 +1219,34 @@ export class ReadStore implements ReadSink {
     for (const key of this.patches.getKeys({})) {
       if (!this.reads.doesExist(Buffer.from(key))) note(`image ${readIdOf(Buffer.from(key))}: no read`);
     }
-    // Every listed plate has all its gram keys (under its epoch) and there are no others.
-    let grams = 0;
+    // Every listed plate is in its sealed epoch's posting lists, or in the open epoch's list, and nothing else is.
+    const openEpoch = this.openEpoch();
+    let postings = 0;
+    let open = 0;
     for (const { key, value } of this.plates.getRange({})) {
       const plate = Buffer.from(key).toString("latin1");
-      const keys = plateGramKeys(plate, Buffer.from(value).readUInt32BE(0));
-      grams += keys.length;
-      if (!keys.every((g) => this.grams.doesExist(g))) note(`plate ${plate}: gram keys missing`);
+      const epoch = Buffer.from(value).readUInt32BE(0);
+      if (epoch > openEpoch) note(`plate ${plate}: epoch ${epoch} after the open epoch ${openEpoch}`);
+      if (epoch === openEpoch) {
+        open++;
+        if (!this.openPlates.doesExist(Buffer.from(key)))
+          note(`plate ${plate}: not in the open epoch's list`);
+      } else {
+        const keys = plateGramKeys(plate, epoch);
+        postings += keys.length;
+        const has = (g: Buffer) => {
+          const list = this.grams.getBinary(g);
+          return list !== undefined && postingsHas(list, plate);
+        };
+        if (!keys.every(has)) note(`plate ${plate}: gram postings missing`);
+      }
       if (!this.plateHasReads(plate)) note(`plate ${plate}: listed without reads`);
     }
-    const gramEntries = (this.grams.getStats() as { entryCount: number }).entryCount;
-    if (gramEntries !== grams) note(`gram index holds ${gramEntries} keys, listed plates need ${grams}`);
+    let stored = 0;
+    for (const { value } of this.grams.getRange({})) stored += postingsCount(value);
+    if (stored !== postings) note(`gram postings hold ${stored} entries, listed plates need ${postings}`);
+    const openListed = (this.openPlates.getStats() as { entryCount: number }).entryCount;
+    if (openListed !== open) note(`open epoch list holds ${openListed} plates, ${open} are listed in it`);
     return { reads, problems };
   }
 
@@ -1327,7 +1259,7 @@ export class ReadStore implements ReadSink {
     this.wakeWaiters();
     if (this.purgeTimer) clearInterval(this.purgeTimer);
     await this.flush();
-    await this.merging;
+    await this.intake.close();
     await this.purging?.catch(() => undefined);
     await this.writeChain;
     await this.audit.settled();
@@ -1336,23 +1268,6 @@ export class ReadStore implements ReadSink {
 }
 
 type CandidateList = (from: string) => string | undefined;
-
-/** A scratch buffer with one cached view per length, so building a key allocates nothing. */
-class Scratch {
-  readonly buf: Buffer;
-  private readonly views: Buffer[] = [];
-  constructor(bytes: number) {
-    this.buf = Buffer.alloc(bytes);
-  }
-  view(length: number): Buffer {
-    let v = this.views[length];
-    if (v === undefined) {
-      v = this.buf.subarray(0, length);
-      this.views[length] = v;
-    }
-    return v;
-  }
-}
 
 /** The first plate at or after `from` present in every list (leapfrog: seek the lagging lists forward). */
 function leapfrog(lists: CandidateList[], from: string): { plate: string | undefined; ops: number } {
@@ -1376,33 +1291,6 @@ function epochKey(epoch: number): Buffer {
   const b = Buffer.allocUnsafe(EPOCH_BYTES);
   b.writeUInt32BE(epoch, 0);
   return b;
-}
-
-/** Batch indexes ordered by plate and by camera (stable: reads of one plate stay in batch order). */
-function batchOrder(batch: Pending[]): BatchOrder {
-  const n = batch.length;
-  const byPlate = new Array<number>(n);
-  const byCamera = new Array<number>(n);
-  let fromMs = Number.MAX_SAFE_INTEGER;
-  let toMs = -1;
-  for (let i = 0; i < n; i++) {
-    byPlate[i] = i;
-    byCamera[i] = i;
-    const t = readTime(batch[i]!.key, 0);
-    if (t < fromMs) fromMs = t;
-    if (t > toMs) toMs = t;
-  }
-  byPlate.sort((a, b) => {
-    const pa = batch[a]!.plate;
-    const pb = batch[b]!.plate;
-    return pa < pb ? -1 : pa > pb ? 1 : 0;
-  });
-  byCamera.sort((a, b) => {
-    const ca = batch[a]!.read.cameraId;
-    const cb = batch[b]!.read.cameraId;
-    return ca < cb ? -1 : ca > cb ? 1 : 0;
-  });
-  return { byPlate, byCamera, fromMs, toMs };
 }
 
 function fromRecord(rec: StoredRecord, key: Buffer): StoredRead {

@@ -1,18 +1,17 @@
 import { KestrelError } from "../errors/index.js";
-import { writeAscii } from "./ascii.js";
 
 /**
  * Partial-plate patterns: `?` is one character, `*` any run (possibly empty), everything else literal.
  * Spaces are ignored and letters upper-cased, so a witness's `ab1? c*` is `AB1?C*`.
  *
- * The index (see docs/store.md) holds, for every distinct plate, its "grams" over `^plate$`, keyed under the
- * plate's gram epoch (plates are grouped into epochs in the order they were first listed):
+ * The index (see docs/store.md) groups plates into gram epochs in the order they were first listed. For
+ * each sealed epoch it holds, per "gram" over `^plate$`, the sorted list of the epoch's plates that have it:
  *   T abc  every run of three consecutive characters            (`^AB`, `AB1`, ..., `DE$`)
  *   G a_c  every pair of characters one apart, middle unknown   (`^_B`, `A_1`, ..., `D_$`)
  * A pattern fixes some of those grams (those fully inside a `*`-free stretch of it); a plate can match only
- * if it has all of them, so the query intersects, in each epoch, the grams' sorted plate lists (leapfrog join)
- * plus, when the pattern starts with literals, the plate-prefix range, merges the epochs' results in plate
- * order and tests the survivors against the exact pattern.
+ * if it has all of them, so the query intersects, in each sealed epoch, the grams' posting lists (leapfrog
+ * join) plus, when the pattern starts with literals, the plate-prefix range; tests the open epoch's plates
+ * one by one; merges the epochs' results in plate order and tests the survivors against the exact pattern.
  */
 
 export const GRAM_TRIGRAM = 0x54; // "T"
@@ -69,130 +68,144 @@ export function parsePattern(input: string): ParsedPattern {
 export const EPOCH_BYTES = 4;
 
 /**
- * Every key a plate seen for the first time adds to the gram database: epoch ‖ gram ‖ plate, once per
- * distinct gram. The epoch groups plates by when they were first listed, so one batch's new gram keys land
- * in one small region of each gram's list (see docs/store.md, "Partial-plate search").
+ * The gram keys of a plate in a sealed epoch: epoch ‖ type ‖ characters, once per distinct gram. Each such
+ * key's value is the epoch's posting list of that gram (every plate of the epoch that has it).
  */
 export function plateGramKeys(plate: string, epoch: number): Buffer[] {
   const keys: Buffer[] = [];
-  const scratch = Buffer.allocUnsafe(EPOCH_BYTES + 4 + plate.length);
-  forEachGramKey(plate, epoch, scratch, (key) => keys.push(Buffer.from(key)));
+  forEachGramId(plate, (id) => keys.push(gramIdKey(epoch, id)));
   return keys;
 }
 
 /**
- * Calls `each` with every gram key of a plate, written into `scratch` (at least EPOCH_BYTES + 4 + plate
- * length bytes): the view is valid only during the call. Runs once per new plate on the intake path.
+ * The posting lists of a sealed epoch, from its plates (in plate order): each gram key (epoch ‖ gram) with
+ * its value, in key order, so they can be appended to the gram database one after another.
  */
-export function forEachGramKey(
-  plate: string,
+export function epochPostings(
   epoch: number,
-  scratch: Buffer,
-  each: (key: Buffer) => void,
-  view: (length: number) => Buffer = (length) => scratch.subarray(0, length),
-): void {
-  const plateBytes = plate.length;
-  forEachGram(plate, (type, a, b, c) => {
-    scratch.writeUInt32BE(epoch, 0);
-    scratch[4] = type;
-    scratch[5] = a;
-    if (type === GRAM_TRIGRAM) {
-      scratch[6] = b;
-      scratch[7] = c;
-      writeLatin1(scratch, 8, plate);
-      each(view(EPOCH_BYTES + 4 + plateBytes));
-    } else {
-      scratch[6] = c;
-      writeLatin1(scratch, 7, plate);
-      each(view(EPOCH_BYTES + 3 + plateBytes));
-    }
-  });
+  plates: readonly string[],
+): Array<{ key: Buffer; value: Buffer }> {
+  const lists = new Map<number, string[]>();
+  for (const plate of plates) {
+    forEachGramId(plate, (id) => {
+      const list = lists.get(id);
+      if (list) list.push(plate);
+      else lists.set(id, [plate]);
+    });
+  }
+  return [...lists.keys()]
+    .sort((x, y) => x - y)
+    .map((id) => ({ key: gramIdKey(epoch, id), value: encodePostings(lists.get(id)!) }));
 }
 
-/** Every distinct gram of `^plate$`: trigram (a, b, c) and gap gram (a, c; b unused), once each. */
-function forEachGram(plate: string, each: (type: number, a: number, b: number, c: number) => void): void {
+/**
+ * Every distinct gram of `^plate$` as a number that sorts as its key bytes do: type << 24 | chars (T: three
+ * characters; G: the outer two, then 0). G (0x47) sorts before T (0x54), as in the keys.
+ */
+function forEachGramId(plate: string, each: (id: number) => void): void {
   const s = START + plate + END;
   const n = s.length - 2;
-  const seenTri: number[] = [];
-  const seenGap: number[] = [];
+  const seen: number[] = [];
   for (let j = 0; j < n; j++) {
     const a = s.charCodeAt(j);
     const b = s.charCodeAt(j + 1);
     const c = s.charCodeAt(j + 2);
-    const tri = (a << 16) | (b << 8) | c;
-    if (!seenTri.includes(tri)) {
-      seenTri.push(tri);
-      each(GRAM_TRIGRAM, a, b, c);
-    }
-    const gap = (a << 8) | c;
-    if (!seenGap.includes(gap)) {
-      seenGap.push(gap);
-      each(GRAM_GAP, a, 0, c);
+    const tri = (GRAM_TRIGRAM << 24) | (a << 16) | (b << 8) | c;
+    const gap = (GRAM_GAP << 24) | (a << 16) | (c << 8);
+    for (const id of [tri, gap]) {
+      if (seen.includes(id)) continue;
+      seen.push(id);
+      each(id);
     }
   }
 }
 
-/**
- * Calls `each` with every gram key of `plates` (new plates of one intake batch, in plate order) in key
- * order, written into `scratch` as forEachGramKey does. Sorted puts walk the gram B-tree's pages one after
- * another instead of jumping between them: in the bench's first million reads (most plates new, 14 gram keys
- * each) the gram puts took 40% of the intake's time in random order.
- */
-export function forEachGramKeySorted(
-  plates: ReadonlyArray<{ plate: string; epoch: number }>,
-  scratch: Buffer,
-  each: (key: Buffer) => void,
-  view: (length: number) => Buffer = (length) => scratch.subarray(0, length),
-): void {
-  if (plates.length === 0) return;
-  // One number per gram key: gram id (epoch relative to the first, the type byte, the characters: ids sort as
-  // the keys' prefixes do, G 0x47 before T 0x54) times 2^20, plus the plate's index. The plates arrive in
-  // plate order, so sorting the numbers (a native typed-array sort) puts the keys in key order.
-  const firstEpoch = plates[0]!.epoch;
-  let bound = 0;
-  for (const { plate } of plates) bound += 2 * (plate.length + 1);
-  const codes = new Float64Array(bound);
-  let n = 0;
-  for (let i = 0; i < plates.length; i++) {
-    const { plate, epoch } = plates[i]!;
-    const base = (epoch - firstEpoch) * 0x2000000;
-    forEachGram(plate, (type, a, b, c) => {
-      const chars = type === GRAM_TRIGRAM ? 0x1000000 + ((a << 16) | (b << 8) | c) : (a << 8) | c;
-      codes[n++] = (base + chars) * 0x100000 + i;
-    });
-  }
-  const sorted = codes.subarray(0, n).sort();
-  let lastId = -1;
-  let at = 0;
-  for (let k = 0; k < n; k++) {
-    const code = sorted[k]!;
-    const id = Math.floor(code / 0x100000);
-    const plate = plates[code - id * 0x100000]!.plate;
-    if (id !== lastId) {
-      lastId = id;
-      const rel = Math.floor(id / 0x2000000);
-      const chars = id - rel * 0x2000000;
-      scratch.writeUInt32BE(firstEpoch + rel, 0);
-      if (chars >= 0x1000000) {
-        scratch[4] = GRAM_TRIGRAM;
-        scratch[5] = (chars >> 16) & 0xff;
-        scratch[6] = (chars >> 8) & 0xff;
-        scratch[7] = chars & 0xff;
-        at = EPOCH_BYTES + 4;
-      } else {
-        scratch[4] = GRAM_GAP;
-        scratch[5] = (chars >> 8) & 0xff;
-        scratch[6] = chars & 0xff;
-        at = EPOCH_BYTES + 3;
-      }
-    }
-    writeLatin1(scratch, at, plate);
-    each(view(at + plate.length));
+function gramIdKey(epoch: number, id: number): Buffer {
+  const trigram = id >>> 24 === GRAM_TRIGRAM;
+  const key = Buffer.allocUnsafe(EPOCH_BYTES + (trigram ? 4 : 3));
+  key.writeUInt32BE(epoch, 0);
+  key[4] = id >>> 24;
+  key[5] = (id >>> 16) & 0xff;
+  key[6] = (id >>> 8) & 0xff;
+  if (trigram) key[7] = id & 0xff;
+  return key;
+}
+
+// ---------------------------------------------------------------- posting lists
+//
+// A posting list: u8 width ‖ n entries of `width` bytes, each a plate (latin1) padded with 0x00, in plate
+// order. Plates never hold 0x00 and the padding sorts below every character, so the entries sort as the
+// plates do and "first plate ≥ x" is a binary search with no decoding.
+
+export function encodePostings(plates: readonly string[]): Buffer {
+  let width = 1;
+  for (const p of plates) if (p.length > width) width = p.length;
+  const out = Buffer.alloc(1 + plates.length * width);
+  out[0] = width;
+  plates.forEach((p, i) => {
+    out.write(p, 1 + i * width, "latin1");
+  });
+  return out;
+}
+
+export function postingsCount(value: Uint8Array): number {
+  return Math.floor((value.length - 1) / value[0]!);
+}
+
+/** Entry i against `s` as strings: negative, 0 or positive. */
+function compareEntry(value: Uint8Array, i: number, s: string): number {
+  const width = value[0]!;
+  const at = 1 + i * width;
+  for (let k = 0; ; k++) {
+    const e = k < width ? value[at + k]! : 0;
+    const entryEnded = e === 0;
+    const sEnded = k >= s.length;
+    if (entryEnded || sEnded) return entryEnded && sEnded ? 0 : entryEnded ? -1 : 1;
+    const d = e - s.charCodeAt(k);
+    if (d !== 0) return d;
   }
 }
 
-function writeLatin1(b: Buffer, o: number, s: string): void {
-  if (writeAscii(b, o, s) < 0) b.write(s, o, "latin1");
+function entryAt(value: Uint8Array, i: number): string {
+  const width = value[0]!;
+  const at = 1 + i * width;
+  let end = at;
+  while (end < at + width && value[end] !== 0) end++;
+  return String.fromCharCode(...value.subarray(at, end));
+}
+
+/** Index of the first entry ≥ `s` (the count if none). */
+function lowerBound(value: Uint8Array, s: string): number {
+  let lo = 0;
+  let hi = postingsCount(value);
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (compareEntry(value, mid, s) < 0) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/** The first plate in the list at or after `from`, or undefined. */
+export function postingsFirstAtOrAfter(value: Uint8Array, from: string): string | undefined {
+  const i = lowerBound(value, from);
+  return i < postingsCount(value) ? entryAt(value, i) : undefined;
+}
+
+export function postingsHas(value: Uint8Array, plate: string): boolean {
+  const i = lowerBound(value, plate);
+  return i < postingsCount(value) && compareEntry(value, i, plate) === 0;
+}
+
+/** The list without `plate` (the same bytes if it was not there), or undefined if nothing is left. */
+export function postingsWithout(value: Uint8Array, plate: string): Buffer | undefined {
+  const n = postingsCount(value);
+  const i = lowerBound(value, plate);
+  const bytes = Buffer.from(value.buffer, value.byteOffset, value.byteLength);
+  if (i >= n || compareEntry(value, i, plate) !== 0) return Buffer.from(bytes);
+  if (n === 1) return undefined;
+  const width = value[0]!;
+  return Buffer.concat([bytes.subarray(0, 1 + i * width), bytes.subarray(1 + (i + 1) * width)]);
 }
 
 export function gramKey(type: number, chars: string): Buffer {
