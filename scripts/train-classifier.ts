@@ -25,8 +25,9 @@ import {
 import { type GlyphSample, glyphSample, junkSample } from "../src/recognition/classify-samples.js";
 import { EVAL_SEEDS, seedAt, TRAIN_SEEDS } from "../src/synth/seeds.js";
 import { trainCnnWasm } from "./train/cnn-wasm.js";
-import { type Dataset, type TrainOptions, trainMlp } from "./train/mlp.js";
+import { trainMlp } from "./train/mlp.js";
 import { trainMlpWasm } from "./train/mlp-wasm.js";
+import type { Dataset, TrainOptions } from "./train/sgd.js";
 
 /** Model input: a 20 × 28 grid (glyph aspect 50:79 fills it at 28 px high) plus the aspect ratio. */
 export const GEOMETRY = { inputWidth: 20, inputHeight: 28, featureCount: 1 };

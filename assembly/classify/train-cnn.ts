@@ -4,12 +4,27 @@
 // equal scores for all classes). Used only by scripts/train-classifier.ts, which compiles this file on
 // its own (it is not part of any shipped module). Minibatch SGD with momentum and weight decay; one
 // sample at a time forward and backward, gradients summed over the batch. The forward pass is the
-// inference kernel's own code (conv.ts), so what is trained is what runs.
-// Layouts: conv weights f32 [9][cIn][cOut] (conv.ts), dense w1 [H][pad4(nIn)], w2 [36][pad4(H)].
+// inference kernel's own code (conv.ts), so what is trained is what runs; the dense head, the loss and
+// the SGD step are train-dense.ts, shared with the perceptron's kernel (train-mlp.ts).
+// Layouts: conv weights f32 [9][cIn][cOut] (conv.ts), dense layers as train-dense.ts.
 
 import { CONV_BLOCK, conv3x3Relu, maxPool2 } from "./conv";
+import {
+  axpy,
+  batchInput,
+  denseBackward,
+  denseBatchEnd,
+  denseBatchStart,
+  denseForward,
+  denseInit,
+  dot,
+  pad4,
+  update,
+  zeros,
+} from "./train-dense";
 
-const C: i32 = 36;
+export { denseB1, denseB2, denseProbs, denseW1, denseW2, trainBatchAlloc, trainCorrect } from "./train-dense";
+
 const MAX_CONV: i32 = 3;
 
 let inW: i32 = 0;
@@ -34,38 +49,9 @@ const rmap = new StaticArray<usize>(MAX_CONV);
 const drmap = new StaticArray<usize>(MAX_CONV);
 
 let flatLen: i32 = 0; // pooled map of the last conv layer
-let nIn: i32 = 0; // flatLen + nFeat
-let nInP: i32 = 0;
-let nH: i32 = 0;
-let nHP: i32 = 0;
+/** The dense head's input (pooled map, then the features) and its gradient. */
 let flat: usize = 0;
 let dflat: usize = 0;
-let w1: usize = 0;
-let b1: usize = 0;
-let w2: usize = 0;
-let b2: usize = 0;
-let v1: usize = 0;
-let vb1: usize = 0;
-let v2: usize = 0;
-let vb2: usize = 0;
-let g1: usize = 0;
-let gb1: usize = 0;
-let g2: usize = 0;
-let gb2: usize = 0;
-let hid: usize = 0;
-let gh: usize = 0;
-let prob: usize = 0;
-let correct: i32 = 0;
-
-function pad4(n: i32): i32 {
-  return (n + 3) & ~3;
-}
-
-function zeros(count: i32): usize {
-  const p = heap.alloc(<usize>count * 4);
-  memory.fill(p, 0, <usize>count * 4);
-  return p;
-}
 
 function paddedLen(h: i32, w: i32, c: i32): i32 {
   return (h + 2) * (w + 2) * c;
@@ -107,27 +93,10 @@ export function cnnInit(iw: i32, ih: i32, features: i32, c1: i32, c2: i32, c3: i
     cin = cout;
   }
   flatLen = h * w * cin;
-  nIn = flatLen + nFeat;
-  nInP = pad4(nIn);
-  nH = hidden;
-  nHP = pad4(hidden);
-  flat = zeros(nInP);
-  dflat = zeros(nInP);
-  w1 = zeros(nH * nInP);
-  v1 = zeros(nH * nInP);
-  g1 = zeros(nH * nInP);
-  b1 = zeros(nHP);
-  vb1 = zeros(nHP);
-  gb1 = zeros(nHP);
-  w2 = zeros(C * nHP);
-  v2 = zeros(C * nHP);
-  g2 = zeros(C * nHP);
-  b2 = zeros(C);
-  vb2 = zeros(C);
-  gb2 = zeros(C);
-  hid = zeros(nHP);
-  gh = zeros(nHP);
-  prob = zeros(C);
+  const nIn = flatLen + nFeat;
+  flat = zeros(pad4(nIn));
+  dflat = zeros(pad4(nIn));
+  denseInit(nIn, hidden, pad4(iw * ih + features));
   return nIn;
 }
 
@@ -136,49 +105,6 @@ export function cnnConvWeights(l: i32): usize {
 }
 export function cnnConvBias(l: i32): usize {
   return cb[l];
-}
-export function cnnW1(): usize {
-  return w1;
-}
-export function cnnB1(): usize {
-  return b1;
-}
-export function cnnW2(): usize {
-  return w2;
-}
-export function cnnB2(): usize {
-  return b2;
-}
-export function cnnProbs(): usize {
-  return prob;
-}
-/** Correct top-1 answers in the last trainBatch call. */
-export function cnnCorrect(): i32 {
-  return correct;
-}
-/** Host buffer for a batch: `count` inputs of pad4(iw · ih + features) f32, then `count` i32 labels. */
-export function cnnBatchAlloc(count: i32): usize {
-  return heap.alloc(<usize>(count * pad4(inW * inH + nFeat) + count) * 4);
-}
-
-function dot(a: usize, b: usize, n: i32): f32 {
-  let v = f32x4.splat(0);
-  for (let i = 0; i < n; i += 4) {
-    const off = (<usize>i) << 2;
-    v = f32x4.add(v, f32x4.mul(v128.load(a + off), v128.load(b + off)));
-  }
-  return (
-    f32x4.extract_lane(v, 0) + f32x4.extract_lane(v, 1) + f32x4.extract_lane(v, 2) + f32x4.extract_lane(v, 3)
-  );
-}
-
-/** dst[i] += k · src[i] over n (multiple of 4). */
-function axpy(dst: usize, src: usize, k: f32, n: i32): void {
-  const kv = f32x4.splat(k);
-  for (let i = 0; i < n; i += 4) {
-    const off = (<usize>i) << 2;
-    v128.store(dst + off, f32x4.add(v128.load(dst + off), f32x4.mul(kv, v128.load(src + off))));
-  }
 }
 
 /** Forward pass on one input vector (grid then features); leaves every activation; returns the top class. */
@@ -206,29 +132,7 @@ export function cnnForward(x: usize): i32 {
   for (let f = 0; f < nFeat; f++) {
     store<f32>(flat + ((<usize>(flatLen + f)) << 2), load<f32>(x + ((<usize>(inW * inH + f)) << 2)));
   }
-  for (let j = 0; j < nH; j++) {
-    const a = dot(w1 + <usize>(j * nInP) * 4, flat, nInP) + load<f32>(b1 + ((<usize>j) << 2));
-    store<f32>(hid + ((<usize>j) << 2), max<f32>(a, 0));
-  }
-  let mx: f32 = -Infinity;
-  let best = 0;
-  for (let c = 0; c < C; c++) {
-    const a = dot(w2 + <usize>(c * nHP) * 4, hid, nHP) + load<f32>(b2 + ((<usize>c) << 2));
-    store<f32>(prob + ((<usize>c) << 2), a);
-    if (a > mx) {
-      mx = a;
-      best = c;
-    }
-  }
-  let sum: f32 = 0;
-  for (let c = 0; c < C; c++) {
-    const e = Mathf.exp(load<f32>(prob + ((<usize>c) << 2)) - mx);
-    store<f32>(prob + ((<usize>c) << 2), e);
-    sum += e;
-  }
-  const inv: f32 = 1 / sum;
-  for (let c = 0; c < C; c++) store<f32>(prob + ((<usize>c) << 2), load<f32>(prob + ((<usize>c) << 2)) * inv);
-  return best;
+  return denseForward(flat);
 }
 
 /**
@@ -322,71 +226,19 @@ function convBackward(l: i32): void {
   }
 }
 
-function update(w: usize, v: usize, g: usize, n: i32, lr: f32, momentum: f32, decay: f32, scale: f32): void {
-  const mv = f32x4.splat(momentum);
-  const lv = f32x4.splat(-lr);
-  const sv = f32x4.splat(scale);
-  const dv = f32x4.splat(decay);
-  for (let i = 0; i < n; i += 4) {
-    const off = (<usize>i) << 2;
-    const wi = v128.load(w + off);
-    const grad = f32x4.add(f32x4.mul(v128.load(g + off), sv), f32x4.mul(dv, wi));
-    const vi = f32x4.add(f32x4.mul(mv, v128.load(v + off)), f32x4.mul(lv, grad));
-    v128.store(v + off, vi);
-    v128.store(w + off, f32x4.add(wi, vi));
-  }
-}
-
 /**
  * One SGD step on `count` inputs at `batch` (pad4(iw · ih + features) f32 each) with i32 labels at
- * `labels`. Returns the batch's summed cross-entropy; cnnCorrect() gives its top-1 hits.
+ * `labels`. Returns the batch's summed cross-entropy; trainCorrect() gives its top-1 hits.
  */
 export function trainBatch(batch: usize, labels: usize, count: i32, lr: f32, momentum: f32, decay: f32): f32 {
   for (let l = 0; l < nConv; l++) {
     memory.fill(cgw[l], 0, (<usize>(9 * convIn[l] * convOut[l])) << 2);
     memory.fill(cgb[l], 0, (<usize>convOut[l]) << 2);
   }
-  memory.fill(g1, 0, <usize>(nH * nInP) * 4);
-  memory.fill(gb1, 0, <usize>nHP * 4);
-  memory.fill(g2, 0, <usize>(C * nHP) * 4);
-  memory.fill(gb2, 0, <usize>C * 4);
-  const stride = pad4(inW * inH + nFeat);
-  let loss: f32 = 0;
-  correct = 0;
+  denseBatchStart();
   for (let s = 0; s < count; s++) {
-    const x = batch + <usize>(s * stride) * 4;
-    const label = load<i32>(labels + ((<usize>s) << 2));
-    if (cnnForward(x) === label) correct++;
-    if (label >= C) {
-      // Not a character (label 36): the target is equal scores for every class.
-      const u: f32 = 1 / <f32>C;
-      for (let c = 0; c < C; c++) {
-        const pc = load<f32>(prob + ((<usize>c) << 2));
-        loss -= Mathf.log(max<f32>(pc, 1e-12)) * u;
-        store<f32>(prob + ((<usize>c) << 2), pc - u);
-      }
-    } else {
-      const pl = load<f32>(prob + ((<usize>label) << 2));
-      loss -= Mathf.log(max<f32>(pl, 1e-12));
-      store<f32>(prob + ((<usize>label) << 2), pl - 1);
-    }
-    // Output layer.
-    memory.fill(gh, 0, <usize>nHP * 4);
-    for (let c = 0; c < C; c++) {
-      const d = load<f32>(prob + ((<usize>c) << 2));
-      store<f32>(gb2 + ((<usize>c) << 2), load<f32>(gb2 + ((<usize>c) << 2)) + d);
-      axpy(g2 + <usize>(c * nHP) * 4, hid, d, nHP);
-      axpy(gh, w2 + <usize>(c * nHP) * 4, d, nHP);
-    }
-    // Hidden dense layer, and the gradient of its input (the pooled map).
-    memory.fill(dflat, 0, <usize>nInP * 4);
-    for (let j = 0; j < nH; j++) {
-      if (load<f32>(hid + ((<usize>j) << 2)) <= 0) continue;
-      const gj = load<f32>(gh + ((<usize>j) << 2));
-      store<f32>(gb1 + ((<usize>j) << 2), load<f32>(gb1 + ((<usize>j) << 2)) + gj);
-      axpy(g1 + <usize>(j * nInP) * 4, flat, gj, nInP);
-      axpy(dflat, w1 + <usize>(j * nInP) * 4, gj, nInP);
-    }
+    const x = batchInput(batch, s);
+    denseBackward(flat, cnnForward(x), load<i32>(labels + ((<usize>s) << 2)), dflat);
     // Conv layers, last to first.
     for (let l = nConv - 1; l >= 0; l--) {
       if (l === nConv - 1) poolBackward(l, dflat, (convW[l] >> 1) * convOut[l]);
@@ -402,9 +254,5 @@ export function trainBatch(batch: usize, labels: usize, count: i32, lr: f32, mom
     update(cw[l], cvw[l], cgw[l], 9 * convIn[l] * convOut[l], lr, momentum, decay, scale);
     update(cb[l], cvb[l], cgb[l], convOut[l], lr, momentum, 0, scale);
   }
-  update(w1, v1, g1, nH * nInP, lr, momentum, decay, scale);
-  update(b1, vb1, gb1, nHP, lr, momentum, 0, scale);
-  update(w2, v2, g2, C * nHP, lr, momentum, decay, scale);
-  update(b2, vb2, gb2, C, lr, momentum, 0, scale);
-  return loss;
+  return denseBatchEnd(count, lr, momentum, decay);
 }

@@ -5,34 +5,15 @@
 import type { ClassifierModel } from "../../src/recognition/classify-reference.js";
 import { pad4 } from "../../src/recognition/classify-reference.js";
 import { Rng } from "../../src/synth/rng.js";
-
-export interface Dataset {
-  /** Number of samples. */
-  count: number;
-  /** Input vector length (grid + features), unpadded. */
-  inputLength: number;
-  /** Grid part of the inputs, 0..255 (value / 255), count × gridLength. */
-  grid: Uint8Array;
-  gridLength: number;
-  /** Feature part, count × featureCount. */
-  features: Float32Array;
-  featureCount: number;
-  labels: Uint8Array;
-}
-
-export interface TrainOptions {
-  hidden: number;
-  epochs: number;
-  batch: number;
-  learningRate: number;
-  momentum: number;
-  weightDecay: number;
-  seed: number;
-  /** Called after each epoch with the epoch's mean loss and training accuracy. */
-  onEpoch?(epoch: number, loss: number, accuracy: number, model: ClassifierModel): void;
-}
-
-const CLASSES = 36;
+import {
+  CLASSES,
+  type Dataset,
+  type EpochTotals,
+  type Geometry,
+  initDense,
+  sgdEpochs,
+  type TrainOptions,
+} from "./sgd.js";
 
 /** Loads sample `k` of the dataset into x (padded length) and returns its non-zero indices count. */
 function loadSample(d: Dataset, k: number, x: Float32Array, nz: Int32Array): number {
@@ -53,11 +34,7 @@ function loadSample(d: Dataset, k: number, x: Float32Array, nz: Int32Array): num
   return n;
 }
 
-export function trainMlp(
-  d: Dataset,
-  geometry: { inputWidth: number; inputHeight: number; featureCount: number },
-  o: TrainOptions,
-): ClassifierModel {
+export function trainMlp(d: Dataset, geometry: Geometry, o: TrainOptions): ClassifierModel {
   const rng = new Rng(o.seed, 0x6d6c70);
   const nIn = d.inputLength;
   const nInP = pad4(nIn);
@@ -67,10 +44,7 @@ export function trainMlp(
   const b1 = new Float32Array(H);
   const w2 = new Float32Array(CLASSES * HP);
   const b2 = new Float32Array(CLASSES);
-  const s1 = Math.sqrt(2 / nIn);
-  for (let j = 0; j < H; j++) for (let i = 0; i < nIn; i++) w1[j * nInP + i] = rng.normal() * s1;
-  const s2 = Math.sqrt(2 / H);
-  for (let k = 0; k < CLASSES; k++) for (let j = 0; j < H; j++) w2[k * HP + j] = rng.normal() * s2 * 0.5;
+  initDense(rng, w1, nIn, w2, H);
   const v1 = new Float32Array(w1.length);
   const vb1 = new Float32Array(H);
   const v2 = new Float32Array(w2.length);
@@ -92,106 +66,90 @@ export function trainMlp(
       { nIn: H, nOut: CLASSES, weights: w2, bias: b2 },
     ],
   };
-  const order = new Int32Array(d.count);
-  for (let i = 0; i < d.count; i++) order[i] = i;
-  const steps = Math.ceil(d.count / o.batch) * o.epochs;
-  let step = 0;
-  for (let epoch = 0; epoch < o.epochs; epoch++) {
-    for (let i = d.count - 1; i > 0; i--) {
-      const j = rng.int(0, i);
-      const t = order[i]!;
-      order[i] = order[j]!;
-      order[j] = t;
-    }
-    let lossSum = 0;
-    let correct = 0;
-    for (let start = 0; start < d.count; start += o.batch) {
-      const end = Math.min(d.count, start + o.batch);
-      g1.fill(0);
-      gb1.fill(0);
-      g2.fill(0);
-      gb2.fill(0);
-      for (let b = start; b < end; b++) {
-        const k = order[b]!;
-        const n = loadSample(d, k, x, nz);
+  const train = (order: Int32Array, start: number, count: number, lr: number, totals: EpochTotals): void => {
+    const end = start + count;
+    g1.fill(0);
+    gb1.fill(0);
+    g2.fill(0);
+    gb2.fill(0);
+    for (let b = start; b < end; b++) {
+      const k = order[b]!;
+      const n = loadSample(d, k, x, nz);
+      for (let j = 0; j < H; j++) {
+        let acc = b1[j]!;
+        const row = j * nInP;
+        for (let t = 0; t < n; t++) {
+          const i = nz[t]!;
+          acc += w1[row + i]! * x[i]!;
+        }
+        h[j] = Math.max(acc, 0);
+      }
+      let mx = -Infinity;
+      for (let c = 0; c < CLASSES; c++) {
+        let acc = b2[c]!;
+        const row = c * HP;
+        for (let j = 0; j < H; j++) acc += w2[row + j]! * h[j]!;
+        logits[c] = acc;
+        if (acc > mx) mx = acc;
+      }
+      let sum = 0;
+      for (let c = 0; c < CLASSES; c++) {
+        logits[c] = Math.exp(logits[c]! - mx);
+        sum += logits[c]!;
+      }
+      const label = d.labels[k]!;
+      let best = 0;
+      for (let c = 0; c < CLASSES; c++) {
+        logits[c] = logits[c]! / sum;
+        if (logits[c]! > logits[best]!) best = c;
+      }
+      if (best === label) totals.correct++;
+      if (label >= CLASSES) {
+        // Not a character: the target is equal scores for every class (dL/dlogit = p - 1/36).
+        for (let c = 0; c < CLASSES; c++) {
+          totals.loss -= Math.log(Math.max(1e-12, logits[c]!)) / CLASSES;
+          logits[c] = logits[c]! - 1 / CLASSES;
+        }
+      } else {
+        totals.loss -= Math.log(Math.max(1e-12, logits[label]!));
+        // Backward: dL/dlogit = p - onehot.
+        logits[label] = logits[label]! - 1;
+      }
+      gh.fill(0);
+      for (let c = 0; c < CLASSES; c++) {
+        const gc = logits[c]!;
+        gb2[c] = gb2[c]! + gc;
+        const row = c * HP;
         for (let j = 0; j < H; j++) {
-          let acc = b1[j]!;
-          const row = j * nInP;
-          for (let t = 0; t < n; t++) {
-            const i = nz[t]!;
-            acc += w1[row + i]! * x[i]!;
-          }
-          h[j] = Math.max(acc, 0);
-        }
-        let mx = -Infinity;
-        for (let c = 0; c < CLASSES; c++) {
-          let acc = b2[c]!;
-          const row = c * HP;
-          for (let j = 0; j < H; j++) acc += w2[row + j]! * h[j]!;
-          logits[c] = acc;
-          if (acc > mx) mx = acc;
-        }
-        let sum = 0;
-        for (let c = 0; c < CLASSES; c++) {
-          logits[c] = Math.exp(logits[c]! - mx);
-          sum += logits[c]!;
-        }
-        const label = d.labels[k]!;
-        let best = 0;
-        for (let c = 0; c < CLASSES; c++) {
-          logits[c] = logits[c]! / sum;
-          if (logits[c]! > logits[best]!) best = c;
-        }
-        if (best === label) correct++;
-        if (label >= CLASSES) {
-          // Not a character: the target is equal scores for every class (dL/dlogit = p - 1/36).
-          for (let c = 0; c < CLASSES; c++) {
-            lossSum -= Math.log(Math.max(1e-12, logits[c]!)) / CLASSES;
-            logits[c] = logits[c]! - 1 / CLASSES;
-          }
-        } else {
-          lossSum -= Math.log(Math.max(1e-12, logits[label]!));
-          // Backward: dL/dlogit = p - onehot.
-          logits[label] = logits[label]! - 1;
-        }
-        gh.fill(0);
-        for (let c = 0; c < CLASSES; c++) {
-          const gc = logits[c]!;
-          gb2[c] = gb2[c]! + gc;
-          const row = c * HP;
-          for (let j = 0; j < H; j++) {
-            g2[row + j] = g2[row + j]! + gc * h[j]!;
-            gh[j] = gh[j]! + gc * w2[row + j]!;
-          }
-        }
-        for (let j = 0; j < H; j++) {
-          if (h[j]! <= 0) continue;
-          const gj = gh[j]!;
-          gb1[j] = gb1[j]! + gj;
-          const row = j * nInP;
-          for (let t = 0; t < n; t++) {
-            const i = nz[t]!;
-            g1[row + i] = g1[row + i]! + gj * x[i]!;
-          }
+          g2[row + j] = g2[row + j]! + gc * h[j]!;
+          gh[j] = gh[j]! + gc * w2[row + j]!;
         }
       }
-      const lr = 0.5 * o.learningRate * (1 + Math.cos((Math.PI * step) / steps));
-      step++;
-      const scale = 1 / (end - start);
-      const update = (w: Float32Array, v: Float32Array, g: Float32Array, decay: number): void => {
-        for (let i = 0; i < w.length; i++) {
-          const vi = o.momentum * v[i]! - lr * (g[i]! * scale + decay * w[i]!);
-          v[i] = vi;
-          w[i] = w[i]! + vi;
+      for (let j = 0; j < H; j++) {
+        if (h[j]! <= 0) continue;
+        const gj = gh[j]!;
+        gb1[j] = gb1[j]! + gj;
+        const row = j * nInP;
+        for (let t = 0; t < n; t++) {
+          const i = nz[t]!;
+          g1[row + i] = g1[row + i]! + gj * x[i]!;
         }
-      };
-      update(w1, v1, g1, o.weightDecay);
-      update(b1, vb1, gb1, 0);
-      update(w2, v2, g2, o.weightDecay);
-      update(b2, vb2, gb2, 0);
+      }
     }
-    // Padding columns stay zero: their inputs are always zero, so gradient and decay leave them be.
-    o.onEpoch?.(epoch, lossSum / d.count, correct / d.count, model);
-  }
+    const scale = 1 / count;
+    const update = (w: Float32Array, v: Float32Array, g: Float32Array, decay: number): void => {
+      for (let i = 0; i < w.length; i++) {
+        const vi = o.momentum * v[i]! - lr * (g[i]! * scale + decay * w[i]!);
+        v[i] = vi;
+        w[i] = w[i]! + vi;
+      }
+    };
+    update(w1, v1, g1, o.weightDecay);
+    update(b1, vb1, gb1, 0);
+    update(w2, v2, g2, o.weightDecay);
+    update(b2, vb2, gb2, 0);
+  };
+  // Padding columns stay zero: their inputs are always zero, so gradient and decay leave them be.
+  sgdEpochs(d, o, rng, train, () => model);
   return model;
 }

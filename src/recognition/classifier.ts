@@ -20,32 +20,26 @@ export function loadClassifierWeights(path = CLASSIFIER_WEIGHTS_PATH): Uint8Arra
   }
 }
 
+/** A kernel on box (x, y, w, h) of an 8-bit grey image (`stride` bytes a row) that writes f32 at `out`. */
+type BoxKernel = (
+  img: number,
+  stride: number,
+  x: number,
+  y: number,
+  w: number,
+  h: number,
+  inverted: number,
+  out: number,
+) => void;
+
 /** The classifier's kernel exports (a subset of the recogniser module's). */
 export interface ClassifierExports {
   memory: WebAssembly.Memory;
   classifierAlloc(bytes: number): number;
   classifierInit(weightsPtr: number, weightsBytes: number): number;
   classifierInputLength(): number;
-  classifyBox(
-    img: number,
-    stride: number,
-    x: number,
-    y: number,
-    w: number,
-    h: number,
-    inverted: number,
-    out: number,
-  ): void;
-  classifyNormalise(
-    img: number,
-    stride: number,
-    x: number,
-    y: number,
-    w: number,
-    h: number,
-    inverted: number,
-    out: number,
-  ): void;
+  classifyBox: BoxKernel;
+  classifyNormalise: BoxKernel;
   classifyVector(input: number, out: number): void;
 }
 

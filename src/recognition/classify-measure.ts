@@ -15,6 +15,8 @@ export const UK_CHARS_DIR = join(PACKAGE_ROOT, "..", "shared", "data", "uk-chars
 
 /** Every uk-chars crop is padded to this square (white) when decoded; the largest is 34 × 54. */
 const PAD_PX = 64;
+/** ffmpeg output options: each crop padded (white) to PAD_PX square, as raw 8-bit grey on stdout. */
+const PADDED_GREY = ["-vf", `pad=${PAD_PX}:${PAD_PX}:0:0:white`, "-f", "rawvideo", "-pix_fmt", "gray", "-"];
 
 function imageSize(bytes: Buffer): { width: number; height: number } {
   if (bytes[0] === 0x89 && bytes[1] === 0x50)
@@ -58,15 +60,7 @@ export function loadUkChars(dir = UK_CHARS_DIR): GlyphSample[] | undefined {
     // One decoder run for every JPEG (glob order in the C locale = byte order of names = sorted order).
     const out = execFileSync(
       ffmpegPath(),
-      ["-v", "error", "-pattern_type", "glob", "-i", join(dir, "*.jpg"), "-vsync", "0"].concat([
-        "-vf",
-        `pad=${PAD_PX}:${PAD_PX}:0:0:white`,
-        "-f",
-        "rawvideo",
-        "-pix_fmt",
-        "gray",
-        "-",
-      ]),
+      ["-v", "error", "-pattern_type", "glob", "-i", join(dir, "*.jpg"), "-vsync", "0", ...PADDED_GREY],
       { maxBuffer: 1 << 28, env: { ...process.env, LC_ALL: "C" } },
     );
     const all = readdirSync(dir)
@@ -80,19 +74,7 @@ export function loadUkChars(dir = UK_CHARS_DIR): GlyphSample[] | undefined {
       if (i !== undefined) out.copy(pixels, i * frame, k * frame, (k + 1) * frame);
     });
     for (const f of files.filter((name) => !name.endsWith(".jpg"))) {
-      const one = execFileSync(ffmpegPath(), [
-        "-v",
-        "error",
-        "-i",
-        join(dir, f),
-        "-vf",
-        `pad=${PAD_PX}:${PAD_PX}:0:0:white`,
-        "-f",
-        "rawvideo",
-        "-pix_fmt",
-        "gray",
-        "-",
-      ]);
+      const one = execFileSync(ffmpegPath(), ["-v", "error", "-i", join(dir, f), ...PADDED_GREY]);
       one.copy(pixels, index.get(f)! * frame);
     }
     mkdirSync(cacheDir, { recursive: true });
