@@ -78,6 +78,8 @@ describe("bestPlates: letter rules", () => {
   });
   it("reads Q only as the first character of a Q plate", () => {
     expect(read([..."AB12C", { Q: 0.7, O: 0.25 }, "E"])[0]!.plate).toBe("AB12COE");
+    // nor among a Q mark's letters: a round letter there is O
+    expect(read([..."Q12AB", { Q: 0.7, O: 0.25 }])[0]!.plate).toBe("Q12ABO");
   });
 });
 

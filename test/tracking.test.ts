@@ -161,6 +161,16 @@ describe("tracker", () => {
     expect(other.flush()).toEqual([]);
   });
 
+  it("takes the plate's length from its fragments too: more reads lost an end character than read it whole", () => {
+    const t = new Tracker(options);
+    // three sure reads of the whole plate, four as sure of it short of its first character
+    for (let i = 0; i < 7; i++)
+      t.push(i, i * 40, [read(i % 2 || i === 6 ? "Y20SEU" : "LY20SEU", 0.9, approach(i))]);
+    const [f] = t.flush();
+    expect(f?.plate).toBe("LY20SEU");
+    expect(f?.confidence).toBeGreaterThan(0.8);
+  });
+
   it("ends a track after the gap in capture time even when frames are sparse", () => {
     const t = new Tracker({ ...options, maxGapMs: 500 });
     t.push(0, 0, [read("AB12CDE", 0.9, approach(0))]);

@@ -70,6 +70,8 @@ const CURRENT_TAIL = without(LETTERS, "IQ");
 const YEAR_LETTER = without(LETTERS, "IOQUZ");
 /** Other letters of GB marks: I and Z only in Northern Ireland marks, Q only in Q marks (DVLA rules). */
 const GB_LETTERS = without(LETTERS, "IQZ");
+/** A Q mark's three letters: Q only ever leads the mark (an O or 0 read as Q there is not a Q mark). */
+const Q_MARK_LETTERS = without(LETTERS, "Q");
 
 /** One or more positions read together: a list of allowed class tuples with prior weights. */
 interface Slot {
@@ -138,6 +140,7 @@ const slot = {
   tail: charSlot(CURRENT_TAIL),
   year: charSlot(YEAR_LETTER),
   q: charSlot("Q"),
+  qLetter: charSlot(Q_MARK_LETTERS),
   niCode: tupleSlot(NI_COUNTY_CODES),
   any: charSlot(CHAR_CLASSES),
 };
@@ -156,7 +159,7 @@ function buildFormats(maxAgeYear: number): Format[] {
   for (let d = 1; d <= 3; d++) {
     add("prefix", FORMAT_PRIORS.prefix / 3, [slot.year, ...serial(d), ...rep(slot.gb, 3)]);
     add("suffix", FORMAT_PRIORS.suffix / 3, [...rep(slot.gb, 3), ...serial(d), slot.year]);
-    add("q", FORMAT_PRIORS.q / 3, [slot.q, ...serial(d), ...rep(slot.letter, 3)]);
+    add("q", FORMAT_PRIORS.q / 3, [slot.q, ...serial(d), ...rep(slot.qLetter, 3)]);
   }
   for (let d = 1; d <= 4; d++) {
     add("northern-ireland", FORMAT_PRIORS.northernIreland / 4, [slot.letter, slot.niCode, ...serial(d)]);

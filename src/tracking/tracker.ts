@@ -331,25 +331,31 @@ export class Tracker {
       const w = readWeight(o.read) * o.read.confidence;
       byLength.set(o.read.plate.length, (byLength.get(o.read.plate.length) ?? 0) + w);
     }
-    let length = 0;
-    let own = -1;
-    for (const [len, w] of byLength) {
-      if (w > own) {
-        own = w;
-        length = len;
-      }
-    }
-    const columns = this.columnVotes(t, length);
-    const charVoted = columns
-      .map(
-        (col) => [...col.entries()].reduce((a, b) => (b[1] > a[1] ? b : a), ["", -1] as [string, number])[0],
-      )
-      .join("");
     // a read short of a character or two at an end (lost to glare, a shadow or the plate's border) is
-    // a fragment of the plate: it supports the plate's length rather than competing with it
-    let lengthWeight = own;
-    for (const o of t.observations) {
-      if (isFragment(o.read.plate, charVoted)) lengthWeight += readWeight(o.read) * o.read.confidence;
+    // a fragment of the plate: it supports the plate's length rather than competing with it, so each
+    // length is weighed with the fragments of its per-character vote
+    let length = 0;
+    let lengthWeight = -1;
+    let columns: Map<string, number>[] = [];
+    let charVoted = "";
+    for (const [len, own] of byLength) {
+      const cols = this.columnVotes(t, len);
+      const text = cols
+        .map(
+          (col) =>
+            [...col.entries()].reduce((a, b) => (b[1] > a[1] ? b : a), ["", -1] as [string, number])[0],
+        )
+        .join("");
+      let weight = own;
+      for (const o of t.observations) {
+        if (isFragment(o.read.plate, text)) weight += readWeight(o.read) * o.read.confidence;
+      }
+      if (weight > lengthWeight) {
+        lengthWeight = weight;
+        length = len;
+        columns = cols;
+        charVoted = text;
+      }
     }
     const plate = t.plateVotes.has(charVoted) ? charVoted : bestPlate;
     if (plate.length !== length) return { plate, confidence: this.share(t, t.plateVotes.get(plate) ?? 0, n) };
