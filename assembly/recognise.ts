@@ -98,6 +98,14 @@ export function setInkMargin(ctx: usize, pct: i32): void {
   changetype<Context>(ctx).inkMarginPct = pct;
 }
 
+/**
+ * Above 0: the next segmentCandidates calls segment only the candidates whose last segmentation found at
+ * least this many characters (a second pass at another ink margin); 0: every candidate.
+ */
+export function setResegmentMinChars(ctx: usize, chars: i32): void {
+  changetype<Context>(ctx).resegmentMinChars = chars;
+}
+
 /** Non-zero: segmentation cuts touching pairs of narrow characters (foreign plates, `--region any`). */
 export function setSplitTouching(ctx: usize, on: i32): void {
   changetype<Context>(ctx).splitTouching = on;
@@ -136,7 +144,10 @@ export function segmentCandidates(ctx: usize, width: i32, height: i32, classify:
   let n = 0;
   for (let i = 0; i < c.candidateCount && n < MAX_PLATE_RESULTS; i++) {
     const rec = c.results + <usize>(n * RESULT_FIELDS) * 4;
+    const seen = c.candidateChars + ((<usize>i) << 2);
+    if (c.resegmentMinChars > 0 && load<i32>(seen) < c.resegmentMinChars) continue;
     const chars = segmentCandidate(c, width, height, i, rec);
+    store<i32>(seen, chars < 2 ? 0 : chars);
     if (chars < 2) continue;
     plateEvidence(c, chars, rec);
     // a plate found twice (at overlapping candidates) is kept once: the reading with more characters

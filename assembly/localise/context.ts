@@ -68,6 +68,10 @@ export class Context {
   inkMarginPct: i32 = 0;
   /** Non-zero: cut touching pairs of narrow characters (segment.ts `splitTouchingPairs`, `--region any`). */
   splitTouching: i32 = 0;
+  /** Per candidate: characters its last segmentation found (0 when it found no plate). */
+  candidateChars: usize = 0;
+  /** Above 0: segmentCandidates skips candidates whose last segmentation found fewer characters. */
+  resegmentMinChars: i32 = 0;
 }
 
 function alloc(bytes: usize): usize {
@@ -93,6 +97,7 @@ export function createContext(maxWidth: i32, maxHeight: i32): Context {
   ctx.cellLabels = alloc(cells * 4);
   ctx.cellStack = alloc(cells * 4);
   ctx.candidates = alloc(<usize>MAX_PLATE_CANDIDATES * CANDIDATE_FIELDS * 4);
+  ctx.candidateChars = alloc(<usize>MAX_PLATE_CANDIDATES * 4);
   const cropPx = <usize>CROP_MAX_WIDTH * CROP_MAX_HEIGHT;
   ctx.crop = alloc(cropPx);
   ctx.bin = alloc(cropPx);
