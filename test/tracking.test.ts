@@ -171,6 +171,26 @@ describe("tracker", () => {
     expect(f?.confidence).toBeGreaterThan(0.8);
   });
 
+  it("counts a read that lost a whole group (night blur) for the plate it is the end of", () => {
+    const t = new Tracker(options);
+    const reads = [
+      "FX65XSE",
+      "5XSE",
+      "FX65XSE",
+      "5XSE",
+      "FX55XSE",
+      "5XSE",
+      "FX65XSE",
+      "5XSE",
+      "FX65XSE",
+      "FX55XSE",
+    ];
+    reads.forEach((p, i) => t.push(i, i * 40, [read(p, 0.9, approach(i))]));
+    const [f] = t.flush();
+    expect(f?.plate).toBe("FX65XSE");
+    expect(f?.confidence).toBeGreaterThan(0.6);
+  });
+
   it("ends a track after the gap in capture time even when frames are sparse", () => {
     const t = new Tracker({ ...options, maxGapMs: 500 });
     t.push(0, 0, [read("AB12CDE", 0.9, approach(0))]);
