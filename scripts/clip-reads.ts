@@ -1,0 +1,122 @@
+// Tracker replay: the frame reads of the benchmark's clips, recorded once, then voted again by the
+// tracker in a second, so a tracker rule can be tried on all 60 clips without reading them again.
+//   npx tsx scripts/clip-reads.ts record [--train] [--count 60]   reads every clip (minutes), writes
+//       .cache/clip-reads/<eval|train>-<count>.json (reads without patches, and the vehicles' truth)
+//   npx tsx scripts/clip-reads.ts replay [--train] [--count 60]   runs the tracker over the recording:
+//       vehicles read exactly (plates reaching 10 px characters), false final and provisional reads,
+//       and the confidences of the true final reads
+// --train takes the clips from TRAIN seeds (900,000 + i), as scripts/diagnose-clips.ts does: for
+// developing tracker rules without looking at the measured clips. Measurement only.
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { parseArgs } from "node:util";
+import type { FinalRead, FrameRead } from "../src/domain/read.js";
+import { readVideoFile } from "../src/recognition/read-file.js";
+import { Recogniser } from "../src/recognition/recogniser.js";
+import { type ClipVehicleTruth, EVAL_SEEDS, generateClip, seedAt, TRAIN_SEEDS } from "../src/synth/index.js";
+import { Tracker } from "../src/tracking/tracker.js";
+
+const { values, positionals } = parseArgs({
+  allowPositionals: true,
+  options: {
+    train: { type: "boolean", default: false },
+    count: { type: "string", default: "60" },
+  },
+});
+const count = Number(values.count);
+const file = join(process.cwd(), ".cache", "clip-reads", `${values.train ? "train" : "eval"}-${count}.json`);
+/** Characters a plate must reach for its pass to count (bench/recognition.bench.ts, READABLE_CHAR_PX). */
+const READABLE_CHAR_PX = 10;
+const line = (s: string) => process.stdout.write(`${s}\n`);
+
+interface RecordedClip {
+  index: number;
+  fps: number;
+  frames: { index: number; reads: Omit<FrameRead, "patch">[] }[];
+  vehicles: Pick<ClipVehicleTruth, "plate" | "frames">[];
+}
+
+async function record(): Promise<void> {
+  const rec = Recogniser.create({ region: "gb", topCandidates: 5 });
+  const clips: RecordedClip[] = [];
+  for (let i = 0; i < count; i++) {
+    const seed = values.train ? seedAt(TRAIN_SEEDS, 900_000 + i) : seedAt(EVAL_SEEDS, 500 + i);
+    const clip = await generateClip(seed, { durationS: 6, vehicles: 3, night: i % 3 === 2 });
+    const frames: RecordedClip["frames"] = [];
+    const { info } = await readVideoFile(
+      rec,
+      clip.path,
+      { provisionalConfidence: 0.8, minConfidence: 0.6, engineVersion: "replay" },
+      () => {},
+      { onFrame: (index, reads) => frames.push({ index, reads: reads.map(({ patch: _, ...r }) => r) }) },
+    );
+    clips.push({
+      index: i,
+      fps: info.fps,
+      frames,
+      vehicles: clip.truth.vehicles.map((v) => ({ plate: v.plate, frames: v.frames })),
+    });
+    process.stderr.write(`\rclip ${i + 1}/${count}`);
+  }
+  mkdirSync(join(file, ".."), { recursive: true });
+  writeFileSync(file, JSON.stringify(clips));
+  line(`\nwrote ${file}`);
+}
+
+function replay(): void {
+  if (!existsSync(file)) throw new Error(`no recording at ${file}: run 'record' first`);
+  const clips = JSON.parse(readFileSync(file, "utf8")) as RecordedClip[];
+  let readable = 0;
+  let exact = 0;
+  const falseFinals: string[] = [];
+  const falseProvisionals: string[] = [];
+  const trueConfidences: number[] = [];
+  const missed: string[] = [];
+  for (const c of clips) {
+    const tracker = new Tracker({
+      cameraId: "replay",
+      topCandidates: 5,
+      provisionalConfidence: 0.8,
+      minConfidence: 0.6,
+      engineVersion: "replay",
+    });
+    const finals: FinalRead[] = [];
+    const truth = new Set(c.vehicles.map((v) => v.plate));
+    for (const f of c.frames) {
+      for (const out of tracker.push(f.index, Math.round((f.index * 1000) / c.fps), f.reads)) {
+        if (out.kind === "final") finals.push(out);
+        else if (!truth.has(out.plate))
+          falseProvisionals.push(`clip ${c.index} ${out.plate} frame ${out.frameIndex}`);
+      }
+    }
+    finals.push(...tracker.flush());
+    for (const f of finals) {
+      if (truth.has(f.plate)) trueConfidences.push(f.confidence);
+      else
+        falseFinals.push(`clip ${c.index} ${f.plate} ${f.confidence.toFixed(2)} on ${f.framesRead} frames`);
+    }
+    for (const v of c.vehicles) {
+      if (!v.frames.some((x) => x.whole && x.charHeightPx >= READABLE_CHAR_PX)) continue;
+      readable++;
+      if (finals.some((f) => f.plate === v.plate)) exact++;
+      else missed.push(`clip ${c.index} ${v.plate}`);
+    }
+  }
+  trueConfidences.sort((a, b) => a - b);
+  const at = (q: number) => trueConfidences[Math.floor(q * (trueConfidences.length - 1))]?.toFixed(2) ?? "-";
+  line(
+    `vehicles reaching ${READABLE_CHAR_PX} px read exactly: ${exact}/${readable}; missed: ${missed.join(", ") || "none"}`,
+  );
+  line(`false finals ${falseFinals.length}: ${falseFinals.join("; ") || "none"}`);
+  line(`false provisionals ${falseProvisionals.length}: ${falseProvisionals.join("; ") || "none"}`);
+  line(
+    `true final confidences: min ${at(0)}, 5% ${at(0.05)}, 10% ${at(0.1)}, median ${at(0.5)} (${trueConfidences.length}); lowest ${trueConfidences
+      .slice(0, 6)
+      .map((x) => x.toFixed(2))
+      .join(" ")}`,
+  );
+}
+
+if (positionals[0] === "record") await record();
+else if (positionals[0] === "replay") replay();
+else throw new Error("usage: npx tsx scripts/clip-reads.ts record|replay [--train] [--count 60]");
