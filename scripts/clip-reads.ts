@@ -72,6 +72,9 @@ function replay(): void {
   const falseProvisionals: string[] = [];
   const trueConfidences: number[] = [];
   const missed: string[] = [];
+  /** Per true final read: frames from its track's first read to its alert (absent: no alert). */
+  const alertDelays: number[] = [];
+  let unalerted = 0;
   for (const c of clips) {
     const tracker = new Tracker({
       cameraId: "replay",
@@ -81,18 +84,24 @@ function replay(): void {
       engineVersion: "replay",
     });
     const finals: FinalRead[] = [];
+    const alerts = new Map<string, number>();
     const truth = new Set(c.vehicles.map((v) => v.plate));
     for (const f of c.frames) {
       for (const out of tracker.push(f.index, Math.round((f.index * 1000) / c.fps), f.reads)) {
         if (out.kind === "final") finals.push(out);
+        else if (truth.has(out.plate)) alerts.set(out.passId, out.frameIndex);
         else if (!truth.has(out.plate))
           falseProvisionals.push(`clip ${c.index} ${out.plate} frame ${out.frameIndex}`);
       }
     }
     finals.push(...tracker.flush());
     for (const f of finals) {
-      if (truth.has(f.plate)) trueConfidences.push(f.confidence);
-      else
+      if (truth.has(f.plate)) {
+        trueConfidences.push(f.confidence);
+        const alert = alerts.get(f.passId);
+        if (alert === undefined) unalerted++;
+        else alertDelays.push(alert - f.firstFrame);
+      } else
         falseFinals.push(`clip ${c.index} ${f.plate} ${f.confidence.toFixed(2)} on ${f.framesRead} frames`);
     }
     for (const v of c.vehicles) {
@@ -108,6 +117,11 @@ function replay(): void {
     `vehicles reaching ${READABLE_CHAR_PX} px read exactly: ${exact}/${readable}; missed: ${missed.join(", ") || "none"}`,
   );
   line(`false finals ${falseFinals.length}: ${falseFinals.join("; ") || "none"}`);
+  alertDelays.sort((a, b) => a - b);
+  const delay = (q: number) => alertDelays[Math.floor(q * (alertDelays.length - 1))] ?? "-";
+  line(
+    `alerts on true final reads: ${alertDelays.length}, none on ${unalerted}; frames from the first read: median ${delay(0.5)}, 90% ${delay(0.9)}, max ${delay(1)}`,
+  );
   line(`false provisionals ${falseProvisionals.length}: ${falseProvisionals.join("; ") || "none"}`);
   line(
     `true final confidences: min ${at(0)}, 5% ${at(0.05)}, 10% ${at(0.1)}, median ${at(0.5)} (${trueConfidences.length}); lowest ${trueConfidences

@@ -191,6 +191,19 @@ describe("tracker", () => {
     expect(f?.confidence).toBeGreaterThan(0.6);
   });
 
+  it("counts a read short of an end character as one of the frames a final read needs", () => {
+    const t = new Tracker(options);
+    // a small pass: two sure exact reads and one that lost the first character
+    const reads = ["TS64PDG", "S64PDG", "TS64PDG"];
+    reads.forEach((p, i) => t.push(i, i * 40, [read(p, 0.9, approach(i))]));
+    const [f] = t.flush();
+    expect(f?.plate).toBe("TS64PDG");
+    // two exact reads with a read of something else are still not a pass
+    const other = new Tracker(options);
+    ["TS64PDG", "M64PDG", "TS64PDG"].forEach((p, i) => other.push(i, i * 40, [read(p, 0.9, approach(i))]));
+    expect(other.flush()).toEqual([]);
+  });
+
   it("ends a track after the gap in capture time even when frames are sparse", () => {
     const t = new Tracker({ ...options, maxGapMs: 500 });
     t.push(0, 0, [read("AB12CDE", 0.9, approach(0))]);
