@@ -4,7 +4,8 @@
 //       .cache/clip-reads/<eval|train>-<count>.json (reads without patches, and the vehicles' truth)
 //   npx tsx scripts/clip-reads.ts replay [--train] [--count 60]   runs the tracker over the recording:
 //       vehicles read exactly (plates reaching 10 px characters), false final and provisional reads,
-//       and the confidences of the true final reads
+//       the confidences of the true final reads and how soon alerts came (--min-confidence 0.6 and
+//       --provisional-confidence 0.8 as the benchmark sets the tracker)
 // --train takes the clips from TRAIN seeds (900,000 + i), as scripts/diagnose-clips.ts does: for
 // developing tracker rules without looking at the measured clips. Measurement only.
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
@@ -21,6 +22,8 @@ const { values, positionals } = parseArgs({
   options: {
     train: { type: "boolean", default: false },
     count: { type: "string", default: "60" },
+    "min-confidence": { type: "string", default: "0.6" },
+    "provisional-confidence": { type: "string", default: "0.8" },
   },
 });
 const count = Number(values.count);
@@ -79,8 +82,8 @@ function replay(): void {
     const tracker = new Tracker({
       cameraId: "replay",
       topCandidates: 5,
-      provisionalConfidence: 0.8,
-      minConfidence: 0.6,
+      provisionalConfidence: Number(values["provisional-confidence"]),
+      minConfidence: Number(values["min-confidence"]),
       engineVersion: "replay",
     });
     const finals: FinalRead[] = [];
