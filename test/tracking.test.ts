@@ -185,7 +185,9 @@ describe("tracker", () => {
       "FX65XSE",
       "FX55XSE",
     ];
-    reads.forEach((p, i) => t.push(i, i * 40, [read(p, 0.9, approach(i))]));
+    reads.forEach((p, i) => {
+      t.push(i, i * 40, [read(p, 0.9, approach(i))]);
+    });
     const [f] = t.flush();
     expect(f?.plate).toBe("FX65XSE");
     expect(f?.confidence).toBeGreaterThan(0.6);
@@ -195,12 +197,16 @@ describe("tracker", () => {
     const t = new Tracker(options);
     // a small pass: two sure exact reads and one that lost the first character
     const reads = ["TS64PDG", "S64PDG", "TS64PDG"];
-    reads.forEach((p, i) => t.push(i, i * 40, [read(p, 0.9, approach(i))]));
+    reads.forEach((p, i) => {
+      t.push(i, i * 40, [read(p, 0.9, approach(i))]);
+    });
     const [f] = t.flush();
     expect(f?.plate).toBe("TS64PDG");
     // two exact reads with a read of something else are still not a pass
     const other = new Tracker(options);
-    ["TS64PDG", "M64PDG", "TS64PDG"].forEach((p, i) => other.push(i, i * 40, [read(p, 0.9, approach(i))]));
+    ["TS64PDG", "M64PDG", "TS64PDG"].forEach((p, i) => {
+      other.push(i, i * 40, [read(p, 0.9, approach(i))]);
+    });
     expect(other.flush()).toEqual([]);
   });
 

@@ -1,0 +1,30 @@
+// UK stills from TRAIN seeds (950,000 + i), read as the benchmark reads its EVAL stills: for tuning a
+// recognition rule without looking at the measured stills. Prints exact reads of whole plates, confident
+// reads (>= 0.6) on no plate, and every miss. Measurement only.
+// Usage: npx tsx scripts/train-stills.ts [count, default 200]
+import { Recogniser } from "../src/recognition/recogniser.js";
+import { generateStill, seedAt, TRAIN_SEEDS } from "../src/synth/index.js";
+
+const count = Number(process.argv[2] ?? 200);
+const gb = Recogniser.create({ region: "gb", topCandidates: 5 });
+let exact = 0;
+let plates = 0;
+let falseReads = 0;
+const misses: string[] = [];
+for (let i = 0; i < count; i++) {
+  const s = generateStill(seedAt(TRAIN_SEEDS, 950_000 + i), { widthPx: 1280, heightPx: 720 });
+  const reads = gb.readImage(s.grey, s.width, s.height);
+  for (const p of s.plates.filter((q) => q.whole)) {
+    plates++;
+    if (reads.some((r) => r.plate === p.text)) exact++;
+    else misses.push(`${i}:${p.text}`);
+  }
+  for (const r of reads) {
+    if (r.confidence < 0.6 || s.plates.some((p) => p.text === r.plate)) continue;
+    falseReads++;
+    misses.push(`${i}:false ${r.plate}`);
+  }
+}
+process.stdout.write(
+  `TRAIN stills (${count}, 1280x720): exact ${exact}/${plates} = ${((100 * exact) / plates).toFixed(1)}%; confident reads on no plate: ${falseReads}\n${misses.join(" ")}\n`,
+);
