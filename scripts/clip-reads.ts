@@ -93,8 +93,7 @@ function replay(): void {
       for (const out of tracker.push(f.index, Math.round((f.index * 1000) / c.fps), f.reads)) {
         if (out.kind === "final") finals.push(out);
         else if (truth.has(out.plate)) alerts.set(out.passId, out.frameIndex);
-        else if (!truth.has(out.plate))
-          falseProvisionals.push(`clip ${c.index} ${out.plate} frame ${out.frameIndex}`);
+        else falseProvisionals.push(`clip ${c.index} ${out.plate} frame ${out.frameIndex}`);
       }
     }
     finals.push(...tracker.flush());

@@ -3,6 +3,7 @@ import {
   type CharBox,
   missingCharacter,
   onPlateEnds,
+  surerPerPlate,
   textLineBoxes,
   withoutFragments,
 } from "../src/recognition/plate-decision.js";
@@ -107,5 +108,26 @@ describe("read decision: light-on-dark plates", () => {
       checked++;
     }
     expect(checked).toBe(2);
+  });
+});
+
+describe("surerPerPlate: merging a second segmentation pass", () => {
+  const r = (plate: string, confidence: number, box: [number, number, number, number]) => ({
+    plate,
+    confidence,
+    box,
+  });
+  it("keeps per plate box the read of more characters, else the surer, and adds plates only the second pass found", () => {
+    const first = [r("Y19DDJ", 0.95, [100, 100, 120, 30]), r("AB12CDE", 0.7, [400, 300, 120, 30])];
+    const second = [
+      r("WY19DDJ", 0.8, [96, 100, 126, 30]), // found the glared first character
+      r("AB12CDF", 0.9, [402, 300, 118, 30]), // same length, surer
+      r("KL55MNO", 0.9, [800, 500, 120, 30]), // a plate the first pass missed
+    ];
+    expect(surerPerPlate(first, second).map((x) => x.plate)).toEqual(["WY19DDJ", "AB12CDF", "KL55MNO"]);
+    // a surer read that lost an end character does not replace the whole read
+    expect(surerPerPlate([r("TS64PDG", 0.7, [0, 0, 100, 25])], [r("S64PDG", 0.95, [10, 0, 90, 25])])).toEqual(
+      [r("TS64PDG", 0.7, [0, 0, 100, 25])],
+    );
   });
 });

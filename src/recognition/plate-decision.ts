@@ -1,6 +1,7 @@
 // The read decision on one frame: is this run of characters a plate, and is its reading one to report?
 // The wasm stage measures plate-likeness (assembly/localise/plate-check.ts); these rules turn it into a
 // yes or no. They are general properties of printed plates, not fitted to any test image.
+import { boxIou } from "../domain/box-iou.js";
 import type { Box } from "../domain/read.js";
 import type { PlateRegion } from "./syntax.js";
 
@@ -128,6 +129,36 @@ export function withoutFragments(reads: readonly { plate: string; box: Box }[]):
     if (!whole) kept.push(i);
   });
   return kept;
+}
+
+/**
+ * Reads of two passes over the same candidates: per plate box (the best overlap, IoU > 0.3), the read
+ * of more characters (a pass that lost an end character reads the rest as surely), else the surer.
+ */
+export function surerPerPlate<R extends { plate: string; confidence: number; box: Box }>(
+  first: R[],
+  second: R[],
+): R[] {
+  const out = [...first];
+  for (const r of second) {
+    let k = -1;
+    let best = 0.3;
+    out.forEach((o, j) => {
+      const overlap = boxIou(o.box, r.box);
+      if (overlap > best) {
+        best = overlap;
+        k = j;
+      }
+    });
+    const o = out[k];
+    if (!o) out.push(r);
+    else if (
+      r.plate.length > o.plate.length ||
+      (r.plate.length === o.plate.length && r.confidence > o.confidence)
+    )
+      out[k] = r;
+  }
+  return out;
 }
 
 /** Median of a non-empty list. */

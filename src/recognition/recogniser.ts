@@ -21,7 +21,6 @@ import {
   RESULT_X,
   RESULT_Y,
 } from "../../assembly/shared/constants.js";
-import { boxIou } from "../domain/box-iou.js";
 import type { Box, FrameRead } from "../domain/read.js";
 import { KestrelError } from "../errors/index.js";
 import { asImports, kernelModule } from "../wasm/module.js";
@@ -40,6 +39,7 @@ import {
   SEPARATOR_GAP_RATIO,
   SEPARATOR_MIN_GAP,
   STRAY_TALLER_PX,
+  surerPerPlate,
   tallerThanLine,
   textLineBoxes,
   withoutFragments,
@@ -158,7 +158,7 @@ export class Recogniser {
   private readonly patches: Uint8Array;
   private lastResultCount = 0;
   private lastDecisions: ((PlateDecision & { keptBoxes: number[] }) | undefined)[] = [];
-  /** The dark-on-light pass's plates when the inverted pass ran after it (diagnostics). */
+  /** The plates of the frame's earlier passes (dark-on-light before inverted, usual margin before the retry), for diagnostics. */
   private earlierPass: LastPlate[] = [];
 
   private constructor(options: RecogniserOptions, weights: Uint8Array | undefined) {
@@ -261,6 +261,7 @@ export class Recogniser {
     // the candidates the first pass segmented into a line of characters are segmented once more at a
     // lower margin, and each plate keeps the surer read.
     if (this.region === "gb" && this.lastResultCount > 0) {
+      this.earlierPass = this.lastPlates();
       const w = this.wasm;
       w.setInkMargin(this.ctx, GB_RETRY_INK_MARGIN_PCT);
       w.setResegmentMinChars(this.ctx, MIN_RETRY_CHARS);
@@ -271,7 +272,6 @@ export class Recogniser {
       const t7 = times ? performance.now() : 0;
       w.setInkMargin(this.ctx, 100);
       w.setResegmentMinChars(this.ctx, 0);
-      this.earlierPass = this.lastPlates();
       this.lastResultCount = m;
       reads = surerPerPlate(reads, this.collect(m));
       if (times) {
@@ -533,17 +533,6 @@ const SENSITIVE_INK_MARGIN_PCT = 60;
 const GB_RETRY_INK_MARGIN_PCT = 60;
 /** Characters a candidate's first segmentation needs for the second pass. */
 const MIN_RETRY_CHARS = 2;
-
-/** Reads of two passes over the same candidates: per plate box (IoU > 0.3), the surer read. */
-function surerPerPlate(first: FrameRead[], second: FrameRead[]): FrameRead[] {
-  const out = [...first];
-  for (const r of second) {
-    const k = out.findIndex((o) => boxIou(o.box, r.box) > 0.3);
-    if (k < 0) out.push(r);
-    else if (r.confidence > out[k]!.confidence) out[k] = r;
-  }
-  return out;
-}
 
 /**
  * A frame's reads as reported: fragments of another read dropped, best first, each plate once (a plate

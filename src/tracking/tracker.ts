@@ -87,9 +87,9 @@ const MIN_FRAGMENT_CHARS = 4;
 const MAX_FRAGMENT_LOST = 3;
 
 /**
- * True when `part` is `plate` short of one to three characters at its ends, read the same otherwise (with
- * one character allowed to differ, consistent misreads such as 6 as 1 gained support from their own
- * fragments: a false read on the EVAL clips).
+ * True when `part` is `plate` short of one to three characters at its ends, read the same otherwise (no
+ * character may differ: when one could, consistent misreads such as 6 as 1 gained support from their own
+ * fragments, a false read on the EVAL clips).
  */
 export function isFragment(part: string, plate: string): boolean {
   const lost = plate.length - part.length;
@@ -340,7 +340,7 @@ export class Tracker {
       const w = readWeight(o.read) * o.read.confidence;
       byLength.set(o.read.plate.length, (byLength.get(o.read.plate.length) ?? 0) + w);
     }
-    // a read short of a character or two at an end (lost to glare, a shadow or the plate's border) is
+    // a read short of one to three characters at its ends (lost to glare, a shadow or the plate's border) is
     // a fragment of the plate: it supports the plate's length rather than competing with it, so each
     // length is weighed with the fragments of its per-character vote
     let length = 0;
