@@ -546,6 +546,10 @@ export class ReadStore implements ReadSink {
       // One write transaction (see intake-writer.ts): the batch's reads with all their index entries
       // commit whole or not at all.
       await this.intake.write(builder.finish());
+      // The writer thread committed: this thread's read snapshot may predate it (a query or an index
+      // lookup made while the batch was in flight), so it is renewed before the reads are acknowledged and
+      // a caller reads back what it just wrote.
+      this.root.resetReadTxn();
     } catch (cause) {
       const message = String((cause as Error)?.message ?? cause);
       if (/MDB_MAP_FULL|ENOSPC|No space|MDB_TXN_FULL/i.test(message)) {
