@@ -1,9 +1,9 @@
 import { describe, expect, it } from "vitest";
 import {
   type CharBox,
+  mergePasses,
   missingCharacter,
   onPlateEnds,
-  surerPerPlate,
   textLineBoxes,
   withoutFragments,
 } from "../src/recognition/plate-decision.js";
@@ -111,7 +111,7 @@ describe("read decision: light-on-dark plates", () => {
   });
 });
 
-describe("surerPerPlate: merging a second segmentation pass", () => {
+describe("mergePasses: merging a second segmentation pass", () => {
   const r = (plate: string, confidence: number, box: [number, number, number, number]) => ({
     plate,
     confidence,
@@ -124,10 +124,10 @@ describe("surerPerPlate: merging a second segmentation pass", () => {
       r("AB12CDF", 0.9, [402, 300, 118, 30]), // same length, surer
       r("KL55MNO", 0.9, [800, 500, 120, 30]), // a plate the first pass missed
     ];
-    expect(surerPerPlate(first, second).map((x) => x.plate)).toEqual(["WY19DDJ", "AB12CDF", "KL55MNO"]);
+    expect(mergePasses(first, second).map((x) => x.plate)).toEqual(["WY19DDJ", "AB12CDF", "KL55MNO"]);
     // a surer read that lost an end character does not replace the whole read
-    expect(surerPerPlate([r("TS64PDG", 0.7, [0, 0, 100, 25])], [r("S64PDG", 0.95, [10, 0, 90, 25])])).toEqual(
-      [r("TS64PDG", 0.7, [0, 0, 100, 25])],
-    );
+    expect(mergePasses([r("TS64PDG", 0.7, [0, 0, 100, 25])], [r("S64PDG", 0.95, [10, 0, 90, 25])])).toEqual([
+      r("TS64PDG", 0.7, [0, 0, 100, 25]),
+    ]);
   });
 });

@@ -135,7 +135,7 @@ export function withoutFragments(reads: readonly { plate: string; box: Box }[]):
  * Reads of two passes over the same candidates: per plate box (the best overlap, IoU > 0.3), the read
  * of more characters (a pass that lost an end character reads the rest as surely), else the surer.
  */
-export function surerPerPlate<R extends { plate: string; confidence: number; box: Box }>(
+export function mergePasses<R extends { plate: string; confidence: number; box: Box }>(
   first: R[],
   second: R[],
 ): R[] {

@@ -31,6 +31,7 @@ import {
   inOneInk,
   MIN_END_CONTRAST,
   MIN_INNER_CONTRAST,
+  mergePasses,
   missingCharacter,
   onPlateEnds,
   type PlateDecision,
@@ -39,7 +40,6 @@ import {
   SEPARATOR_GAP_RATIO,
   SEPARATOR_MIN_GAP,
   STRAY_TALLER_PX,
-  surerPerPlate,
   tallerThanLine,
   textLineBoxes,
   withoutFragments,
@@ -259,7 +259,7 @@ export class Recogniser {
     }
     // Faint, blurred or glared UK plates lose strokes, or gain blots, at the usual binarisation margin:
     // the candidates the first pass segmented into a line of characters are segmented once more at a
-    // lower margin, and each plate keeps the surer read.
+    // lower margin, and each plate keeps the read of more characters, else the surer (mergePasses).
     if (this.region === "gb" && this.lastResultCount > 0) {
       this.earlierPass = this.lastPlates();
       const w = this.wasm;
@@ -273,7 +273,7 @@ export class Recogniser {
       w.setInkMargin(this.ctx, 100);
       w.setResegmentMinChars(this.ctx, 0);
       this.lastResultCount = m;
-      reads = surerPerPlate(reads, this.collect(m));
+      reads = mergePasses(reads, this.collect(m));
       if (times) {
         times.segmentMs += t6 - t5;
         times.classifyMs += t7 - t6 - (t6 - t5);
