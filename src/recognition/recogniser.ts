@@ -158,7 +158,7 @@ export class Recogniser {
   private readonly patches: Uint8Array;
   private lastResultCount = 0;
   private lastDecisions: ((PlateDecision & { keptBoxes: number[] }) | undefined)[] = [];
-  /** The plates of the frame's earlier passes (dark-on-light before inverted, usual margin before the retry), for diagnostics. */
+  /** The frame's earlier passes' plates (before the inverted pass or a retry at another margin): diagnostics. */
   private earlierPass: LastPlate[] = [];
 
   private constructor(options: RecogniserOptions, weights: Uint8Array | undefined) {

@@ -308,7 +308,8 @@ export class Tracker {
 
   /**
    * A plate is reported (provisionally or finally) only when enough frames read it (`agreeing`), and
-   * its exact reads are sure enough: a plate that only emerges from mixing the characters of different misreads is not a read.
+   * its exact reads are sure enough: a plate that only emerges from mixing the characters of different
+   * misreads is not a read.
    */
   private enoughAgreeing(t: Track, plate: string): boolean {
     const o = this.options;
@@ -340,9 +341,9 @@ export class Tracker {
       const w = readWeight(o.read) * o.read.confidence;
       byLength.set(o.read.plate.length, (byLength.get(o.read.plate.length) ?? 0) + w);
     }
-    // a read short of one to three characters at its ends (lost to glare, a shadow or the plate's border) is
-    // a fragment of the plate: it supports the plate's length rather than competing with it, so each
-    // length is weighed with the fragments of its per-character vote
+    // a read short of one to three characters at its ends (lost to glare, a shadow or the plate's
+    // border) is a fragment of the plate: it supports the plate's length rather than competing with it,
+    // so each length is weighed with the fragments of its per-character vote
     let length = 0;
     let lengthWeight = -1;
     let columns: Map<string, number>[] = [];
