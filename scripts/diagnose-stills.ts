@@ -6,14 +6,16 @@
 //   misplaced       the count is right but a box misses its character (IoU < 0.5 in crop pixels)
 //   misclassified   every box sits on its character, the read is still wrong
 // Usage: npx tsx scripts/diagnose-stills.ts [--from 0] [--count 100] [--dump DIR] [--list] [--eu]
-// --eu diagnoses the European EVAL stills (evalEuStill, read with --region any) instead of the UK ones.
+// --eu diagnoses the European EVAL stills (evalEuStill, read with --region any) instead of the UK ones;
+// --train the UK stills of TRAIN seeds 950,000 + i (scripts/train-stills.ts) instead of EVAL ones.
 // --false also lists (and dumps) confident reads (>= 0.6) that are on no plate.
 // --dump writes crop (top) and binary image (bottom) PNGs per lost plate: segmenter boxes red, truth green,
 // pieces segmentation dropped blue (their reasons in --list).
 import { mkdirSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { Recogniser } from "../src/recognition/recogniser.js";
-import { evalEuStill, evalStill, iou } from "../test/recognition-fixtures.js";
+import { generateStill, seedAt, TRAIN_SEEDS } from "../src/synth/index.js";
+import { evalEuStill, evalStill, iou, type StillFixture } from "../test/recognition-fixtures.js";
 import {
   type Box4,
   ctx,
@@ -34,8 +36,16 @@ const { values } = parseArgs({
     list: { type: "boolean", default: false },
     false: { type: "boolean", default: false },
     eu: { type: "boolean", default: false },
+    train: { type: "boolean", default: false },
   },
 });
+/** A UK still from TRAIN seeds (as scripts/train-stills.ts reads them): for rules tuned without EVAL. */
+function trainStill(i: number): StillFixture {
+  const seed = seedAt(TRAIN_SEEDS, 950_000 + i);
+  const s = generateStill(seed, { widthPx: 1280, heightPx: 720 });
+  return { seed, width: s.width, height: s.height, night: Boolean(s.night), grey: s.grey, plates: s.plates };
+}
+
 const from = Number(values.from);
 const count = Number(values.count);
 const rec = Recogniser.create({ region: values.eu ? "any" : "gb", topCandidates: 5 });
@@ -47,7 +57,7 @@ let exact = 0;
 if (values.dump) mkdirSync(values.dump, { recursive: true });
 
 for (let i = from; i < from + count; i++) {
-  const still = values.eu ? evalEuStill(i) : evalStill(i);
+  const still = values.eu ? evalEuStill(i) : values.train ? trainStill(i) : evalStill(i);
   const reads = rec.readImage(still.grey, still.width, still.height);
   const cands = localiseFrame(still.grey, still.width, still.height);
   for (const r of values.false ? reads : []) {
