@@ -8,8 +8,8 @@ import type { FinalRead, FrameRead } from "../src/domain/read.js";
 import { ffmpegPath } from "../src/ingest/ffmpeg-path.js";
 import { readImageFile, readVideoFile } from "../src/recognition/read-file.js";
 import { Recogniser, type StageTimes } from "../src/recognition/recogniser.js";
-import { type ClipVehicleTruth, EVAL_SEEDS, generateClip, seedAt } from "../src/synth/index.js";
-import { EU_STILL, evalEuStill, evalStill, iou } from "../test/recognition-fixtures.js";
+import type { ClipVehicleTruth } from "../src/synth/index.js";
+import { benchClip, EU_STILL, evalEuStill, evalStill, iou } from "../test/recognition-fixtures.js";
 
 const STILLS = Number(process.env.BENCH_STILLS ?? 200);
 // 60 clips (20 at night) are 180 vehicles: few enough to read in about two minutes, enough that a
@@ -106,7 +106,7 @@ async function clips(): Promise<void> {
   let falseProvisional = 0;
   for (let i = 0; i < CLIPS; i++) {
     const night = i % 3 === 2;
-    const clip = await generateClip(seedAt(EVAL_SEEDS, 500 + i), { durationS: 6, vehicles: 3, night });
+    const clip = await benchClip(i);
     const finals: FinalRead[] = [];
     const perFrame = new Map<number, { reads: FrameRead[]; candidates: FrameRead["box"][] }>();
     await readVideoFile(

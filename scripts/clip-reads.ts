@@ -14,8 +14,9 @@ import { parseArgs } from "node:util";
 import type { FinalRead, FrameRead } from "../src/domain/read.js";
 import { readVideoFile } from "../src/recognition/read-file.js";
 import { Recogniser } from "../src/recognition/recogniser.js";
-import { type ClipVehicleTruth, EVAL_SEEDS, generateClip, seedAt, TRAIN_SEEDS } from "../src/synth/index.js";
+import type { ClipVehicleTruth } from "../src/synth/index.js";
 import { Tracker } from "../src/tracking/tracker.js";
+import { benchClip } from "../test/recognition-fixtures.js";
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,
@@ -43,8 +44,7 @@ async function record(): Promise<void> {
   const rec = Recogniser.create({ region: "gb", topCandidates: 5 });
   const clips: RecordedClip[] = [];
   for (let i = 0; i < count; i++) {
-    const seed = values.train ? seedAt(TRAIN_SEEDS, 900_000 + i) : seedAt(EVAL_SEEDS, 500 + i);
-    const clip = await generateClip(seed, { durationS: 6, vehicles: 3, night: i % 3 === 2 });
+    const clip = await benchClip(i, values.train);
     const frames: RecordedClip["frames"] = [];
     const { info } = await readVideoFile(
       rec,

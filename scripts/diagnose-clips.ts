@@ -11,9 +11,8 @@ import { parseArgs } from "node:util";
 import type { FinalRead, FrameRead } from "../src/domain/read.js";
 import { decodeVideo, probeMedia } from "../src/recognition/decode.js";
 import { Recogniser } from "../src/recognition/recogniser.js";
-import { EVAL_SEEDS, generateClip, seedAt, TRAIN_SEEDS } from "../src/synth/index.js";
 import { Tracker } from "../src/tracking/tracker.js";
-import { iou } from "../test/recognition-fixtures.js";
+import { benchClip, iou } from "../test/recognition-fixtures.js";
 import { dump, localiseFrame, segmentAt } from "./diagnose-lib.js";
 
 const { values } = parseArgs({
@@ -38,8 +37,7 @@ const BUCKETS = [0, 10, 12, 15, 20, 30, 1000];
 const byHeight = BUCKETS.slice(1).map(() => ({ whole: 0, exact: 0, none: 0 }));
 for (let i = Number(values.from); i < Number(values.from) + Number(values.count); i++) {
   const night = i % 3 === 2;
-  const seed = values.train ? seedAt(TRAIN_SEEDS, 900_000 + i) : seedAt(EVAL_SEEDS, 500 + i);
-  const clip = await generateClip(seed, { durationS: 6, vehicles: 3, night });
+  const clip = await benchClip(i, values.train);
   const info = probeMedia(clip.path);
   const w = info.widthPx;
   const h = info.heightPx;

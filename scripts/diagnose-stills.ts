@@ -14,8 +14,7 @@
 import { mkdirSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { Recogniser } from "../src/recognition/recogniser.js";
-import { generateStill, seedAt, TRAIN_SEEDS } from "../src/synth/index.js";
-import { evalEuStill, evalStill, iou, type StillFixture } from "../test/recognition-fixtures.js";
+import { evalEuStill, evalStill, iou, trainStill } from "../test/recognition-fixtures.js";
 import {
   type Box4,
   ctx,
@@ -39,13 +38,6 @@ const { values } = parseArgs({
     train: { type: "boolean", default: false },
   },
 });
-/** A UK still from TRAIN seeds (as scripts/train-stills.ts reads them): for rules tuned without EVAL. */
-function trainStill(i: number): StillFixture {
-  const seed = seedAt(TRAIN_SEEDS, 950_000 + i);
-  const s = generateStill(seed, { widthPx: 1280, heightPx: 720 });
-  return { seed, width: s.width, height: s.height, night: Boolean(s.night), grey: s.grey, plates: s.plates };
-}
-
 const from = Number(values.from);
 const count = Number(values.count);
 const rec = Recogniser.create({ region: values.eu ? "any" : "gb", topCandidates: 5 });

@@ -3,7 +3,7 @@
 // reads (>= 0.6) on no plate, and every miss. Measurement only.
 // Usage: npx tsx scripts/train-stills.ts [count, default 200]
 import { Recogniser } from "../src/recognition/recogniser.js";
-import { generateStill, seedAt, TRAIN_SEEDS } from "../src/synth/index.js";
+import { trainStill } from "../test/recognition-fixtures.js";
 
 const count = Number(process.argv[2] ?? 200);
 const gb = Recogniser.create({ region: "gb", topCandidates: 5 });
@@ -12,7 +12,7 @@ let plates = 0;
 let falseReads = 0;
 const misses: string[] = [];
 for (let i = 0; i < count; i++) {
-  const s = generateStill(seedAt(TRAIN_SEEDS, 950_000 + i), { widthPx: 1280, heightPx: 720 });
+  const s = trainStill(i);
   const reads = gb.readImage(s.grey, s.width, s.height);
   for (const p of s.plates.filter((q) => q.whole)) {
     plates++;

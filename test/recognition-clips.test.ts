@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import type { FinalRead, ProvisionalRead } from "../src/domain/read.js";
 import { readVideoFile } from "../src/recognition/read-file.js";
 import { Recogniser } from "../src/recognition/recogniser.js";
-import { EVAL_SEEDS, generateClip, seedAt } from "../src/synth/index.js";
+import { benchClip } from "./recognition-fixtures.js";
 
 // Vehicle-level regression on four of the benchmark's EVAL clips (bench/recognition.bench.ts, same seeds
 // and options), each read through the tracker exactly as `kestrel read` does. Chosen for what they
@@ -19,11 +19,7 @@ describe("recogniser and tracker on synthetic clips", () => {
     const wrong: string[] = [];
     let vehicles = 0;
     for (const i of CLIPS) {
-      const clip = await generateClip(seedAt(EVAL_SEEDS, 500 + i), {
-        durationS: 6,
-        vehicles: 3,
-        night: i % 3 === 2,
-      });
+      const clip = await benchClip(i);
       const finals: FinalRead[] = [];
       const provisionals: ProvisionalRead[] = [];
       await readVideoFile(

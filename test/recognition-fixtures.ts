@@ -1,8 +1,18 @@
 // Frame-level fixtures for the recognition tests and benchmark: EVAL-range synthetic stills (never used
-// for training), cached under .cache/recognition keyed by synth version, seed and size.
+// for training), cached under .cache/recognition keyed by synth version, seed and size; the benchmark's
+// clips; and TRAIN-range stills and clips for tuning rules without looking at the measured ones.
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { EVAL_SEEDS, generateStill, type PlateTruth, SYNTH_VERSION, seedAt } from "../src/synth/index.js";
+import {
+  EVAL_SEEDS,
+  type GeneratedClip,
+  generateClip,
+  generateStill,
+  type PlateTruth,
+  SYNTH_VERSION,
+  seedAt,
+  TRAIN_SEEDS,
+} from "../src/synth/index.js";
 
 export interface StillFixture {
   seed: number;
@@ -29,6 +39,22 @@ export function evalStill(i: number, widthPx = 1280, heightPx = 720): StillFixtu
   writeFileSync(`${base}.grey`, s.grey);
   writeFileSync(`${base}.json`, JSON.stringify(fixture));
   return { ...fixture, grey: s.grey };
+}
+
+/** The i-th UK still of TRAIN seeds 950,000 + i, 1280×720 (not cached: for tuning, never for measuring). */
+export function trainStill(i: number): StillFixture {
+  const seed = seedAt(TRAIN_SEEDS, 950_000 + i);
+  const s = generateStill(seed, { widthPx: 1280, heightPx: 720 });
+  return { seed, width: s.width, height: s.height, night: Boolean(s.night), grey: s.grey, plates: s.plates };
+}
+
+/**
+ * The i-th clip of the recognition benchmark (EVAL seeds 500 + i; `train`: TRAIN seeds 900,000 + i): 6 s,
+ * three vehicles, every third clip at night. Cached by the generator under .cache/synth.
+ */
+export function benchClip(i: number, train = false): Promise<GeneratedClip> {
+  const seed = train ? seedAt(TRAIN_SEEDS, 900_000 + i) : seedAt(EVAL_SEEDS, 500 + i);
+  return generateClip(seed, { durationS: 6, vehicles: 3, night: i % 3 === 2 });
 }
 
 /**

@@ -249,38 +249,49 @@ export class Recogniser {
     // Faint or blurred foreign plates lose strokes to the binarisation margin: when still no read of a
     // European plate's length came out, the candidates are segmented once more with a lower margin.
     if (this.region === "any" && !reads.some((r) => r.plate.length >= MIN_PLATE_CHARS_SENSITIVE)) {
-      this.earlierPass = [...this.earlierPass, ...this.lastPlates()];
-      const w = this.wasm;
-      w.setInkMargin(this.ctx, SENSITIVE_INK_MARGIN_PCT);
-      const m = w.segmentCandidates(this.ctx, widthPx, heightPx, 1);
-      w.setInkMargin(this.ctx, 100);
-      this.lastResultCount = m;
-      reads = [...reads, ...this.collect(m)];
+      reads = [...reads, ...this.resegment(widthPx, heightPx, SENSITIVE_INK_MARGIN_PCT, 0, times)];
     }
     // Faint, blurred or glared UK plates lose strokes, or gain blots, at the usual binarisation margin:
     // the candidates the first pass segmented into a line of characters are segmented once more at a
     // lower margin, and each plate keeps the read of more characters, else the surer (mergePasses).
     if (this.region === "gb" && this.lastResultCount > 0) {
-      this.earlierPass = this.lastPlates();
-      const w = this.wasm;
-      w.setInkMargin(this.ctx, GB_RETRY_INK_MARGIN_PCT);
-      w.setResegmentMinChars(this.ctx, MIN_RETRY_CHARS);
-      const t5 = times ? performance.now() : 0;
-      if (times) w.segmentCandidates(this.ctx, widthPx, heightPx, 0);
-      const t6 = times ? performance.now() : 0;
-      const m = w.segmentCandidates(this.ctx, widthPx, heightPx, 1);
-      const t7 = times ? performance.now() : 0;
-      w.setInkMargin(this.ctx, 100);
-      w.setResegmentMinChars(this.ctx, 0);
-      this.lastResultCount = m;
-      reads = mergePasses(reads, this.collect(m));
-      if (times) {
-        times.segmentMs += t6 - t5;
-        times.classifyMs += t7 - t6 - (t6 - t5);
-        times.syntaxMs += performance.now() - t7;
-      }
+      const again = this.resegment(widthPx, heightPx, GB_RETRY_INK_MARGIN_PCT, MIN_RETRY_CHARS, times);
+      reads = mergePasses(reads, again);
     }
     return finalReads(reads);
+  }
+
+  /**
+   * Segments the last localise call's candidates again at `marginPct` of the binarisation margin (only
+   * those whose last segmentation found at least `minChars` characters, when above 0) and returns that
+   * pass's reads; the passes before it stay in `lastPlates()`.
+   */
+  private resegment(
+    widthPx: number,
+    heightPx: number,
+    marginPct: number,
+    minChars: number,
+    times?: StageTimes,
+  ): FrameRead[] {
+    this.earlierPass = this.lastPlates();
+    const w = this.wasm;
+    w.setInkMargin(this.ctx, marginPct);
+    w.setResegmentMinChars(this.ctx, minChars);
+    const t0 = times ? performance.now() : 0;
+    if (times) w.segmentCandidates(this.ctx, widthPx, heightPx, 0);
+    const t1 = times ? performance.now() : 0;
+    const m = w.segmentCandidates(this.ctx, widthPx, heightPx, 1);
+    const t2 = times ? performance.now() : 0;
+    w.setInkMargin(this.ctx, 100);
+    w.setResegmentMinChars(this.ctx, 0);
+    this.lastResultCount = m;
+    const reads = this.collect(m);
+    if (times) {
+      times.segmentMs += t1 - t0;
+      times.classifyMs += t2 - t1 - (t1 - t0);
+      times.syntaxMs += performance.now() - t2;
+    }
+    return reads;
   }
 
   /** Copies a grey frame into the slot, then reads it. */
