@@ -384,14 +384,18 @@ export async function generateClip(seed: number, options: GenerateClipOptions = 
   const truth = await renderClip(seed, o, path);
   if (truthPath) {
     // truth.json last, via rename: its presence marks a complete cache entry.
-    writeFileSync(`${truthPath}.tmp`, JSON.stringify(truth));
-    renameSync(`${truthPath}.tmp`, truthPath);
+    const tmp = `${truthPath}.${process.pid}.tmp`;
+    writeFileSync(tmp, JSON.stringify(truth));
+    renameSync(tmp, truthPath);
   }
   return { path, truth, cached: false };
 }
 
 async function renderClip(seed: number, o: Resolved, path: string): Promise<ClipTruth> {
   const plan = planClip(seed, o);
+  // a part file of this process's own: two processes rendering the same cache entry at once (a benchmark
+  // and a script) each rename a whole file into place, and the last one wins with the same bytes
+  const part = `${path}.${process.pid}.part`;
   const W = o.widthPx;
   const H = o.heightPx;
   const args = [
@@ -423,7 +427,7 @@ async function renderClip(seed: number, o: Resolved, path: string): Promise<Clip
     "-threads",
     "1",
     ...(o.format === "mp4" ? ["-movflags", "+faststart", "-f", "mp4"] : ["-f", "mpegts"]),
-    `${path}.part`,
+    part,
   ];
   const ff = spawn(ffmpegPath(), args, { stdio: ["pipe", "ignore", "pipe"] });
   let stderr = "";
@@ -478,7 +482,7 @@ async function renderClip(seed: number, o: Resolved, path: string): Promise<Clip
       `encoding ${basename(path)} exited ${code}: ${stderr.trim()}`,
     );
   }
-  renameSync(`${path}.part`, path);
+  renameSync(part, path);
   return {
     seed,
     file: basename(path),
