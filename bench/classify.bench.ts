@@ -5,7 +5,7 @@
 import { CHAR_CLASSES } from "../assembly/shared/constants.js";
 import { loadClassifierWeights, WasmClassifier } from "../src/recognition/classifier.js";
 import { evalGlyphs, loadUkChars, measureAccuracy } from "../src/recognition/classify-measure.js";
-import { parseModel, ReferenceClassifier } from "../src/recognition/classify-reference.js";
+import { parseWeights, ReferenceClassifier } from "../src/recognition/classify-reference.js";
 import { type GlyphSample, junkSample } from "../src/recognition/classify-samples.js";
 import { bestPlates } from "../src/recognition/syntax.js";
 import { EVAL_SEEDS, seedAt } from "../src/synth/seeds.js";
@@ -14,7 +14,7 @@ import { generatePlateCrop } from "../src/synth/still.js";
 const weights = loadClassifierWeights();
 const simd = new WasmClassifier(weights, 1 << 20, true);
 const scalar = new WasmClassifier(weights, 1 << 20, false);
-const js = new ReferenceClassifier(parseModel(weights));
+const js = new ReferenceClassifier(parseWeights(weights));
 
 function wasmClassify(c: WasmClassifier) {
   return (s: GlyphSample): Float32Array => {

@@ -1,10 +1,11 @@
 // Trains the character classifier from synthetic crops and writes assets/classifier.bin.
 //   npx tsx scripts/train-classifier.ts [--seed 1] [--samples 60000] [--epochs 12] [--hidden 128] [--conv 8,16]
-// The shipped weights (a conv net) are exactly what this makes:
-//   npx tsx scripts/train-classifier.ts --samples 100000 --plates 1500 --junk 8000 --epochs 12 --hidden 128 --conv 8,16 --eval 6000
+// The shipped weights (an ensemble of two conv nets, seeds 1 and 2) are exactly what this makes:
+//   npx tsx scripts/train-classifier.ts --samples 100000 --plates 1500 --junk 8000 --epochs 12 --hidden 128 --conv 8,16 --eval 6000 --seed 1,2
 // Deterministic for a seed: crops come from TRAIN seeds only (sample i uses TRAIN seed i), the seed
-// drives weight initialisation and shuffling. Reports accuracy on held-out synthetic crops and plate
-// characters from EVAL seeds: choose the model to ship by those, never by the real-data sets.
+// drives weight initialisation and shuffling; each seed of a list trains one member on the same crops.
+// Reports accuracy on held-out synthetic crops and plate characters from EVAL seeds: choose the model to
+// ship by those, never by the real-data sets.
 import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -15,11 +16,10 @@ import { WasmClassifier } from "../src/recognition/classifier.js";
 import { NormaliseScratch, normaliseBox } from "../src/recognition/classify-normalise.js";
 import { plateCharSamples } from "../src/recognition/classify-plate-samples.js";
 import {
-  type ClassifierModel,
   inputLength,
   pad4,
-  parseModel,
   quantiseModel,
+  serialiseEnsemble,
   serialiseModel,
 } from "../src/recognition/classify-reference.js";
 import { type GlyphSample, glyphSample, junkSample } from "../src/recognition/classify-samples.js";
@@ -34,6 +34,7 @@ export const GEOMETRY = { inputWidth: 20, inputHeight: 28, featureCount: 1 };
 
 const { values } = parseArgs({
   options: {
+    /** One model per seed, "1" or e.g. "1,2": more than one make an ensemble file. */
     seed: { type: "string", default: "1" },
     samples: { type: "string", default: "60000" },
     eval: { type: "string", default: "4000" },
@@ -165,11 +166,11 @@ function* glyphsOf(count: number, make: (i: number) => GlyphSample): Iterable<Gl
 type Scorer = (x: Float32Array, probs: Float32Array) => void;
 
 /**
- * The wasm kernel (SIMD) on `model`'s i8 weights file: exactly what ships, and thirty times faster than
+ * The wasm kernel (SIMD) on a weights file (one model or an ensemble): exactly what ships, and thirty times faster than
  * the JS reference, so every epoch can be measured on all three validation sets.
  */
-function kernelScorer(model: ClassifierModel): Scorer {
-  const k = new WasmClassifier(serialiseModel(model), 1 << 16, true).exports;
+function kernelScorer(weights: Uint8Array): Scorer {
+  const k = new WasmClassifier(weights, 1 << 16, true).exports;
   const inPtr = k.classifierAlloc(MAX_INPUT_FLOATS * 4);
   const outPtr = k.classifierAlloc(36 * 4);
   return (x, probs) => {
@@ -293,7 +294,19 @@ function report(label: string, r: AccuracyResult, count: number): string {
   );
 }
 
+/** Reports a weights file on the validation sets: exactly what ships (i8 weights, the kernel's sums). */
+function reportFile(label: string, bytes: Uint8Array): void {
+  const score = kernelScorer(bytes);
+  console.log(`${label}, EVAL seeds:`);
+  console.log(report("  eval glyphs", accuracy(score, evalSet), evalSet.count));
+  console.log(report("  eval plate characters", accuracy(score, evalPlates), evalPlates.count));
+  console.log(report("  small eval plate characters", accuracy(score, evalSmall), evalSmall.count));
+  console.log(`  ${junkFlatness(score, evalJunk)}`);
+}
+
 const t0 = Date.now();
+const seeds = values.seed!.split(",").map(Number);
+if (seeds.some((s) => !Number.isInteger(s))) throw new Error(`--seed: not a seed list: ${values.seed}`);
 const samples = Number(values.samples);
 const nEval = Number(values.eval);
 const nPlates = Number(values.plates);
@@ -334,12 +347,7 @@ console.log(
 );
 const comparePath = values.compare ?? values.out!;
 if (existsSync(comparePath)) {
-  const before = kernelScorer(parseModel(new Uint8Array(readFileSync(comparePath))));
-  console.log(`existing ${comparePath}:`);
-  console.log(report("  eval glyphs", accuracy(before, evalSet), evalSet.count));
-  console.log(report("  eval plate characters", accuracy(before, evalPlates), evalPlates.count));
-  console.log(report("  small eval plate characters", accuracy(before, evalSmall), evalSmall.count));
-  console.log(`  ${junkFlatness(before, evalJunk)}`);
+  reportFile(`existing ${comparePath}`, new Uint8Array(readFileSync(comparePath)));
 }
 if (values["measure-only"]) process.exit(0);
 let train = cachedDataset(`train-${samples}`, () => glyphs(samples, (i) => seedAt(TRAIN_SEEDS, i)), samples);
@@ -392,37 +400,38 @@ const trainer =
     : values.js
       ? trainMlp
       : trainMlpWasm;
-const model = trainer(train, GEOMETRY, {
-  hidden: Number(values.hidden),
-  epochs: Number(values.epochs),
-  batch: 32,
-  learningRate: Number(values.lr),
-  momentum: 0.9,
-  weightDecay: 5e-5,
-  seed: Number(values.seed),
-  onEpoch(epoch, loss, acc, live) {
-    const scoreLive = kernelScorer(live);
-    const held = accuracy(scoreLive, evalSet);
-    const heldPlates = accuracy(scoreLive, evalPlates);
-    const heldSmall = accuracy(scoreLive, evalSmall);
-    console.log(
-      `epoch ${epoch + 1} (i8): loss ${loss.toFixed(4)} train ${(acc * 100).toFixed(2)}% ` +
-        `eval ${(held.accuracy * 100).toFixed(2)}% (merged ${(held.merged * 100).toFixed(2)}%) ` +
-        `plates ${(heldPlates.accuracy * 100).toFixed(2)}% (merged ${(heldPlates.merged * 100).toFixed(2)}%) ` +
-        `small plates merged ${(heldSmall.merged * 100).toFixed(2)}% ` +
-        `(${((Date.now() - t1) / 1000).toFixed(0)} s, ` +
-        `cpu ${(process.cpuUsage(cpu1).user / 1e6).toFixed(0)} s)`,
-    );
-  },
-});
-// The file stores i8 weights with a scale per row: measure exactly what ships.
-const shipped = quantiseModel(model);
-const scoreShipped = kernelScorer(shipped);
-console.log("i8 weights (what the file holds), EVAL seeds:");
-console.log(report("  eval glyphs", accuracy(scoreShipped, evalSet), evalSet.count));
-console.log(report("  eval plate characters", accuracy(scoreShipped, evalPlates), evalPlates.count));
-console.log(report("  small eval plate characters", accuracy(scoreShipped, evalSmall), evalSmall.count));
-console.log(`  ${junkFlatness(scoreShipped, evalJunk)}`);
-const bytes = serialiseModel(shipped);
+// One model per seed; several make an ensemble file (the kernel averages them on unsure characters).
+const members: Uint8Array[] = [];
+for (const seed of seeds) {
+  const model = trainer(train, GEOMETRY, {
+    hidden: Number(values.hidden),
+    epochs: Number(values.epochs),
+    batch: 32,
+    learningRate: Number(values.lr),
+    momentum: 0.9,
+    weightDecay: 5e-5,
+    seed,
+    onEpoch(epoch, loss, acc, live) {
+      const scoreLive = kernelScorer(serialiseModel(live));
+      const held = accuracy(scoreLive, evalSet);
+      const heldPlates = accuracy(scoreLive, evalPlates);
+      const heldSmall = accuracy(scoreLive, evalSmall);
+      console.log(
+        `seed ${seed} epoch ${epoch + 1} (i8): loss ${loss.toFixed(4)} train ${(acc * 100).toFixed(2)}% ` +
+          `eval ${(held.accuracy * 100).toFixed(2)}% (merged ${(held.merged * 100).toFixed(2)}%) ` +
+          `plates ${(heldPlates.accuracy * 100).toFixed(2)}% (merged ${(heldPlates.merged * 100).toFixed(2)}%) ` +
+          `small plates merged ${(heldSmall.merged * 100).toFixed(2)}% ` +
+          `(${((Date.now() - t1) / 1000).toFixed(0)} s, ` +
+          `cpu ${(process.cpuUsage(cpu1).user / 1e6).toFixed(0)} s)`,
+      );
+    },
+  });
+  // The file stores i8 weights with a scale per row: measure exactly what ships.
+  const bytes = serialiseModel(quantiseModel(model));
+  reportFile(`seed ${seed}: i8 weights (what the file holds)`, bytes);
+  members.push(bytes);
+}
+const bytes = members.length === 1 ? members[0]! : serialiseEnsemble(members);
+if (members.length > 1) reportFile(`ensemble of seeds ${seeds.join(", ")}`, bytes);
 writeFileSync(values.out!, bytes);
 console.log(`wrote ${values.out} (${bytes.byteLength} bytes) in ${((Date.now() - t0) / 1000).toFixed(0)} s`);

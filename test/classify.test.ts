@@ -6,10 +6,14 @@ import { evalGlyphs, loadUkChars, measureAccuracy } from "../src/recognition/cla
 import {
   type ClassifierModel,
   forward,
+  pad4,
   parseModel,
+  parseWeights,
   quantiseModel,
   ReferenceClassifier,
+  serialiseEnsemble,
   serialiseModel,
+  weightsMembers,
 } from "../src/recognition/classify-reference.js";
 import { type GlyphSample, junkSample } from "../src/recognition/classify-samples.js";
 import { bestPlates } from "../src/recognition/syntax.js";
@@ -31,7 +35,7 @@ const JUNK_MAX_MEAN_TOP = 0.18;
 const weights = loadClassifierWeights();
 const simd = new WasmClassifier(weights, 1 << 20, true);
 const scalar = new WasmClassifier(weights, 1 << 20, false);
-const reference = new ReferenceClassifier(parseModel(weights));
+const reference = new ReferenceClassifier(parseWeights(weights));
 
 const classifyWith = (c: WasmClassifier) => (s: GlyphSample) => {
   c.setImage(s.grey);
@@ -118,7 +122,7 @@ describe("classifier kernel (build/classifier.wasm)", () => {
 });
 
 /** A small conv model with random weights (20 × 28 grid, conv 8 and 16 channels, 24 hidden units). */
-function randomConvModel(seed: number): ClassifierModel {
+function randomConvModel(seed: number, inputHeight = 28): ClassifierModel {
   const rng = new Rng(seed, 1);
   const fill = (n: number, s: number) => Float32Array.from({ length: n }, () => rng.normal() * s);
   const convs = [
@@ -127,14 +131,14 @@ function randomConvModel(seed: number): ClassifierModel {
   ];
   // Zero the padding of the first layer's rows (9 taps padded to 12), as the trainer leaves it.
   for (let o = 0; o < 8; o++) for (let i = 9; i < 12; i++) convs[0]!.weights[o * 12 + i] = 0;
-  const nIn = 7 * 5 * 16 + 1;
+  const nIn = (inputHeight / 4) * 5 * 16 + 1;
   return {
     inputWidth: 20,
-    inputHeight: 28,
+    inputHeight,
     featureCount: 1,
     convs,
     layers: [
-      { nIn, nOut: 24, weights: fill(24 * 564, 0.1), bias: fill(24, 0.1) },
+      { nIn, nOut: 24, weights: fill(24 * pad4(nIn), 0.1), bias: fill(24, 0.1) },
       { nIn: 24, nOut: 36, weights: fill(36 * 24, 0.3), bias: fill(36, 0.1) },
     ],
   };
@@ -150,7 +154,7 @@ describe("conv models (weights file version 3)", () => {
     const parsed = parseModel(bytes);
     const a = new WasmClassifier(bytes, 1 << 20, true);
     const b = new WasmClassifier(bytes, 1 << 20, false);
-    const ref = new ReferenceClassifier(parsed);
+    const ref = new ReferenceClassifier([parsed]);
     const probs = new Float32Array(36);
     const x = new Float32Array(564);
     const again = new Float32Array(36);
@@ -198,6 +202,55 @@ describe("conv models (weights file version 3)", () => {
     new Uint8Array(k.memory.buffer, ptr, bytes.byteLength).set(bytes);
     expect(k.classifierInit(ptr, bytes.byteLength - 1)).toBe(-3);
     expect(k.classifierInit(ptr, bytes.byteLength)).toBe(0);
+  });
+});
+
+describe("ensembles (weights file version 4)", () => {
+  const members = [7, 8].map((seed) => serialiseModel(quantiseModel(randomConvModel(seed))));
+  const bytes = serialiseEnsemble(members);
+  const held = evalGlyphs(30, 5000);
+  const one = members.map((m) => new WasmClassifier(m, 1 << 20, true));
+
+  it("scores the first member's probabilities when it is sure, else the members' mean, in wasm and JS", () => {
+    expect(weightsMembers(bytes)).toEqual(members);
+    const simdEnsemble = new WasmClassifier(bytes, 1 << 20, true);
+    const scalarEnsemble = new WasmClassifier(bytes, 1 << 20, false);
+    const ref = new ReferenceClassifier(parseWeights(bytes));
+    const probs = new Float32Array(36);
+    let averaged = 0;
+    for (const s of held) {
+      const [p0, p1] = one.map((c) => classifyWith(c)(s));
+      const sure = Math.max(...p0!) >= 0.97;
+      if (!sure) averaged++;
+      const expected = sure ? p0! : p0!.map((v, c) => (v + p1![c]!) / 2);
+      const pe = classifyWith(simdEnsemble)(s);
+      const ps = classifyWith(scalarEnsemble)(s);
+      ref.classifyBox(s.grey, s.width, s.box.x, s.box.y, s.box.w, s.box.h, s.inverted, probs);
+      for (let c = 0; c < 36; c++) {
+        expect(Math.abs(pe[c]! - expected[c]!)).toBeLessThan(1e-5);
+        expect(Math.abs(ps[c]! - expected[c]!)).toBeLessThan(1e-4);
+        expect(Math.abs(probs[c]! - expected[c]!)).toBeLessThan(1e-4);
+      }
+    }
+    // random weights are unsure of most crops: the mean is what is checked
+    expect(averaged).toBeGreaterThan(held.length / 2);
+  });
+
+  it("rejects a truncated ensemble, a nested one and members of other geometry", () => {
+    const instance = new WebAssembly.Instance(kernelModule("classifier"), asImports());
+    const k = instance.exports as unknown as ClassifierExports;
+    const load = (b: Uint8Array, n = b.byteLength): number => {
+      const ptr = k.classifierAlloc(b.byteLength);
+      new Uint8Array(k.memory.buffer, ptr, b.byteLength).set(b);
+      return k.classifierInit(ptr, n);
+    };
+    expect(load(bytes)).toBe(0);
+    expect(load(bytes, bytes.byteLength - 1)).toBe(-3);
+    expect(load(serialiseEnsemble([bytes]))).toBe(-2);
+    const taller = serialiseModel(quantiseModel(randomConvModel(9, 32)));
+    expect(load(taller)).toBe(0);
+    expect(load(serialiseEnsemble([members[0]!, taller]))).toBe(-4);
+    expect(() => weightsMembers(bytes.subarray(0, bytes.byteLength - 1))).toThrow(/classifier ensemble/);
   });
 });
 

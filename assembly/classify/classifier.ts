@@ -10,10 +10,11 @@
 //     (height-filling, centred), so narrow glyphs (1, I) stay narrow and 0 stays narrower than O.
 //  5. Extra features: the tight box's aspect ratio (width / height).
 // Model: optional conv layers on the grid (3 × 3 convolution, ReLU, 2 × 2 max pooling: conv.ts), then
-// dense layers (ReLU between) on their pooled map plus the features, softmax at the end. Weights file
-// layout: see WEIGHTS_MAGIC.
+// dense layers (ReLU between) on their pooled map plus the features, softmax at the end. A weights file
+// may hold an ensemble of such models (version 4): the first scores every character, the others only
+// the ones it is unsure of, averaged in. Weights file layout: see WEIGHTS_MAGIC.
 
-import { CHAR_CLASS_COUNT, MAX_FRAME_HEIGHT } from "../shared/constants";
+import { CHAR_CLASS_COUNT, ENSEMBLE_SURE_PERMILLE, MAX_FRAME_HEIGHT } from "../shared/constants";
 import { CONV_BLOCK, conv3x3Relu, maxPool2 } from "./conv";
 
 /** "KCL1" little-endian: the weights file's first four bytes. */
@@ -26,8 +27,15 @@ const WEIGHTS_MAGIC: u32 = 0x314c434b;
 const WEIGHTS_VERSION_F32: i32 = 1;
 const WEIGHTS_VERSION_I8: i32 = 2;
 const WEIGHTS_VERSION_CONV: i32 = 3;
+/**
+ * Version 4: an ensemble, i32 member count after magic and version, then per member i32 byte length and
+ * a version 1-3 file; the members share the input geometry.
+ */
+const WEIGHTS_VERSION_ENSEMBLE: i32 = 4;
 /** Weights file header: magic, version, inputWidth, inputHeight, featureCount, layerCount (i32 each). */
 const HEADER_BYTES: i32 = 24;
+const ENSEMBLE_HEADER_BYTES: i32 = 12;
+const MAX_MEMBERS: i32 = 4;
 const MAX_LAYERS: i32 = 4;
 const MAX_CONV: i32 = 3;
 const MAX_CHANNELS: i32 = 64;
@@ -40,28 +48,31 @@ export const CLASSIFIER_ERR_SIZE: i32 = -3;
 export const CLASSIFIER_ERR_SHAPE: i32 = -4;
 
 let ready = false;
+let memberCount: i32 = 0;
+// The input geometry, shared by the members.
 let inputWidth: i32 = 0;
 let inputHeight: i32 = 0;
 let featureCount: i32 = 0;
-let layerCount: i32 = 0;
+// Per member m, its layers at m * MAX_LAYERS (dense) and m * MAX_CONV (conv).
+const layerCount = new StaticArray<i32>(MAX_MEMBERS);
 // Per layer: input count (padded to 4), output count, weights pointer (f32 [out][inPadded]), bias pointer.
-const layerIn = new StaticArray<i32>(MAX_LAYERS);
-const layerOut = new StaticArray<i32>(MAX_LAYERS);
-const layerW = new StaticArray<usize>(MAX_LAYERS);
-const layerB = new StaticArray<usize>(MAX_LAYERS);
+const layerIn = new StaticArray<i32>(MAX_MEMBERS * MAX_LAYERS);
+const layerOut = new StaticArray<i32>(MAX_MEMBERS * MAX_LAYERS);
+const layerW = new StaticArray<usize>(MAX_MEMBERS * MAX_LAYERS);
+const layerB = new StaticArray<usize>(MAX_MEMBERS * MAX_LAYERS);
 // Conv layers: input size (h × w), channels, weights f32 [9][cIn][cOut], bias, the padded input map and
 // the plain output map (conv.ts layouts); the last one pools into convFlat (then the features).
-let convCount: i32 = 0;
-const convH = new StaticArray<i32>(MAX_CONV);
-const convW = new StaticArray<i32>(MAX_CONV);
-const convIn = new StaticArray<i32>(MAX_CONV);
-const convOut = new StaticArray<i32>(MAX_CONV);
-const convWt = new StaticArray<usize>(MAX_CONV);
-const convB = new StaticArray<usize>(MAX_CONV);
-const convPin = new StaticArray<usize>(MAX_CONV);
-const convMap = new StaticArray<usize>(MAX_CONV);
-let convFlat: usize = 0;
-let convFlatLen: i32 = 0;
+const convCount = new StaticArray<i32>(MAX_MEMBERS);
+const convH = new StaticArray<i32>(MAX_MEMBERS * MAX_CONV);
+const convW = new StaticArray<i32>(MAX_MEMBERS * MAX_CONV);
+const convIn = new StaticArray<i32>(MAX_MEMBERS * MAX_CONV);
+const convOut = new StaticArray<i32>(MAX_MEMBERS * MAX_CONV);
+const convWt = new StaticArray<usize>(MAX_MEMBERS * MAX_CONV);
+const convB = new StaticArray<usize>(MAX_MEMBERS * MAX_CONV);
+const convPin = new StaticArray<usize>(MAX_MEMBERS * MAX_CONV);
+const convMap = new StaticArray<usize>(MAX_MEMBERS * MAX_CONV);
+const convFlat = new StaticArray<usize>(MAX_MEMBERS);
+const convFlatLen = new StaticArray<i32>(MAX_MEMBERS);
 // Scratch, allocated once at init.
 let histogram: usize = 0; // i32[256]
 let rowInk: usize = 0; // i32[MAX_FRAME_HEIGHT]
@@ -71,6 +82,7 @@ let actA: usize = 0; // f32[MAX_UNITS]
 let actB: usize = 0; // f32[MAX_UNITS]
 let inputVec: usize = 0; // f32[MAX_UNITS]: classifyBox's normalised input
 let inkLut: usize = 0; // f32[256]: ink level per grey value of the current box
+let memberProbs: usize = 0; // f32[CHAR_CLASS_COUNT]: a further ensemble member's probabilities
 let spanFirst: usize = 0; // i32[MAX_FRAME_HEIGHT + 1]: first overlap entry per source column
 // Overlap entries (target column, overlap): the columns' spans tile the grid row, so at most one entry
 // per source column plus one per target column boundary (twice, should f32 rounding overlap two spans).
@@ -93,13 +105,12 @@ export function classifierInputLength(): i32 {
 }
 
 /**
- * Parses and copies the weights file at `weightsPtr` (layout: header, then per layer i32 nIn, nOut, then
- * version 1: f32 weights [nOut][pad4(nIn)]; version 2: f32 scale [nOut] and i8 weights [nOut][pad4(nIn)];
- * then f32 bias [nOut]) into f32 arrays of its own; allocates scratch once (may grow memory, so the host
- * re-takes its views). Returns 0, or a negative CLASSIFIER_ERR_* status.
+ * Parses and copies the one-model weights file at `weightsPtr` (layout: header, then per layer i32 nIn,
+ * nOut, then version 1: f32 weights [nOut][pad4(nIn)]; version 2: f32 scale [nOut] and i8 weights
+ * [nOut][pad4(nIn)]; then f32 bias [nOut]) into f32 arrays of its own as ensemble member m (member 0
+ * sets the input geometry, the others must match it). Returns 0, or a negative CLASSIFIER_ERR_* status.
  */
-export function classifierInit(weightsPtr: usize, weightsBytes: i32): i32 {
-  ready = false;
+function parseMember(weightsPtr: usize, weightsBytes: i32, m: i32): i32 {
   if (weightsBytes < HEADER_BYTES) return CLASSIFIER_ERR_SIZE;
   if (load<u32>(weightsPtr) !== WEIGHTS_MAGIC) return CLASSIFIER_ERR_MAGIC;
   const version = load<i32>(weightsPtr, 4);
@@ -113,6 +124,7 @@ export function classifierInit(weightsPtr: usize, weightsBytes: i32): i32 {
   if (iw < 4 || ih < 4 || iw > MAX_INPUT_SIDE || ih > MAX_INPUT_SIDE || nf < 0 || nf > 16) {
     return CLASSIFIER_ERR_SHAPE;
   }
+  if (m > 0 && (iw !== inputWidth || ih !== inputHeight || nf !== featureCount)) return CLASSIFIER_ERR_SHAPE;
   if (nl < 1 || nl > MAX_LAYERS) return CLASSIFIER_ERR_SHAPE;
   // The input vector (grid + features) lives in MAX_UNITS-float buffers, whatever layer reads it first.
   if (pad4(iw * ih + nf) > MAX_UNITS) return CLASSIFIER_ERR_SHAPE;
@@ -128,6 +140,7 @@ export function classifierInit(weightsPtr: usize, weightsBytes: i32): i32 {
   let h = ih;
   let w = iw;
   let cin = 1;
+  const c0 = m * MAX_CONV;
   for (let l = 0; l < nc; l++) {
     if (at + 8 > weightsBytes) return CLASSIFIER_ERR_SIZE;
     const cIn = load<i32>(weightsPtr + <usize>at);
@@ -153,26 +166,29 @@ export function classifierInit(weightsPtr: usize, weightsBytes: i32): i32 {
     const b = heap.alloc(<usize>cOut * 4);
     memory.copy(b, weightsPtr + <usize>at, <usize>cOut * 4);
     at += cOut * 4;
-    convH[l] = h;
-    convW[l] = w;
-    convIn[l] = cIn;
-    convOut[l] = cOut;
-    convWt[l] = wt;
-    convB[l] = b;
+    convH[c0 + l] = h;
+    convW[c0 + l] = w;
+    convIn[c0 + l] = cIn;
+    convOut[c0 + l] = cOut;
+    convWt[c0 + l] = wt;
+    convB[c0 + l] = b;
     const pinBytes = <usize>((h + 2) * (w + 2) * cIn) * 4;
-    convPin[l] = heap.alloc(pinBytes);
-    memory.fill(convPin[l], 0, pinBytes); // the zero border stays zero: only interiors are written
-    convMap[l] = heap.alloc(<usize>(h * w * cOut) * 4);
+    const pin = heap.alloc(pinBytes);
+    memory.fill(pin, 0, pinBytes); // the zero border stays zero: only interiors are written
+    convPin[c0 + l] = pin;
+    convMap[c0 + l] = heap.alloc(<usize>(h * w * cOut) * 4);
     h >>= 1;
     w >>= 1;
     cin = cOut;
   }
   let expectIn = nc > 0 ? h * w * cin + nf : iw * ih + nf;
   if (nc > 0) {
-    convFlatLen = h * w * cin;
-    convFlat = heap.alloc(<usize>pad4(expectIn) * 4);
-    memory.fill(convFlat, 0, <usize>pad4(expectIn) * 4);
+    convFlatLen[m] = h * w * cin;
+    const flat = heap.alloc(<usize>pad4(expectIn) * 4);
+    memory.fill(flat, 0, <usize>pad4(expectIn) * 4);
+    convFlat[m] = flat;
   }
+  const l0 = m * MAX_LAYERS;
   for (let l = 0; l < nl; l++) {
     if (at + 8 > weightsBytes) return CLASSIFIER_ERR_SIZE;
     const nIn = load<i32>(weightsPtr + <usize>at);
@@ -204,19 +220,59 @@ export function classifierInit(weightsPtr: usize, weightsBytes: i32): i32 {
     const b = heap.alloc(<usize>bBytes);
     memory.copy(b, weightsPtr + <usize>at, <usize>bBytes);
     at += bBytes;
-    layerIn[l] = pad4(nIn);
-    layerOut[l] = nOut;
-    layerW[l] = w;
-    layerB[l] = b;
+    layerIn[l0 + l] = pad4(nIn);
+    layerOut[l0 + l] = nOut;
+    layerW[l0 + l] = w;
+    layerB[l0 + l] = b;
     expectIn = nOut;
   }
   if (expectIn !== CHAR_CLASS_COUNT) return CLASSIFIER_ERR_SHAPE;
   if (at !== weightsBytes) return CLASSIFIER_ERR_SIZE;
-  inputWidth = iw;
-  inputHeight = ih;
-  featureCount = nf;
-  layerCount = nl;
-  convCount = nc;
+  if (m === 0) {
+    inputWidth = iw;
+    inputHeight = ih;
+    featureCount = nf;
+  }
+  layerCount[m] = nl;
+  convCount[m] = nc;
+  return 0;
+}
+
+/**
+ * Parses and copies the weights file at `weightsPtr`: one model (versions 1-3) or an ensemble (version
+ * 4: magic, version, i32 member count, then per member i32 byte length and a version 1-3 file);
+ * allocates scratch once (may grow memory, so the host re-takes its views). Returns 0, or a negative
+ * CLASSIFIER_ERR_* status.
+ */
+export function classifierInit(weightsPtr: usize, weightsBytes: i32): i32 {
+  ready = false;
+  memberCount = 0;
+  if (weightsBytes < 8) return CLASSIFIER_ERR_SIZE;
+  if (load<u32>(weightsPtr) !== WEIGHTS_MAGIC) return CLASSIFIER_ERR_MAGIC;
+  if (load<i32>(weightsPtr, 4) === WEIGHTS_VERSION_ENSEMBLE) {
+    if (weightsBytes < ENSEMBLE_HEADER_BYTES) return CLASSIFIER_ERR_SIZE;
+    const count = load<i32>(weightsPtr, 8);
+    if (count < 1 || count > MAX_MEMBERS) return CLASSIFIER_ERR_SHAPE;
+    let at = ENSEMBLE_HEADER_BYTES;
+    for (let m = 0; m < count; m++) {
+      if (at + 4 > weightsBytes) return CLASSIFIER_ERR_SIZE;
+      const bytes = load<i32>(weightsPtr + <usize>at);
+      at += 4;
+      if (bytes < 0 || at + bytes > weightsBytes) return CLASSIFIER_ERR_SIZE;
+      // members are one-model files: an ensemble inside an ensemble is not one
+      if (bytes >= 8 && load<i32>(weightsPtr + <usize>at, 4) === WEIGHTS_VERSION_ENSEMBLE)
+        return CLASSIFIER_ERR_VERSION;
+      const status = parseMember(weightsPtr + <usize>at, bytes, m);
+      if (status < 0) return status;
+      at += bytes;
+    }
+    if (at !== weightsBytes) return CLASSIFIER_ERR_SIZE;
+    memberCount = count;
+  } else {
+    const status = parseMember(weightsPtr, weightsBytes, 0);
+    if (status < 0) return status;
+    memberCount = 1;
+  }
   if (histogram === 0) {
     histogram = heap.alloc(256 * 4);
     rowInk = heap.alloc(<usize>MAX_FRAME_HEIGHT * 4);
@@ -229,6 +285,7 @@ export function classifierInit(weightsPtr: usize, weightsBytes: i32): i32 {
     spanFirst = heap.alloc(<usize>(MAX_FRAME_HEIGHT + 1) * 4);
     spanTx = heap.alloc(<usize>MAX_SPAN_ENTRIES * 4);
     spanW = heap.alloc(<usize>MAX_SPAN_ENTRIES * 4);
+    memberProbs = heap.alloc(<usize>CHAR_CLASS_COUNT * 4);
   }
   ready = true;
   return 0;
@@ -508,16 +565,15 @@ function dense(src: usize, dst: usize, w: usize, bias: usize, nIn: i32, nOut: i3
   for (let o = nOut; o < padded; o++) store<f32>(dst + ((<usize>o) << 2), 0);
 }
 
-/**
- * Runs the model on an input vector at `input` (classifierInputLength() f32, padded to 4 with zeros)
- * and writes 36 softmax probabilities (CHAR_CLASSES order) at `out`.
- */
-export function classifyVector(input: usize, out: usize): void {
+/** Runs ensemble member m on the input vector at `input`; writes its 36 softmax probabilities at `out`. */
+function runMember(m: i32, input: usize, out: usize): void {
   let src = input;
-  if (convCount > 0) {
+  const nc = unchecked(convCount[m]);
+  const c0 = m * MAX_CONV;
+  if (nc > 0) {
     // The grid into the first padded map (1 channel), the conv stack, its pooled map into convFlat,
     // then the features after it: the dense layers' input.
-    const p0 = convPin[0];
+    const p0 = unchecked(convPin[c0]);
     for (let y = 0; y < inputHeight; y++) {
       memory.copy(
         p0 + ((<usize>((y + 1) * (inputWidth + 2) + 1)) << 2),
@@ -525,7 +581,8 @@ export function classifyVector(input: usize, out: usize): void {
         (<usize>inputWidth) << 2,
       );
     }
-    for (let l = 0; l < convCount; l++) {
+    const flat = unchecked(convFlat[m]);
+    for (let l = c0; l < c0 + nc; l++) {
       const h = unchecked(convH[l]);
       const w = unchecked(convW[l]);
       const c = unchecked(convOut[l]);
@@ -539,7 +596,7 @@ export function classifyVector(input: usize, out: usize): void {
         c,
         unchecked(convMap[l]),
       );
-      if (l + 1 < convCount) {
+      if (l + 1 < c0 + nc) {
         const pw = (w >> 1) + 2;
         maxPool2(
           unchecked(convMap[l]),
@@ -550,28 +607,28 @@ export function classifyVector(input: usize, out: usize): void {
           pw * c,
         );
       } else {
-        maxPool2(unchecked(convMap[l]), h, w, c, convFlat, (w >> 1) * c);
+        maxPool2(unchecked(convMap[l]), h, w, c, flat, (w >> 1) * c);
       }
     }
     const gridLen = inputWidth * inputHeight;
+    const flatLen = unchecked(convFlatLen[m]);
     for (let f = 0; f < featureCount; f++) {
-      store<f32>(
-        convFlat + ((<usize>(convFlatLen + f)) << 2),
-        load<f32>(input + ((<usize>(gridLen + f)) << 2)),
-      );
+      store<f32>(flat + ((<usize>(flatLen + f)) << 2), load<f32>(input + ((<usize>(gridLen + f)) << 2)));
     }
-    src = convFlat;
+    src = flat;
   }
-  for (let l = 0; l < layerCount; l++) {
+  const nl = unchecked(layerCount[m]);
+  const l0 = m * MAX_LAYERS;
+  for (let l = 0; l < nl; l++) {
     const dst = l & 1 ? actB : actA;
     dense(
       src,
       dst,
-      unchecked(layerW[l]),
-      unchecked(layerB[l]),
-      unchecked(layerIn[l]),
-      unchecked(layerOut[l]),
-      l + 1 < layerCount,
+      unchecked(layerW[l0 + l]),
+      unchecked(layerB[l0 + l]),
+      unchecked(layerIn[l0 + l]),
+      unchecked(layerOut[l0 + l]),
+      l + 1 < nl,
     );
     src = dst;
   }
@@ -584,6 +641,32 @@ export function classifyVector(input: usize, out: usize): void {
     sum += e;
   }
   const inv: f32 = 1 / sum;
+  for (let c = 0; c < CHAR_CLASS_COUNT; c++) {
+    const q = out + ((<usize>c) << 2);
+    store<f32>(q, load<f32>(q) * inv);
+  }
+}
+
+/**
+ * Runs the model on an input vector at `input` (classifierInputLength() f32, padded to 4 with zeros)
+ * and writes 36 softmax probabilities (CHAR_CLASSES order) at `out`. An ensemble's first member scores
+ * every input; when its top score is under ENSEMBLE_SURE_PERMILLE the others run too and `out` is the
+ * members' mean.
+ */
+export function classifyVector(input: usize, out: usize): void {
+  runMember(0, input, out);
+  if (memberCount < 2) return;
+  let top: f32 = 0;
+  for (let c = 0; c < CHAR_CLASS_COUNT; c++) top = max(top, load<f32>(out + ((<usize>c) << 2)));
+  if (top * 1000 >= <f32>ENSEMBLE_SURE_PERMILLE) return;
+  for (let m = 1; m < memberCount; m++) {
+    runMember(m, input, memberProbs);
+    for (let c = 0; c < CHAR_CLASS_COUNT; c++) {
+      const q = out + ((<usize>c) << 2);
+      store<f32>(q, load<f32>(q) + load<f32>(memberProbs + ((<usize>c) << 2)));
+    }
+  }
+  const inv: f32 = 1 / <f32>memberCount;
   for (let c = 0; c < CHAR_CLASS_COUNT; c++) {
     const q = out + ((<usize>c) << 2);
     store<f32>(q, load<f32>(q) * inv);

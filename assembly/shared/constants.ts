@@ -24,6 +24,11 @@ export const HOTLIST_HIT_BYTES = 16;
 export const CHAR_CLASSES = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ";
 /** Number of character classes (CHAR_CLASSES.length); `classifyBox` writes this many f32 scores. */
 export const CHAR_CLASS_COUNT = 36;
+/**
+ * A classifier ensemble (weights file version 4) runs its further members only on a character whose
+ * first member's top score is under this (‰): the others then average in.
+ */
+export const ENSEMBLE_SURE_PERMILLE = 970;
 
 // Recogniser (assembly/recognise.ts). The module imports a shared memory of exactly this many pages
 // (scripts/build-wasm.mjs passes the same number), so views on it never detach.

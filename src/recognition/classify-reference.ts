@@ -1,7 +1,7 @@
 // The character classifier in plain TypeScript: the same normalisation and model as the wasm kernel
 // (assembly/classify/classifier.ts), used by training, by tests as an oracle, and by the benchmark as
 // its in-run baseline. Not used on the hot path.
-import { CHAR_CLASS_COUNT } from "../../assembly/shared/constants.js";
+import { CHAR_CLASS_COUNT, ENSEMBLE_SURE_PERMILLE } from "../../assembly/shared/constants.js";
 import { NormaliseScratch, normaliseBox } from "./classify-normalise.js";
 
 /** "KCL1" little-endian. */
@@ -13,6 +13,8 @@ export const WEIGHTS_MAGIC = 0x314c434b;
 export const WEIGHTS_VERSION_F32 = 1;
 export const WEIGHTS_VERSION_I8 = 2;
 export const WEIGHTS_VERSION_CONV = 3;
+/** Version 4: an ensemble, i32 member count, then per member i32 byte length and a version 1-3 file. */
+export const WEIGHTS_VERSION_ENSEMBLE = 4;
 
 export interface DenseLayer {
   nIn: number;
@@ -147,6 +149,45 @@ export function serialiseModel(model: ClassifierModel, quantised = true): Uint8A
   return new Uint8Array(buf);
 }
 
+/** An ensemble file (version 4) of the given one-model files. */
+export function serialiseEnsemble(members: readonly Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(12 + members.reduce((n, m) => n + 4 + m.byteLength, 0));
+  const dv = new DataView(out.buffer);
+  dv.setUint32(0, WEIGHTS_MAGIC, true);
+  dv.setInt32(4, WEIGHTS_VERSION_ENSEMBLE, true);
+  dv.setInt32(8, members.length, true);
+  let at = 12;
+  for (const m of members) {
+    dv.setInt32(at, m.byteLength, true);
+    out.set(m, at + 4);
+    at += 4 + m.byteLength;
+  }
+  return out;
+}
+
+/** The one-model files of a weights file: its members for an ensemble, else the file itself. */
+export function weightsMembers(bytes: Uint8Array): Uint8Array[] {
+  const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  if (bytes.byteLength < 12 || dv.getUint32(0, true) !== WEIGHTS_MAGIC) return [bytes];
+  if (dv.getInt32(4, true) !== WEIGHTS_VERSION_ENSEMBLE) return [bytes];
+  const members: Uint8Array[] = [];
+  let at = 12;
+  for (let m = 0; m < dv.getInt32(8, true); m++) {
+    if (at + 4 > bytes.byteLength) throw new Error("truncated classifier ensemble");
+    const n = dv.getInt32(at, true);
+    if (n < 0 || at + 4 + n > bytes.byteLength) throw new Error("truncated classifier ensemble");
+    members.push(bytes.subarray(at + 4, at + 4 + n));
+    at += 4 + n;
+  }
+  if (at !== bytes.byteLength) throw new Error("trailing bytes after the classifier ensemble");
+  return members;
+}
+
+/** The models of a weights file: one, or an ensemble's members in order. */
+export function parseWeights(bytes: Uint8Array): ClassifierModel[] {
+  return weightsMembers(bytes).map(parseModel);
+}
+
 export function parseModel(bytes: Uint8Array): ClassifierModel {
   const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   if (bytes.byteLength < 24 || dv.getUint32(0, true) !== WEIGHTS_MAGIC)
@@ -272,6 +313,25 @@ export function forward(model: ClassifierModel, input: Float32Array, probs: Floa
   softmaxInto(src, probs);
 }
 
+/**
+ * An ensemble on one input vector, as the kernel runs it: the first model's probabilities, or, when its
+ * top score is under ENSEMBLE_SURE_PERMILLE, the mean of every model's.
+ */
+export function forwardEnsemble(
+  models: readonly ClassifierModel[],
+  input: Float32Array,
+  probs: Float32Array,
+): void {
+  forward(models[0]!, input, probs);
+  if (models.length < 2 || Math.max(...probs) * 1000 >= ENSEMBLE_SURE_PERMILLE) return;
+  const other = new Float32Array(CHAR_CLASS_COUNT);
+  for (const m of models.slice(1)) {
+    forward(m, input, other);
+    for (let c = 0; c < CHAR_CLASS_COUNT; c++) probs[c] = probs[c]! + other[c]!;
+  }
+  for (let c = 0; c < CHAR_CLASS_COUNT; c++) probs[c] = probs[c]! / models.length;
+}
+
 export function softmaxInto(logits: Float32Array, probs: Float32Array): void {
   let mx = -Infinity;
   for (let c = 0; c < CHAR_CLASS_COUNT; c++) mx = Math.max(mx, logits[c]!);
@@ -288,9 +348,12 @@ export function softmaxInto(logits: Float32Array, probs: Float32Array): void {
 export class ReferenceClassifier {
   private readonly input: Float32Array;
   private readonly scratch: NormaliseScratch;
-  constructor(readonly model: ClassifierModel) {
-    this.input = new Float32Array(pad4(inputLength(model)));
-    this.scratch = new NormaliseScratch(model.inputWidth);
+  private readonly model: ClassifierModel;
+  /** One model, or an ensemble's (parseWeights), which share the input geometry. */
+  constructor(readonly models: readonly ClassifierModel[]) {
+    this.model = models[0]!;
+    this.input = new Float32Array(pad4(inputLength(this.model)));
+    this.scratch = new NormaliseScratch(this.model.inputWidth);
   }
   classifyBox(
     img: Uint8Array,
@@ -303,6 +366,6 @@ export class ReferenceClassifier {
     probs: Float32Array,
   ): void {
     normaliseBox(img, stride, x, y, w, h, inverted, this.model, this.input, this.scratch);
-    forward(this.model, this.input, probs);
+    forwardEnsemble(this.models, this.input, probs);
   }
 }
