@@ -3,7 +3,10 @@ import {
   type CharBox,
   mergePasses,
   missingCharacter,
+  OCCLUDED_TEMPER,
   onPlateEnds,
+  overhangingBoxes,
+  temperScores,
   textLineBoxes,
   withoutFragments,
 } from "../src/recognition/plate-decision.js";
@@ -64,6 +67,35 @@ describe("read decision: which boxes are characters", () => {
     boxes[3] = { ...boxes[3]!, w: 5 };
     const second = line().map((b) => ({ ...b, y: b.y + 26 }));
     expect(textLineBoxes([...boxes, ...second])).toHaveLength(14);
+  });
+
+  it("finds a character whose ink reaches past the line (a bar over it), not a tilted or a short one", () => {
+    const boxes = line(1.5);
+    // an H joined to a bar from below, cut to the band: 4 px (20%) under the baseline
+    boxes[4] = { ...boxes[4]!, h: 24 };
+    // a character a pixel short of the line, and one a pixel over it: box edges, not intruders
+    boxes[1] = { ...boxes[1]!, y: boxes[1]!.y + 1, h: 19 };
+    boxes[5] = { ...boxes[5]!, y: boxes[5]!.y - 1, h: 21 };
+    expect(overhangingBoxes(boxes)).toEqual([4]);
+    // from above, on the second line of a two-line plate
+    const second = line().map((b) => ({ ...b, y: b.y + 26 }));
+    second[2] = { ...second[2]!, y: second[2]!.y - 5, h: 25 };
+    expect(overhangingBoxes([...line(), ...second])).toEqual([9]);
+    expect(overhangingBoxes(line(-2))).toEqual([]);
+  });
+
+  it("tempers a partly hidden character's scores: same order, no longer sure", () => {
+    const scores = new Float32Array(72).fill(0.01 / 35);
+    scores[22] = 0.99; // W, sure
+    scores.fill(1 / 36, 36);
+    temperScores(scores, 0, 36, OCCLUDED_TEMPER);
+    const first = scores.subarray(0, 36);
+    expect(first.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 5);
+    expect(first.indexOf(Math.max(...first))).toBe(22);
+    expect(first[22]).toBeLessThan(0.3);
+    expect(first[22]).toBeGreaterThan(0.1);
+    // the next box's scores are left alone
+    expect(scores[40]).toBeCloseTo(1 / 36, 6);
   });
 
   it("sees a character lost between two boxes of a reading, not the group gap or a line break", () => {

@@ -198,6 +198,43 @@ export const NARROW_GLYPH_WIDTH = 0.4;
 /** …which is as tall as the others: a narrow box shorter than this share of the height is not a glyph. */
 export const MIN_NARROW_GLYPH_HEIGHT = 0.94;
 
+/** The boxes' lines: a box that starts left of its predecessor begins the next line. */
+function splitLines(boxes: readonly CharBox[]): number[][] {
+  const lines: number[][] = [[]];
+  boxes.forEach((b, i) => {
+    if (i > 0 && b.x < boxes[i - 1]!.x) lines.push([]);
+    lines[lines.length - 1]!.push(i);
+  });
+  return lines;
+}
+
+/** One line's median box height and, per box, how far its top and bottom lie off the line's top and baseline (px, + below). */
+interface LineFit {
+  medH: number;
+  topOff: number[];
+  bottomOff: number[];
+}
+
+function fitLine(bs: readonly CharBox[]): LineFit {
+  const xs = bs.map((b) => b.x + b.w / 2);
+  const top = robustLine(
+    xs,
+    bs.map((b) => b.y),
+  );
+  const bottom = robustLine(
+    xs,
+    bs.map((b) => b.y + b.h),
+  );
+  return {
+    medH: median(bs.map((b) => b.h)),
+    topOff: bs.map((b, k) => b.y - top(xs[k]!)),
+    bottomOff: bs.map((b, k) => b.y + b.h - bottom(xs[k]!)),
+  };
+}
+
+/** The line tolerance at median height medH (px). */
+const lineTolerance = (medH: number): number => Math.max(MAX_LINE_DEVIATION * medH, MIN_DEVIATION_PX);
+
 /**
  * Indices of the boxes that belong to the text line(s) (all of them when fewer than four boxes, or when
  * dropping would leave fewer than three). Two-line plates are checked line by line.
@@ -205,32 +242,17 @@ export const MIN_NARROW_GLYPH_HEIGHT = 0.94;
 export function textLineBoxes(boxes: readonly CharBox[]): number[] {
   const all = boxes.map((_, i) => i);
   if (boxes.length < 4) return all;
-  // lines: a box that starts left of its predecessor begins the next line
-  const lines: number[][] = [[]];
-  boxes.forEach((b, i) => {
-    if (i > 0 && b.x < boxes[i - 1]!.x) lines.push([]);
-    lines[lines.length - 1]!.push(i);
-  });
   const keep: number[] = [];
-  for (const line of lines) {
+  for (const line of splitLines(boxes)) {
     if (line.length < 4) {
       keep.push(...line);
       continue;
     }
     const bs = line.map((i) => boxes[i]!);
-    const medH = median(bs.map((b) => b.h));
-    const xs = bs.map((b) => b.x + b.w / 2);
-    const top = robustLine(
-      xs,
-      bs.map((b) => b.y),
-    );
-    const bottom = robustLine(
-      xs,
-      bs.map((b) => b.y + b.h),
-    );
+    const { medH, topOff, bottomOff } = fitLine(bs);
     const kept = line.filter((_, k) => {
       const b = bs[k]!;
-      const dev = Math.max(Math.abs(b.y - top(xs[k]!)), Math.abs(b.y + b.h - bottom(xs[k]!)));
+      const dev = Math.max(Math.abs(topOff[k]!), Math.abs(bottomOff[k]!));
       // narrow glyphs (1, I) are full height in every plate font: a narrow, short box is a sticker
       if (
         b.w < NARROW_GLYPH_WIDTH * medH &&
@@ -238,13 +260,51 @@ export function textLineBoxes(boxes: readonly CharBox[]): number[] {
       )
         return false;
       return (
-        dev <= Math.max(MAX_LINE_DEVIATION * medH, MIN_DEVIATION_PX) &&
+        dev <= lineTolerance(medH) &&
         Math.abs(b.h - medH) <= Math.max(MAX_HEIGHT_DEVIATION * medH, MIN_DEVIATION_PX)
       );
     });
     keep.push(...(kept.length >= 3 ? kept : line));
   }
   return keep;
+}
+
+/**
+ * Indices of the boxes that reach above their line's top or below its baseline by more than the line
+ * tolerance, on lines of four or more: a character whose ink joins something dark crossing it (a tow
+ * bar, a bracket, a strap, dirt), cut to the band. What the classifier sees is the glyph and the
+ * intruder as one shape, read with the confidence of a whole glyph (a night H under a bar reads W at
+ * 0.99), so the recogniser tempers those scores (OCCLUDED_TEMPER).
+ */
+export function overhangingBoxes(boxes: readonly CharBox[]): number[] {
+  const out: number[] = [];
+  for (const line of splitLines(boxes)) {
+    if (line.length < 4) continue;
+    const { medH, topOff, bottomOff } = fitLine(line.map((i) => boxes[i]!));
+    line.forEach((i, k) => {
+      if (Math.max(-topOff[k]!, bottomOff[k]!) > lineTolerance(medH)) out.push(i);
+    });
+  }
+  return out;
+}
+
+/**
+ * The exponent a partly hidden character's scores are raised to (then renormalised): its reading keeps
+ * its order but no longer carries a plate read on its own. At 0.25 a 0.99 top score with the rest spread
+ * thin over the other 35 classes falls to about 0.2, so the plate's reading is unsure unless the syntax
+ * allows that position little else.
+ */
+export const OCCLUDED_TEMPER = 0.25;
+
+/** Raises the 36 scores at `at` to `power` and renormalises them, in place. */
+export function temperScores(scores: Float32Array, at: number, count: number, power: number): void {
+  let sum = 0;
+  for (let c = 0; c < count; c++) {
+    const v = Math.max(scores[at + c]!, 1e-9) ** power;
+    scores[at + c] = v;
+    sum += v;
+  }
+  for (let c = 0; c < count; c++) scores[at + c] = scores[at + c]! / sum;
 }
 
 /**

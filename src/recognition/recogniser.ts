@@ -33,7 +33,9 @@ import {
   MIN_INNER_CONTRAST,
   mergePasses,
   missingCharacter,
+  OCCLUDED_TEMPER,
   onPlateEnds,
+  overhangingBoxes,
   type PlateDecision,
   type PlateEvidence,
   rejectReason,
@@ -41,6 +43,7 @@ import {
   SEPARATOR_MIN_GAP,
   STRAY_TALLER_PX,
   tallerThanLine,
+  temperScores,
   textLineBoxes,
   withoutFragments,
 } from "./plate-decision.js";
@@ -81,6 +84,8 @@ export interface RecogniserOptions {
   weights?: Uint8Array;
   /** "any" only: read-decision thresholds other than the chosen defaults (for tuning scripts). */
   foreign?: Partial<ForeignDecision>;
+  /** "gb" only: the exponent of a box reaching past its line (default OCCLUDED_TEMPER; 1: off; for tuning scripts). */
+  occludedTemper?: number;
 }
 
 /** The `--region any` read decision's thresholds (see the constants below and run-prior.ts). */
@@ -148,6 +153,7 @@ export class Recogniser {
   readonly maxWidthPx: number;
   readonly maxHeightPx: number;
   private readonly minReadConfidence: number;
+  private readonly occludedTemper: number;
   private readonly foreign: ForeignDecision;
   private readonly wasm: RecogniseExports;
   private readonly ctx: number;
@@ -167,6 +173,7 @@ export class Recogniser {
     this.maxWidthPx = options.maxWidthPx ?? 1920;
     this.maxHeightPx = options.maxHeightPx ?? 1080;
     this.minReadConfidence = options.minReadConfidence ?? 0.2;
+    this.occludedTemper = options.occludedTemper ?? OCCLUDED_TEMPER;
     this.foreign = { ...FOREIGN_DECISION, ...options.foreign };
     this.memory = new WebAssembly.Memory({
       initial: RECOGNISE_MEMORY_PAGES,
@@ -431,6 +438,10 @@ export class Recogniser {
         const at = i * MAX_RESULT_SCORES + k * CHAR_CLASS_COUNT;
         scores.set(this.scores.subarray(at, at + CHAR_CLASS_COUNT), j * CHAR_CLASS_COUNT);
       });
+      if (this.region === "gb" && this.occludedTemper !== 1) {
+        for (const k of overhangingBoxes(all))
+          temperScores(scores, k * CHAR_CLASS_COUNT, CHAR_CLASS_COUNT, this.occludedTemper);
+      }
       const readings = bestPlates(scores, chars, {
         region: this.region,
         top: this.topCandidates,
