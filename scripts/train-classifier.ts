@@ -1,7 +1,7 @@
 // Trains the character classifier from synthetic crops and writes assets/classifier.bin.
 //   npx tsx scripts/train-classifier.ts [--seed 1] [--samples 60000] [--epochs 12] [--hidden 128] [--conv 8,16]
-// The shipped weights (an ensemble of two conv nets, seeds 1 and 2) are exactly what this makes:
-//   npx tsx scripts/train-classifier.ts --samples 100000 --plates 1500 --junk 8000 --epochs 12 --hidden 128 --conv 8,16 --eval 6000 --seed 1,2
+// The shipped weights (an ensemble of three conv nets, seeds 1, 2 and 3) are exactly what this makes:
+//   npx tsx scripts/train-classifier.ts --samples 100000 --plates 1500 --junk 8000 --epochs 12 --hidden 128 --conv 8,16 --eval 6000 --seed 1,2,3
 // Deterministic for a seed: crops come from TRAIN seeds only (sample i uses TRAIN seed i), the seed
 // drives weight initialisation and shuffling; each seed of a list trains one member on the same crops.
 // Reports accuracy on held-out synthetic crops and plate characters from EVAL seeds: choose the model to

@@ -5,12 +5,14 @@ import { Recogniser } from "../src/recognition/recogniser.js";
 import { evalStill, iou } from "./recognition-fixtures.js";
 
 // Frame-level regression: EVAL stills (seeds the classifier never trained on), expected plates from the
-// generator's truth. The floors sit just under what the recogniser reads today (112/117 exact, 7
+// generator's truth. The floors sit just under what the recogniser reads today (110/117 exact, 6
 // confident reads on no plate, most of them misreads of a plate or reads of a partly hidden one): a
-// change that loses two plates, or reads two more plates that are not there, fails here.
+// change that loses two plates, or reads two more plates that are not there, fails here. (The
+// three-net ensemble of 2 December read 110 where the single net read 112: two reads at confidence
+// 0.4-0.7 flipped, K/N and 5/6, while real characters gained; docs/kernels-classify.md, round 5.)
 const STILLS = 100;
-const MIN_EXACT_SHARE = 0.945;
-const MAX_FALSE_READS = 8;
+const MIN_EXACT_SHARE = 0.93;
+const MAX_FALSE_READS = 7;
 
 describe("recogniser on synthetic stills", () => {
   const rec = Recogniser.create({ region: "gb", topCandidates: 5 });
