@@ -251,6 +251,7 @@ describe("ensembles (weights file version 4)", () => {
     expect(load(taller)).toBe(0);
     expect(load(serialiseEnsemble([members[0]!, taller]))).toBe(-4);
     expect(() => weightsMembers(bytes.subarray(0, bytes.byteLength - 1))).toThrow(/classifier ensemble/);
+    expect(() => weightsMembers(serialiseEnsemble([]))).toThrow(/0 members/);
   });
 });
 

@@ -1,5 +1,5 @@
 // Character classifier: crop a character box from an 8-bit grey frame, normalise it, and score the 36
-// classes with a small multi-layer perceptron whose weights the host loads once (classifierInit).
+// classes with small neural nets (conv, or a perceptron) whose weights the host loads once (classifierInit).
 //
 // Normalisation (the same steps as the JS reference in src/recognition/classify-reference.ts):
 //  1. Otsu threshold over the box's histogram; the class means give ink and ground grey levels.

@@ -170,9 +170,11 @@ export function weightsMembers(bytes: Uint8Array): Uint8Array[] {
   const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   if (bytes.byteLength < 12 || dv.getUint32(0, true) !== WEIGHTS_MAGIC) return [bytes];
   if (dv.getInt32(4, true) !== WEIGHTS_VERSION_ENSEMBLE) return [bytes];
+  const count = dv.getInt32(8, true);
+  if (count < 1) throw new Error(`classifier ensemble of ${count} members`);
   const members: Uint8Array[] = [];
   let at = 12;
-  for (let m = 0; m < dv.getInt32(8, true); m++) {
+  for (let m = 0; m < count; m++) {
     if (at + 4 > bytes.byteLength) throw new Error("truncated classifier ensemble");
     const n = dv.getInt32(at, true);
     if (n < 0 || at + 4 + n > bytes.byteLength) throw new Error("truncated classifier ensemble");
