@@ -252,6 +252,10 @@ describe("ensembles (weights file version 4)", () => {
     expect(load(serialiseEnsemble([members[0]!, taller]))).toBe(-4);
     expect(() => weightsMembers(bytes.subarray(0, bytes.byteLength - 1))).toThrow(/classifier ensemble/);
     expect(() => weightsMembers(serialiseEnsemble([]))).toThrow(/0 members/);
+    // the host names what was wrong
+    expect(() => new WasmClassifier(bytes.subarray(0, bytes.byteLength - 1), 1 << 20, true)).toThrow(
+      /truncated/,
+    );
   });
 });
 

@@ -43,12 +43,25 @@ export interface ClassifierExports {
   classifyVector(input: number, out: number): void;
 }
 
+/** What the kernel's classifierInit status codes mean (assembly/classify/classifier.ts, CLASSIFIER_ERR_*). */
+const INIT_ERRORS: Record<number, string> = {
+  [-1]: "not a classifier weights file",
+  [-2]: "unsupported weights version (or an ensemble inside an ensemble)",
+  [-3]: "truncated, or bytes after the end",
+  [-4]: "a model geometry the kernel cannot run",
+};
+
 /** Copies `weights` into the instance and initialises the classifier; throws on a bad weights file. */
 export function initClassifier(exports: ClassifierExports, weights: Uint8Array): void {
   const ptr = exports.classifierAlloc(weights.byteLength);
   new Uint8Array(exports.memory.buffer, ptr, weights.byteLength).set(weights);
   const status = exports.classifierInit(ptr, weights.byteLength);
-  if (status !== 0) throw new KestrelError("KESTREL_E_WASM_LOAD", `classifier weights rejected (${status})`);
+  if (status !== 0) {
+    throw new KestrelError(
+      "KESTREL_E_WASM_LOAD",
+      `classifier weights rejected (${status}): ${INIT_ERRORS[status] ?? "unknown status"}`,
+    );
+  }
 }
 
 export interface GlyphBox {
