@@ -9,7 +9,14 @@ import { ffmpegPath } from "../src/ingest/ffmpeg-path.js";
 import { readImageFile, readVideoFile } from "../src/recognition/read-file.js";
 import { Recogniser, type StageTimes } from "../src/recognition/recogniser.js";
 import type { ClipVehicleTruth } from "../src/synth/index.js";
-import { benchClip, EU_STILL, evalEuStill, evalStill, iou } from "../test/recognition-fixtures.js";
+import {
+  benchClip,
+  EU_STILL,
+  evalEuStill,
+  evalStill,
+  iou,
+  scoreStill,
+} from "../test/recognition-fixtures.js";
 
 const STILLS = Number(process.env.BENCH_STILLS ?? 200);
 // 60 clips (20 at night) are 180 vehicles: few enough to read in about two minutes, enough that a
@@ -28,13 +35,11 @@ function stills(): void {
   let falseReads = 0;
   for (let i = 0; i < STILLS; i++) {
     const s = evalStill(i);
-    const reads = gb.readImage(s.grey, s.width, s.height);
+    const score = scoreStill(gb.readImage(s.grey, s.width, s.height), s.plates);
     const t = s.night ? tally.night : tally.day;
-    for (const p of s.plates.filter((q) => q.whole)) {
-      t[1]!++;
-      if (reads.some((r) => r.plate === p.text)) t[0]!++;
-    }
-    for (const r of reads) if (r.confidence >= 0.6 && !s.plates.some((p) => p.text === r.plate)) falseReads++;
+    t[0]! += score.exact;
+    t[1]! += score.plates;
+    falseReads += score.falseReads.length;
   }
   const [a, b] = [tally.day[0]! + tally.night[0]!, tally.day[1]! + tally.night[1]!];
   line(
@@ -183,12 +188,10 @@ function euStills(): void {
   let falseReads = 0;
   for (let i = 0; i < EU_STILLS; i++) {
     const s = evalEuStill(i);
-    const reads = any.readImage(s.grey, s.width, s.height);
-    for (const p of s.plates.filter((q) => q.whole)) {
-      plates++;
-      if (reads.some((r) => r.plate === p.text)) exact++;
-    }
-    for (const r of reads) if (r.confidence >= 0.6 && !s.plates.some((p) => p.text === r.plate)) falseReads++;
+    const score = scoreStill(any.readImage(s.grey, s.width, s.height), s.plates);
+    plates += score.plates;
+    exact += score.exact;
+    falseReads += score.falseReads.length;
   }
   line(
     `eu stills (EVAL ${EU_STILLS}, ${EU_STILL.widthPx}x${EU_STILL.heightPx}, --region any): exact ${exact}/${plates} = ${pct(exact, plates)}; confident reads (>= 0.6) not on any plate: ${falseReads}`,

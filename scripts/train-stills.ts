@@ -3,7 +3,7 @@
 // reads (>= 0.6) on no plate, and every miss. Measurement only.
 // Usage: npx tsx scripts/train-stills.ts [count, default 200]
 import { Recogniser } from "../src/recognition/recogniser.js";
-import { trainStill } from "../test/recognition-fixtures.js";
+import { scoreStill, trainStill } from "../test/recognition-fixtures.js";
 
 const count = Number(process.argv[2] ?? 200);
 const gb = Recogniser.create({ region: "gb", topCandidates: 5 });
@@ -13,17 +13,11 @@ let falseReads = 0;
 const misses: string[] = [];
 for (let i = 0; i < count; i++) {
   const s = trainStill(i);
-  const reads = gb.readImage(s.grey, s.width, s.height);
-  for (const p of s.plates.filter((q) => q.whole)) {
-    plates++;
-    if (reads.some((r) => r.plate === p.text)) exact++;
-    else misses.push(`${i}:${p.text}`);
-  }
-  for (const r of reads) {
-    if (r.confidence < 0.6 || s.plates.some((p) => p.text === r.plate)) continue;
-    falseReads++;
-    misses.push(`${i}:false ${r.plate}`);
-  }
+  const score = scoreStill(gb.readImage(s.grey, s.width, s.height), s.plates);
+  plates += score.plates;
+  exact += score.exact;
+  falseReads += score.falseReads.length;
+  misses.push(...score.missed.map((t) => `${i}:${t}`), ...score.falseReads.map((t) => `${i}:false ${t}`));
 }
 process.stdout.write(
   `TRAIN stills (${count}, 1280x720): exact ${exact}/${plates} = ${((100 * exact) / plates).toFixed(1)}%; confident reads on no plate: ${falseReads}\n${misses.join(" ")}\n`,

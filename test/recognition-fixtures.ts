@@ -25,6 +25,31 @@ export interface StillFixture {
 
 const CACHE = join(process.cwd(), ".cache", "recognition");
 
+/** Reads of one still under the benchmark's rules: whole plates read exactly, and confident reads on no plate. */
+export interface StillScore {
+  plates: number;
+  exact: number;
+  /** Whole plates whose text no read gave. */
+  missed: string[];
+  /** Reads at confidence >= CONFIDENT_READ whose plate is on no plate of the still. */
+  falseReads: string[];
+}
+
+/** A read this sure that is on no plate counts as a false read. */
+export const CONFIDENT_READ = 0.6;
+
+export function scoreStill(
+  reads: readonly { plate: string; confidence: number }[],
+  truth: readonly Pick<PlateTruth, "text" | "whole">[],
+): StillScore {
+  const whole = truth.filter((p) => p.whole);
+  const missed = whole.filter((p) => !reads.some((r) => r.plate === p.text)).map((p) => p.text);
+  const falseReads = reads
+    .filter((r) => r.confidence >= CONFIDENT_READ && !truth.some((p) => p.text === r.plate))
+    .map((r) => r.plate);
+  return { plates: whole.length, exact: whole.length - missed.length, missed, falseReads };
+}
+
 /** The i-th EVAL still at widthPx × heightPx (generated once, then read from the cache). */
 export function evalStill(i: number, widthPx = 1280, heightPx = 720): StillFixture {
   const seed = seedAt(EVAL_SEEDS, i);
