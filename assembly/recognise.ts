@@ -111,6 +111,11 @@ export function setSplitTouching(ctx: usize, on: i32): void {
   changetype<Context>(ctx).splitTouching = on;
 }
 
+/** Non-zero: boxes reaching past their line's top or baseline are cut back to it (UK plates, `--region gb`). */
+export function setFitToLine(ctx: usize, on: i32): void {
+  changetype<Context>(ctx).fitToLine = on;
+}
+
 /** Stage 1: plate candidates in the region of interest (w or h ≤ 0: whole frame). Returns the count. */
 export function localise(ctx: usize, width: i32, height: i32, x: i32, y: i32, w: i32, h: i32): i32 {
   const c = changetype<Context>(ctx);

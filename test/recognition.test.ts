@@ -1,8 +1,9 @@
 import { describe, expect, it } from "vitest";
 import { MAX_FRAME_HEIGHT, MAX_FRAME_WIDTH } from "../assembly/shared/constants.js";
 import { isKestrelError } from "../src/errors/index.js";
+import { overhangingBoxes } from "../src/recognition/plate-decision.js";
 import { Recogniser } from "../src/recognition/recogniser.js";
-import { evalStill, iou } from "./recognition-fixtures.js";
+import { evalStill, iou, trainStill } from "./recognition-fixtures.js";
 
 // Frame-level regression: EVAL stills (seeds the classifier never trained on), expected plates from the
 // generator's truth. The floors sit just under what the recogniser reads today (110/117 exact, 6
@@ -81,6 +82,27 @@ describe("recogniser on synthetic stills", () => {
       away as [number, number, number, number],
     );
     expect(outside.map((r) => r.plate)).not.toContain(truth.text);
+  });
+
+  // TRAIN stills 36 and 38: dirt joined below the H of VH65HME and the 1 of KO51KAZ (the generator's
+  // occluder) stretches their boxes past the baseline, so the H reads W and the 1's box closes the gap
+  // between the groups; cut back to the line, both plates read exactly
+  it("cuts a character box joined to dirt past the line back to the line", () => {
+    const loose = Recogniser.create({ region: "gb", topCandidates: 5, fitToLine: false });
+    for (const [i, text] of [
+      [36, "VH65HME"],
+      [38, "KO51KAZ"],
+    ] as const) {
+      const still = trainStill(i);
+      const box = still.plates.find((p) => p.text === text)!.box;
+      const plateOf = (r: Recogniser) => r.lastPlates().find((p) => iou(p.box, box) > 0.3)!;
+      const before = loose.readImage(still.grey, still.width, still.height).map((r) => r.plate);
+      expect(before).not.toContain(text);
+      expect(overhangingBoxes(plateOf(loose).charBoxes).length).toBeGreaterThan(0);
+      const after = rec.readImage(still.grey, still.width, still.height).map((r) => r.plate);
+      expect(after).toContain(text);
+      expect(overhangingBoxes(plateOf(rec).charBoxes)).toEqual([]);
+    }
   });
 
   it("reads a frame written straight into the shared frame slot, whose view never detaches", () => {

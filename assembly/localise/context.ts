@@ -68,6 +68,8 @@ export class Context {
   inkMarginPct: i32 = 0;
   /** Non-zero: cut touching pairs of narrow characters (segment.ts `splitTouchingPairs`, `--region any`). */
   splitTouching: i32 = 0;
+  /** Non-zero: boxes reaching past their line's top or baseline are cut back to it (segment.ts `fitToLine`, UK plates). */
+  fitToLine: i32 = 0;
   /** Per candidate: characters its last segmentation found (0 when it found no plate). */
   candidateChars: usize = 0;
   /** Above 0: segmentCandidates skips candidates whose last segmentation found fewer characters. */
@@ -115,5 +117,6 @@ export function createContext(maxWidth: i32, maxHeight: i32): Context {
   ctx.edgeThreshold = 24;
   ctx.inkMarginPct = 100;
   ctx.splitTouching = 0;
+  ctx.fitToLine = 0;
   return ctx;
 }

@@ -783,7 +783,102 @@ function bandChars(ctx: Context, y0: i32, y1: i32, first: i32): i32 {
     traceBox(load<i32>(b), load<i32>(b, 4), load<i32>(b, 8), load<i32>(b, 12), 7);
   }
   if (bestStart > 0) memory.copy(boxes, boxes + ((<usize>bestStart) << 4), (<usize>bestLen) << 4);
+  if (ctx.fitToLine !== 0) fitToLine(ctx, boxes, bestLen);
   return bestLen;
+}
+
+/** Fewest boxes on a line whose top and baseline `fitToLine` fits. */
+const FIT_MIN_BOXES: i32 = 4;
+
+/**
+ * Cuts the k boxes of one line back to the line: a box reaching above the line's top or below its
+ * baseline (robust Theil–Sen lines through the boxes' tops and bottoms, as the host's `textLineBoxes`
+ * fits them) by more than a tenth of the median height, at least two pixels, is a character joined to
+ * something dark across its end (a bar, a bracket, dirt). Its rows are cut to the line's and its columns
+ * to the ink left in them. Printed characters on a UK plate are all one height.
+ */
+function fitToLine(ctx: Context, boxes: usize, k: i32): void {
+  if (k < FIT_MIN_BOXES) return;
+  const scratch = ctx.parents;
+  const heights = scratch;
+  for (let i = 0; i < k; i++)
+    store<f32>(heights + ((<usize>i) << 2), <f32>load<i32>(boxes + ((<usize>i) << 4), 12));
+  const tol = Mathf.max(2, medianF32(heights, k) * 0.1);
+  const topSlope = theilSenSlope(boxes, k, 0, scratch);
+  const topAt = lineIntercept(boxes, k, 0, topSlope, scratch);
+  const bottomSlope = theilSenSlope(boxes, k, 1, scratch);
+  const bottomAt = lineIntercept(boxes, k, 1, bottomSlope, scratch);
+  for (let i = 0; i < k; i++) {
+    const b = boxes + ((<usize>i) << 4);
+    const cx = boxCentreX(b);
+    const top = topAt + topSlope * cx;
+    const bottom = bottomAt + bottomSlope * cx;
+    let y0 = load<i32>(b, 4);
+    let y1 = y0 + load<i32>(b, 12);
+    const over = <f32>y0 < top - tol;
+    const under = <f32>y1 > bottom + tol;
+    if (!over && !under) continue;
+    if (over) y0 = <i32>Mathf.round(top);
+    if (under) y1 = <i32>Mathf.round(bottom);
+    if (y1 - y0 < 2) continue;
+    let x0 = load<i32>(b);
+    let x1 = x0 + load<i32>(b, 8) - 1;
+    while (x0 < x1 && columnInk(ctx, x0, y0, y1 - 1) === 0) x0++;
+    while (x1 > x0 && columnInk(ctx, x1, y0, y1 - 1) === 0) x1--;
+    store<i32>(b, x0);
+    store<i32>(b, y0, 4);
+    store<i32>(b, x1 - x0 + 1, 8);
+    store<i32>(b, y1 - y0, 12);
+  }
+}
+
+function boxCentreX(b: usize): f32 {
+  return <f32>load<i32>(b) + <f32>load<i32>(b, 8) * 0.5;
+}
+
+/** A box's top (edge 0) or bottom (edge 1, one past its last row). */
+function boxEdge(b: usize, edge: i32): f32 {
+  return <f32>(load<i32>(b, 4) + (edge === 1 ? load<i32>(b, 12) : 0));
+}
+
+/** Median of the pairwise slopes of the k boxes' top or bottom edges against their centres. */
+function theilSenSlope(boxes: usize, k: i32, edge: i32, scratch: usize): f32 {
+  let n = 0;
+  for (let i = 0; i < k; i++) {
+    const a = boxes + ((<usize>i) << 4);
+    for (let j = i + 1; j < k; j++) {
+      const b = boxes + ((<usize>j) << 4);
+      const dx = boxCentreX(b) - boxCentreX(a);
+      if (dx === 0) continue;
+      store<f32>(scratch + ((<usize>n) << 2), (boxEdge(b, edge) - boxEdge(a, edge)) / dx);
+      n++;
+    }
+  }
+  return n > 0 ? medianF32(scratch, n) : 0;
+}
+
+/** Median of the k boxes' edge less slope × centre: where the line crosses x = 0. */
+function lineIntercept(boxes: usize, k: i32, edge: i32, slope: f32, scratch: usize): f32 {
+  for (let i = 0; i < k; i++) {
+    const b = boxes + ((<usize>i) << 4);
+    store<f32>(scratch + ((<usize>i) << 2), boxEdge(b, edge) - slope * boxCentreX(b));
+  }
+  return medianF32(scratch, k);
+}
+
+/** Median of the n f32 values at p (sorted in place; the mean of the middle two when n is even, as the host's). */
+function medianF32(p: usize, n: i32): f32 {
+  for (let i = 1; i < n; i++) {
+    const v = load<f32>(p + ((<usize>i) << 2));
+    let q = i;
+    while (q > 0 && load<f32>(p + ((<usize>(q - 1)) << 2)) > v) {
+      store<f32>(p + ((<usize>q) << 2), load<f32>(p + ((<usize>(q - 1)) << 2)));
+      q--;
+    }
+    store<f32>(p + ((<usize>q) << 2), v);
+  }
+  const m = load<f32>(p + ((<usize>(n >> 1)) << 2));
+  return n & 1 ? m : (m + load<f32>(p + ((<usize>((n >> 1) - 1)) << 2))) * 0.5;
 }
 
 /** Dark pixels in row y of ctx.bin. */

@@ -86,6 +86,8 @@ export interface RecogniserOptions {
   foreign?: Partial<ForeignDecision>;
   /** "gb" only: the exponent of a box reaching past its line (default OCCLUDED_TEMPER; 1: off; for tuning scripts). */
   occludedTemper?: number;
+  /** "gb" only: cut boxes reaching past their line back to it before classifying (default on; for tuning scripts). */
+  fitToLine?: boolean;
 }
 
 /** The `--region any` read decision's thresholds (see the constants below and run-prior.ts). */
@@ -136,6 +138,7 @@ interface RecogniseExports {
   setInkMargin(ctx: number, pct: number): void;
   setResegmentMinChars(ctx: number, chars: number): void;
   setSplitTouching(ctx: number, on: number): void;
+  setFitToLine(ctx: number, on: number): void;
 }
 
 const MAX_RESULT_SCORES = MAX_PLATE_CHARS * CHAR_CLASS_COUNT;
@@ -190,6 +193,7 @@ export class Recogniser {
     // narrow European faces touch under blur; UK glyphs are wide and split by the older rule alone
     if (this.region === "any" && (options.foreign?.splitTouching ?? true))
       this.wasm.setSplitTouching(this.ctx, 1);
+    if (this.region === "gb" && (options.fitToLine ?? true)) this.wasm.setFitToLine(this.ctx, 1);
     const buf = this.memory.buffer;
     this.results = new Int32Array(buf, this.wasm.resultsPtr(this.ctx));
     this.scores = new Float32Array(buf, this.wasm.scoresPtr(this.ctx));
