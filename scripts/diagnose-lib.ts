@@ -22,6 +22,7 @@ interface SegExports {
   cropGeometry(ctx: number, i: number): number;
   resultsPtr(ctx: number): number;
   segmentTrace(i: number, f: number): number;
+  setFitToLine(ctx: number, on: number): void;
 }
 
 /** Why segmentation dropped a piece (segmentTrace reasons). */
@@ -35,6 +36,8 @@ export const memory = new WebAssembly.Memory({
 export const seg = new WebAssembly.Instance(kernelModule("recognise"), asImports(memory))
   .exports as unknown as SegExports;
 export const ctx = seg.init(1920, 1080);
+// segment as the `gb` Recogniser does (boxes past their line cut back to it)
+seg.setFitToLine(ctx, 1);
 
 export type Box4 = [number, number, number, number];
 export interface Segmentation {
