@@ -439,12 +439,7 @@ function dropOffGround(ctx: Context, m: i32): i32 {
     // no light pixels around it at all: no evidence either way
     const c = ground < 0 ? 0x7fffffff : ground - ink;
     setCf(ctx, i, 5, c);
-    let k = i;
-    while (k > 0 && load<i32>(contrasts + ((<usize>(k - 1)) << 2)) > c) {
-      store<i32>(contrasts + ((<usize>k) << 2), load<i32>(contrasts + ((<usize>(k - 1)) << 2)));
-      k--;
-    }
-    store<i32>(contrasts + ((<usize>k) << 2), c);
+    insertSorted<i32>(contrasts, i, c);
   }
   const med = load<i32>(contrasts + ((<usize>(m >> 1)) << 2));
   if (med === 0x7fffffff || med <= 0) {
@@ -484,12 +479,7 @@ function splitTouchingPairs(ctx: Context, boxes: usize, k: i32, med: i32, cap: i
   for (let i = 0; i < k; i++) {
     const w = load<i32>(boxes + ((<usize>i) << 4), 8);
     if (w * 10 < med * 3) continue;
-    let q = m;
-    while (q > 0 && load<i32>(ws + ((<usize>(q - 1)) << 2)) > w) {
-      store<i32>(ws + ((<usize>q) << 2), load<i32>(ws + ((<usize>(q - 1)) << 2)));
-      q--;
-    }
-    store<i32>(ws + ((<usize>q) << 2), w);
+    insertSorted<i32>(ws, m, w);
     m++;
   }
   if (m < 3) return k;
@@ -688,13 +678,7 @@ function bandChars(ctx: Context, y0: i32, y1: i32, first: i32): i32 {
   // median height: insertion sort of heights into the parents scratch (free after labelling)
   const hs = ctx.parents;
   for (let i = 0; i < m; i++) {
-    const h = cf(ctx, i, 3) - cf(ctx, i, 1) + 1;
-    let k = i;
-    while (k > 0 && load<i32>(hs + ((<usize>(k - 1)) << 2)) > h) {
-      store<i32>(hs + ((<usize>k) << 2), load<i32>(hs + ((<usize>(k - 1)) << 2)));
-      k--;
-    }
-    store<i32>(hs + ((<usize>k) << 2), h);
+    insertSorted<i32>(hs, i, cf(ctx, i, 3) - cf(ctx, i, 1) + 1);
   }
   const med = load<i32>(hs + ((<usize>(m >> 1)) << 2));
   // boxes of similar height, wide ones split at ink minima (touching characters), sorted by x
@@ -866,17 +850,19 @@ function lineIntercept(boxes: usize, k: i32, edge: i32, slope: f32, scratch: usi
   return medianF32(scratch, k);
 }
 
+/** Puts v into the ascending list of the n values at `list` (4-byte values; slot n must be free or v's own). */
+function insertSorted<T>(list: usize, n: i32, v: T): void {
+  let k = n;
+  while (k > 0 && load<T>(list + ((<usize>(k - 1)) << 2)) > v) {
+    store<T>(list + ((<usize>k) << 2), load<T>(list + ((<usize>(k - 1)) << 2)));
+    k--;
+  }
+  store<T>(list + ((<usize>k) << 2), v);
+}
+
 /** Median of the n f32 values at p (sorted in place; the mean of the middle two when n is even, as the host's). */
 function medianF32(p: usize, n: i32): f32 {
-  for (let i = 1; i < n; i++) {
-    const v = load<f32>(p + ((<usize>i) << 2));
-    let q = i;
-    while (q > 0 && load<f32>(p + ((<usize>(q - 1)) << 2)) > v) {
-      store<f32>(p + ((<usize>q) << 2), load<f32>(p + ((<usize>(q - 1)) << 2)));
-      q--;
-    }
-    store<f32>(p + ((<usize>q) << 2), v);
-  }
+  for (let i = 1; i < n; i++) insertSorted<f32>(p, i, load<f32>(p + ((<usize>i) << 2)));
   const m = load<f32>(p + ((<usize>(n >> 1)) << 2));
   return n & 1 ? m : (m + load<f32>(p + ((<usize>((n >> 1) - 1)) << 2))) * 0.5;
 }
@@ -931,13 +917,7 @@ function findBands(ctx: Context, out: StaticArray<i32>): i32 {
   // baseline: what rows without text show (border, surround edges, noise), the 30th percentile of rows
   const sorted = ctx.parents;
   for (let y = 0; y < h; y++) {
-    const v = load<i32>(T + ((<usize>y) << 2));
-    let k = y;
-    while (k > 0 && load<i32>(sorted + ((<usize>(k - 1)) << 2)) > v) {
-      store<i32>(sorted + ((<usize>k) << 2), load<i32>(sorted + ((<usize>(k - 1)) << 2)));
-      k--;
-    }
-    store<i32>(sorted + ((<usize>k) << 2), v);
+    insertSorted<i32>(sorted, y, load<i32>(T + ((<usize>y) << 2)));
   }
   const base = load<i32>(sorted + ((<usize>((h * 3) / 10)) << 2));
   let thr = base + ((maxT - base) * 2) / 5;
