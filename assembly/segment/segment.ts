@@ -1184,7 +1184,8 @@ export function segmentCandidate(ctx: Context, width: i32, height: i32, index: i
   }
   if (n < 2) return 0;
   if (n > MAX_PLATE_CHARS) n = MAX_PLATE_CHARS;
-  // group bounds, median-ish height (first char) and frame box of the plate (chars plus margins)
+  // group bounds, mean height (for the margins), median height (reported: a character cut short by blur
+  // does not pull it down) and frame box of the plate (chars plus margins)
   let gx0 = 0x7fffffff;
   let gy0 = 0x7fffffff;
   let gx1 = -1;
@@ -1201,8 +1202,10 @@ export function segmentCandidate(ctx: Context, width: i32, height: i32, index: i
     gx1 = max(gx1, x + w);
     gy1 = max(gy1, y + h);
     hsum += h;
+    store<f32>(ctx.parents + ((<usize>i) << 2), <f32>h);
   }
   const ch = <f32>hsum / <f32>n;
+  const medH = medianF32(ctx.parents, n);
   const mx = ch * 0.25;
   const my = ch * 0.22;
   const u0 = <f32>gx0 - mx;
@@ -1236,7 +1239,7 @@ export function segmentCandidate(ctx: Context, width: i32, height: i32, index: i
   store<i32>(result + ((<usize>RESULT_LINES) << 2), lines);
   store<i32>(result + ((<usize>RESULT_ANGLE_MRAD) << 2), <i32>Mathf.round(ctx.cropAngle * 1000));
   store<i32>(result + ((<usize>RESULT_SCORE) << 2), 0);
-  store<i32>(result + ((<usize>RESULT_CHAR_HEIGHT_PX) << 2), <i32>Mathf.round(ch * s));
+  store<i32>(result + ((<usize>RESULT_CHAR_HEIGHT_PX) << 2), <i32>Mathf.round(medH * s));
   return n;
 }
 

@@ -20,7 +20,7 @@ export interface FrameRead {
   /** One 0..1 score per character of `plate`. */
   charConfidences: number[];
   box: Box;
-  /** Mean character height in frame pixels (the tracker weighs reads by it; absent: from the box width). */
+  /** Median character box height in frame pixels (the tracker weighs reads by it; absent: from the box width). */
   charHeightPx?: number;
   /** Best alternatives, best first; the first is `plate` itself. */
   candidates: PlateCandidate[];

@@ -8,7 +8,7 @@ import type { PlateRegion } from "./syntax.js";
 export interface PlateEvidence {
   chars: number;
   lines: number;
-  /** Mean character height in frame pixels. */
+  /** Median character box height in frame pixels (whole pixels). */
   charHeightPx: number;
   heightSpreadPermille: number;
   baselinePermille: number;
@@ -41,7 +41,9 @@ export interface PlateDecision {
 }
 
 /**
- * Characters shorter than this (the segmenter's mean box height, about 0.3 px under the glyph's) are
+ * Characters shorter than this (the segmenter's median box height, rounded to whole pixels: 0.2 px under
+ * the glyph's at the median for plates under 16 px; the mean, used before, let a blurred P or K cut short
+ * sink a 10.5 px plate to 9.4 px, PK55ZGJ on TRAIN still 143) are
  * below what the classifier reads reliably: it is trained on glyphs of 11 px and more, and the smallest
  * plate the recogniser must read (70 px wide) has 10.6 px characters. On the benchmark's TRAIN clips,
  * reads at 9 px were 78% exact against 85% at 10 px and 90% at 11-12 px, and their confident misreads of
