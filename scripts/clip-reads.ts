@@ -5,7 +5,9 @@
 //   npx tsx scripts/clip-reads.ts replay [--train] [--count 60]   runs the tracker over the recording:
 //       vehicles read exactly (plates reaching 10 px characters), false final and provisional reads,
 //       the confidences of the true final reads and how soon alerts came (--min-confidence 0.6 and
-//       --provisional-confidence 0.8 as the benchmark sets the tracker)
+//       --provisional-confidence 0.8 as the benchmark sets the tracker); --why explains each missed
+//       vehicle: its frames' character heights, what the frames read at its plate, and the final reads
+//       of tracks that overlapped it
 // --train takes the clips from TRAIN seeds (900,000 + i), as scripts/diagnose-clips.ts does: for
 // developing tracker rules without looking at the measured clips. Measurement only.
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
@@ -16,12 +18,13 @@ import { readVideoFile } from "../src/recognition/read-file.js";
 import { Recogniser } from "../src/recognition/recogniser.js";
 import type { ClipVehicleTruth } from "../src/synth/index.js";
 import { Tracker } from "../src/tracking/tracker.js";
-import { benchClip } from "../test/recognition-fixtures.js";
+import { benchClip, iou } from "../test/recognition-fixtures.js";
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,
   options: {
     train: { type: "boolean", default: false },
+    why: { type: "boolean", default: false },
     count: { type: "string", default: "60" },
     "min-confidence": { type: "string", default: "0.6" },
     "provisional-confidence": { type: "string", default: "0.8" },
@@ -110,7 +113,10 @@ function replay(): void {
       if (!v.frames.some((x) => x.whole && x.charHeightPx >= READABLE_CHAR_PX)) continue;
       readable++;
       if (finals.some((f) => f.plate === v.plate)) exact++;
-      else missed.push(`clip ${c.index} ${v.plate}`);
+      else {
+        missed.push(`clip ${c.index} ${v.plate}`);
+        if (values.why) explain(c, v, finals);
+      }
     }
   }
   trueConfidences.sort((a, b) => a - b);
@@ -131,6 +137,39 @@ function replay(): void {
       .map((x) => x.toFixed(2))
       .join(" ")}`,
   );
+}
+
+/** Why a vehicle was missed: what its frames read at its plate, and the finals of tracks that overlapped it. */
+function explain(c: RecordedClip, v: RecordedClip["vehicles"][number], finals: FinalRead[]): void {
+  const heights = v.frames.filter((f) => f.whole).map((f) => f.charHeightPx);
+  const reads = new Map<string, { frames: number[]; confidence: number }>();
+  let unread = 0;
+  for (const f of v.frames) {
+    if (!f.whole) continue;
+    const r = c.frames.find((x) => x.index === f.frame)?.reads.find((x) => iou(x.box, f.box) > 0.2);
+    if (!r) {
+      unread++;
+      continue;
+    }
+    const e = reads.get(r.plate) ?? { frames: [], confidence: 0 };
+    e.frames.push(f.frame);
+    e.confidence += r.confidence;
+    reads.set(r.plate, e);
+  }
+  const first = v.frames[0]?.frame ?? 0;
+  const last = v.frames[v.frames.length - 1]?.frame ?? 0;
+  const overlapping = finals.filter((f) => f.firstFrame <= last && f.lastFrame >= first);
+  line(
+    `  clip ${c.index} ${v.plate}: ${heights.length} whole frames, characters ${Math.min(...heights).toFixed(1)}-${Math.max(...heights).toFixed(1)} px, ${unread} unread`,
+  );
+  for (const [plate, e] of [...reads].sort((a, b) => b[1].frames.length - a[1].frames.length))
+    line(
+      `    read ${plate} on ${e.frames.length} (mean ${(e.confidence / e.frames.length).toFixed(2)}): frames ${e.frames.join(",")}`,
+    );
+  for (const f of overlapping)
+    line(
+      `    final ${f.plate} ${f.confidence.toFixed(2)} frames ${f.firstFrame}-${f.lastFrame} (${f.framesRead} read)`,
+    );
 }
 
 if (positionals[0] === "record") await record();
