@@ -8,6 +8,9 @@
 //       --provisional-confidence 0.8 as the benchmark sets the tracker); --why explains each missed
 //       vehicle: its frames' character heights, what the frames read at its plate, and the final reads
 //       of tracks that overlapped it
+// --recorded-min X (record and replay) records with the recogniser's minReadConfidence at X instead of
+// its 0.2 (file <…>-minX.json); replay --min-read-confidence Y then leaves out frame reads under Y, so
+// the frame threshold can be tried from X up without reading the clips again.
 // --train takes the clips from TRAIN seeds (900,000 + i), as scripts/diagnose-clips.ts does: for
 // developing tracker rules without looking at the measured clips. Measurement only.
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
@@ -25,13 +28,24 @@ const { values, positionals } = parseArgs({
   options: {
     train: { type: "boolean", default: false },
     why: { type: "boolean", default: false },
+    "recorded-min": { type: "string" },
+    "min-read-confidence": { type: "string" },
     count: { type: "string", default: "60" },
     "min-confidence": { type: "string", default: "0.6" },
     "provisional-confidence": { type: "string", default: "0.8" },
   },
 });
 const count = Number(values.count);
-const file = join(process.cwd(), ".cache", "clip-reads", `${values.train ? "train" : "eval"}-${count}.json`);
+/** The recogniser's minReadConfidence for the recording (default: its own, 0.2); names the file. */
+const recordedMin = values["recorded-min"] ? Number(values["recorded-min"]) : undefined;
+/** Replay: frame reads under this confidence are left out, as a recogniser set so would. */
+const minReadConfidence = Number(values["min-read-confidence"] ?? 0);
+const file = join(
+  process.cwd(),
+  ".cache",
+  "clip-reads",
+  `${values.train ? "train" : "eval"}-${count}${recordedMin !== undefined ? `-min${recordedMin}` : ""}.json`,
+);
 /** Characters a plate must reach for its pass to count (bench/recognition.bench.ts, READABLE_CHAR_PX). */
 const READABLE_CHAR_PX = 10;
 const line = (s: string) => process.stdout.write(`${s}\n`);
@@ -44,7 +58,11 @@ interface RecordedClip {
 }
 
 async function record(): Promise<void> {
-  const rec = Recogniser.create({ region: "gb", topCandidates: 5 });
+  const rec = Recogniser.create({
+    region: "gb",
+    topCandidates: 5,
+    ...(recordedMin !== undefined ? { minReadConfidence: recordedMin } : {}),
+  });
   const clips: RecordedClip[] = [];
   for (let i = 0; i < count; i++) {
     const clip = await benchClip(i, values.train);
@@ -93,7 +111,8 @@ function replay(): void {
     const alerts = new Map<string, number>();
     const truth = new Set(c.vehicles.map((v) => v.plate));
     for (const f of c.frames) {
-      for (const out of tracker.push(f.index, Math.round((f.index * 1000) / c.fps), f.reads)) {
+      const reads = f.reads.filter((r) => r.confidence >= minReadConfidence);
+      for (const out of tracker.push(f.index, Math.round((f.index * 1000) / c.fps), reads)) {
         if (out.kind === "final") finals.push(out);
         else if (truth.has(out.plate)) alerts.set(out.passId, out.frameIndex);
         else falseProvisionals.push(`clip ${c.index} ${out.plate} frame ${out.frameIndex}`);

@@ -104,6 +104,42 @@ describe("tracker", () => {
     expect(sure.flush().map((f) => f.plate)).toEqual(["FAS1"]);
   });
 
+  it("is no surer of a plate than its surest frame: many unsure reads of one pass do not add up", () => {
+    const unsure = new Tracker(options);
+    const out: (ProvisionalRead | FinalRead)[] = [];
+    for (let i = 0; i < 20; i++) out.push(...unsure.push(i, i * 40, [read("KJZ3521", 0.45, approach(i))]));
+    out.push(...unsure.flush());
+    expect(out).toEqual([]);
+    const oneSure = new Tracker(options);
+    for (let i = 0; i < 20; i++)
+      oneSure.push(i, i * 40, [read("KJZ3521", i === 10 ? 0.7 : 0.45, approach(i))]);
+    const [f] = oneSure.flush();
+    expect(f?.plate).toBe("KJZ3521");
+    expect(f?.confidence).toBeCloseTo(0.7, 5);
+  });
+
+  it("reads a vehicle seen clearly on consecutive near frames, whatever its far frames misread", () => {
+    // far frames (12 px characters) read the D as O surely, near ones (16 px and more) read it as D
+    const t = new Tracker(options);
+    for (let i = 0; i < 9; i++)
+      t.push(i, i * 40, [{ ...read("HA54ROO", 0.95, approach(i)), charHeightPx: 12 }]);
+    for (let i = 9; i < 13; i++)
+      t.push(i, i * 40, [{ ...read("HA54ROD", 0.99, approach(i)), charHeightPx: 16 + i }]);
+    const [f] = t.flush();
+    expect(f?.plate).toBe("HA54ROD");
+    expect(f?.confidence).toBeGreaterThanOrEqual(0.9);
+    // a stray end box read as a character on some frames does not outvote the plate read whole and
+    // surely on consecutive frames, though the short read is a fragment of the long one
+    const stray = new Tracker(options);
+    for (let i = 0; i < 12; i++) {
+      const plate = i % 4 === 0 ? "KJZ3521" : "KJZ352";
+      stray.push(i, i * 40, [
+        { ...read(plate, plate === "KJZ352" ? 1 : 0.9, approach(i)), charHeightPx: 18 },
+      ]);
+    }
+    expect(stray.flush().map((r) => r.plate)).toEqual(["KJZ352"]);
+  });
+
   it("raises no provisional read from distant reads that agree, until a near view's worth agrees", () => {
     const t = new Tracker(options);
     const out: (ProvisionalRead | FinalRead)[] = [];

@@ -117,6 +117,31 @@ function sureStreak(t: Track, plate: string, count: number): boolean {
 }
 
 /**
+ * The track's longest run of consecutive reads of one plate that are each a near, sure view (as
+ * `sureStreak`; the earliest when two are as long), or undefined when there is none. `weakest` is the
+ * lowest weight × confidence in the run.
+ */
+function longestSureRun(t: Track): { plate: string; length: number; weakest: number } | undefined {
+  let best: { plate: string; length: number; weakest: number } | undefined;
+  let run: { plate: string; length: number; weakest: number } | undefined;
+  for (const o of t.observations) {
+    const sure = readWeight(o.read) * o.read.confidence;
+    if (sure < SURE_VIEW) {
+      run = undefined;
+      continue;
+    }
+    if (run?.plate === o.read.plate) {
+      run.length++;
+      run.weakest = Math.min(run.weakest, sure);
+    } else {
+      run = { plate: o.read.plate, length: 1, weakest: sure };
+    }
+    if (!best || run.length > best.length) best = { ...run };
+  }
+  return best;
+}
+
+/**
  * Frames of the track whose own read is exactly `plate`, or `plate` short of end characters (`isFragment`):
  * a small plate's pass shows readable characters on few frames, and an end character is the first to
  * go. Their weight still counts only for exact reads (`agreeingWeight`). Replayed on the 60 TRAIN clips
@@ -141,6 +166,18 @@ function agreeingWeight(t: Track, plate: string): number {
 }
 
 export const MIN_AGREEING_WEIGHT = 1;
+
+/**
+ * The highest confidence of the track's frames that read exactly `plate` (0 when none does). A vote is
+ * no surer than its surest frame: frames of one pass are not independent evidence (the same blur, the
+ * same occluder, the same stray box at the plate's end), so twenty reads of a plate at 0.4 each are a
+ * plate read at 0.4 twenty times, not a plate read at 1.0.
+ */
+function surestRead(t: Track, plate: string): number {
+  let best = 0;
+  for (const o of t.observations) if (o.read.plate === plate) best = Math.max(best, o.read.confidence);
+  return best;
+}
 
 /** Marks this short (dateless "1 A") are also what stray text reads as: they need a longer pass. */
 const SHORT_MARK_CHARS = 3;
@@ -368,7 +405,9 @@ export class Tracker {
       }
     }
     const plate = t.plateVotes.has(charVoted) ? charVoted : bestPlate;
-    if (plate.length !== length) return { plate, confidence: this.share(t, t.plateVotes.get(plate) ?? 0, n) };
+    const surest = surestRead(t, plate);
+    if (plate.length !== length)
+      return { plate, confidence: Math.min(surest, this.share(t, t.plateVotes.get(plate) ?? 0, n)) };
     // confidence: the weakest position's share of its votes, times the share of reads of this length
     // (or fragments of the plate)
     let totalLength = 0;
@@ -382,7 +421,10 @@ export class Tracker {
     const reads = t.observations.filter((o) => o.read.plate.length === length).length;
     // a single read cannot be more certain than its own posterior
     const single = reads < 2 ? (t.plateVotes.get(plate) ?? 0) / Math.max(n, 1e-9) : 1;
-    return { plate, confidence: Math.min(single, weakest * (lengthWeight / Math.max(totalLength, 1e-9))) };
+    return {
+      plate,
+      confidence: Math.min(surest, single, weakest * (lengthWeight / Math.max(totalLength, 1e-9))),
+    };
   }
 
   /** Per position, each character's votes among the track's reads of `length` characters. */
@@ -422,7 +464,7 @@ export class Tracker {
   private finish(t: Track): FinalRead | undefined {
     const o = this.options;
     if (t.observations.length < o.minFramesRead) return undefined;
-    const voted = this.votedPlate(t);
+    const voted = this.sureOrVoted(t);
     if (voted.confidence < o.minConfidence) return undefined;
     if (!this.enoughAgreeing(t, voted.plate)) return undefined;
     const agreeingObs = t.observations.filter((ob) => ob.read.plate === voted.plate);
@@ -459,6 +501,22 @@ export class Tracker {
         : {}),
       engineVersion: o.engineVersion,
     };
+  }
+
+  /**
+   * The track's final plate: that of its longest run of near, sure views when the run is at least
+   * `minFramesRead` long, at the run's weakest view or the vote's confidence, whichever is higher;
+   * otherwise the vote. A vehicle seen clearly on consecutive frames is read, whatever its distant or
+   * blurred views misread before or after (they split the vote's columns and length, and its
+   * confidence fell under the threshold: HA54ROD read on 11 near frames at 0.98 but HA54ROO on 9 far
+   * ones).
+   */
+  private sureOrVoted(t: Track): PlateCandidate {
+    const voted = this.votedPlate(t);
+    const run = longestSureRun(t);
+    if (!run || run.length < this.options.minFramesRead) return voted;
+    const confidence = run.plate === voted.plate ? Math.max(voted.confidence, run.weakest) : run.weakest;
+    return { plate: run.plate, confidence: Math.min(1, confidence) };
   }
 
   /** Towards the camera when the plate grows over the pass, away when it shrinks. */
