@@ -246,6 +246,15 @@ describe("tracker", () => {
     expect(other.flush()).toEqual([]);
   });
 
+  it("counts a read that lost a faint inner character (a narrow 1) for the plate, not as a plate of its own", () => {
+    const t = new Tracker(options);
+    // two near reads of the whole plate, then six that lost the X and the narrow 1 between 6 and V
+    ["XW61VVS", "XW61VVS", "W6VVS", "W6VVS", "W6VVS", "W6VVS", "W6VVS", "W6VVS"].forEach((p, i) => {
+      t.push(i, i * 40, [{ ...read(p, p === "W6VVS" ? 0.64 : 0.9, approach(i)), charHeightPx: 16 }]);
+    });
+    expect(t.flush().map((f) => f.plate)).toEqual(["XW61VVS"]);
+  });
+
   it("ends a track after the gap in capture time even when frames are sparse", () => {
     const t = new Tracker({ ...options, maxGapMs: 500 });
     t.push(0, 0, [read("AB12CDE", 0.9, approach(0))]);
