@@ -10,7 +10,9 @@
 //       of tracks that overlapped it
 // --recorded-min X (record and replay) records with the recogniser's minReadConfidence at X instead of
 // its 0.2 (file <…>-minX.json); replay --min-read-confidence Y then leaves out frame reads under Y, so
-// the frame threshold can be tried from X up without reading the clips again.
+// the frame threshold can be tried from X up without reading the clips again; replay --min-char-px Z
+// leaves out frame reads with characters under Z px (the read decision's floor, for a recording made
+// with a lower one).
 // --train takes the clips from TRAIN seeds (900,000 + i), as scripts/diagnose-clips.ts does: for
 // developing tracker rules without looking at the measured clips. Measurement only.
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
@@ -30,6 +32,7 @@ const { values, positionals } = parseArgs({
     why: { type: "boolean", default: false },
     "recorded-min": { type: "string" },
     "min-read-confidence": { type: "string" },
+    "min-char-px": { type: "string" },
     count: { type: "string", default: "60" },
     "min-confidence": { type: "string", default: "0.6" },
     "provisional-confidence": { type: "string", default: "0.8" },
@@ -40,6 +43,8 @@ const count = Number(values.count);
 const recordedMin = values["recorded-min"] ? Number(values["recorded-min"]) : undefined;
 /** Replay: frame reads under this confidence are left out, as a recogniser set so would. */
 const minReadConfidence = Number(values["min-read-confidence"] ?? 0);
+/** Replay: frame reads whose characters are under this height (px) are left out, as a higher floor would. */
+const minCharPx = Number(values["min-char-px"] ?? 0);
 const file = join(
   process.cwd(),
   ".cache",
@@ -111,7 +116,9 @@ function replay(): void {
     const alerts = new Map<string, number>();
     const truth = new Set(c.vehicles.map((v) => v.plate));
     for (const f of c.frames) {
-      const reads = f.reads.filter((r) => r.confidence >= minReadConfidence);
+      const reads = f.reads.filter(
+        (r) => r.confidence >= minReadConfidence && (r.charHeightPx ?? Number.POSITIVE_INFINITY) >= minCharPx,
+      );
       for (const out of tracker.push(f.index, Math.round((f.index * 1000) / c.fps), reads)) {
         if (out.kind === "final") finals.push(out);
         else if (truth.has(out.plate)) alerts.set(out.passId, out.frameIndex);
