@@ -140,15 +140,18 @@ describe("tracker", () => {
     expect(stray.flush().map((r) => r.plate)).toEqual(["KJZ352"]);
   });
 
-  it("raises no provisional read from distant reads that agree, until a near view's worth agrees", () => {
+  it("raises no provisional read from distant reads that agree, until two near views' worth agrees", () => {
     const t = new Tracker(options);
     const out: (ProvisionalRead | FinalRead)[] = [];
     // 8 px characters weigh (8/15)² = 0.28: three sure far reads are not yet one full-size view
     for (let i = 0; i < 3; i++)
       out.push(...t.push(i, i * 40, [{ ...read("AB12CDE", 0.95, approach(i)), charHeightPx: 8 }]));
     expect(out).toEqual([]);
+    // one near view makes a final read's evidence, not yet an alert's
     out.push(...t.push(3, 120, [{ ...read("AB12CDE", 0.95, approach(3)), charHeightPx: 15 }]));
-    expect(out.map((o) => [o.kind, o.frameIndex])).toEqual([["provisional", 3]]);
+    expect(out).toEqual([]);
+    out.push(...t.push(4, 160, [{ ...read("AB12CDE", 0.95, approach(4)), charHeightPx: 15 }]));
+    expect(out.map((o) => [o.kind, o.frameIndex])).toEqual([["provisional", 4]]);
   });
 
   it("trusts near views over many far ones: a receding plate misread as it shrinks", () => {
