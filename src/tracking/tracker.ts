@@ -8,6 +8,21 @@ import type {
   ProvisionalRead,
 } from "../domain/read.js";
 import { encodeGreyPng } from "../image/png.js";
+import {
+  agreeing,
+  agreeingWeight,
+  isFragment,
+  longestSureRun,
+  MIN_AGREEING_WEIGHT,
+  MIN_ALERT_WEIGHT,
+  type Observation,
+  readWeight,
+  SHORT_MARK_CHARS,
+  SHORT_MARK_FRAMES_FACTOR,
+  sureStreak,
+  surestRead,
+  type Track,
+} from "./track-evidence.js";
 
 export interface TrackerOptions {
   cameraId: string;
@@ -19,7 +34,7 @@ export interface TrackerOptions {
   minConfidence: number;
   engineVersion: string;
   /**
-   * Frames that must read the voted plate (exactly, or short of end characters) before a track's final
+   * Frames that must read the voted plate (exactly, or short of characters: `isFragment`) before a track's final
    * read (default 3: text that is read for a frame or two, such as a sign glimpsed between vehicles or a
    * grille in motion blur, is not a vehicle pass, and a readable pass lasts many frames).
    */
@@ -32,170 +47,10 @@ export interface TrackerOptions {
   topCandidates?: number;
 }
 
-interface Observation {
-  frameIndex: number;
-  captureTimeMs: number;
-  read: FrameRead;
-}
-
-interface Track {
-  passId: string;
-  observations: Observation[];
-  /** Σ over reads of each candidate's confidence times the read's weight (see `weights`). */
-  plateVotes: Map<string, number>;
-  /** Σ of the reads' weights. */
-  weightSum: number;
-  provisional: boolean;
-  lastFrame: number;
-  lastMs: number;
-  /** Box centre motion per frame (frame pixels), for predicting where the plate is next. */
-  vx: number;
-  vy: number;
-}
-
-/**
- * Character height (frame px) from which a read counts fully in the vote: the low end of what the
- * classifier is trained on. Smaller views misread look-alikes (O as D, W as M) far more often, yet just
- * as confidently, so they count by (height / this)².
- */
-export const FULL_VOTE_CHAR_HEIGHT_PX = 15;
-/** Without a character height: the box width of a one-line plate with such characters. */
-const FULL_VOTE_WIDTH_PX = 96;
-
-/** A read's weight in its track's vote, 0..1. */
-function readWeight(read: FrameRead): number {
-  const r = Math.min(
-    1,
-    read.charHeightPx !== undefined
-      ? read.charHeightPx / FULL_VOTE_CHAR_HEIGHT_PX
-      : read.box[2] / FULL_VOTE_WIDTH_PX,
-  );
-  return r * r;
-}
-
 /** A read whose centre is within this many box widths of a track's predicted box may join it… */
 const NEAR_WIDTHS = 1.5;
 /** …and a read of exactly the track's plate also this much further per frame since the track's last read. */
 const SAME_PLATE_WIDTHS_PER_FRAME = 1;
-
-/** Shortest fragment that counts for a longer plate: shorter ones match too much by chance. */
-const MIN_FRAGMENT_CHARS = 4;
-/**
- * Characters a fragment may lack: night blur can cost a whole group (FX65XSE read 5XSE on four frames
- * of an EVAL clip, lost in voting at 2; TRAIN clips unchanged at 3).
- */
-const MAX_FRAGMENT_LOST = 3;
-
-/**
- * True when `part` is `plate` short of one to three characters, read the same otherwise: the others in
- * order, none read differently (when one could, consistent misreads such as 6 as 1 gained support from
- * their own fragments, a false read on the EVAL clips). The lost characters are mostly at the ends
- * (glare, a shadow, the border), but a faint narrow 1 goes inside: XW61VVS read W6VVS on 6 of its 8
- * frames was a false final read until 3 December (180 TRAIN clips 492 → 493 of 520, false final reads
- * 4 → 3; 120 EVAL clips unchanged).
- */
-export function isFragment(part: string, plate: string): boolean {
-  const lost = plate.length - part.length;
-  if (part.length < MIN_FRAGMENT_CHARS || lost < 1 || lost > MAX_FRAGMENT_LOST) return false;
-  let matched = 0;
-  for (let i = 0; i < plate.length && matched < part.length; i++) if (plate[i] === part[matched]) matched++;
-  return matched === part.length;
-}
-
-/** Weight × confidence of a near, sure view (a full-size read at 0.9, or 15 px characters read surely). */
-const SURE_VIEW = 0.9;
-
-/**
- * True when the track's last `count` reads are all exactly `plate` and each a near, sure view: a vehicle
- * now seen clearly, whatever its earlier distant or motion-blurred views misread (they hold the voted
- * confidence down for many frames; the final read still weighs them all).
- */
-function sureStreak(t: Track, plate: string, count: number): boolean {
-  const obs = t.observations;
-  if (obs.length < count) return false;
-  for (let k = obs.length - count; k < obs.length; k++) {
-    const r = obs[k]!.read;
-    if (r.plate !== plate || readWeight(r) * r.confidence < SURE_VIEW) return false;
-  }
-  return true;
-}
-
-/**
- * The track's longest run of consecutive reads of one plate that are each a near, sure view (as
- * `sureStreak`; the earliest when two are as long), or undefined when there is none. `weakest` is the
- * lowest weight × confidence in the run.
- */
-function longestSureRun(t: Track): { plate: string; length: number; weakest: number } | undefined {
-  let best: { plate: string; length: number; weakest: number } | undefined;
-  let run: { plate: string; length: number; weakest: number } | undefined;
-  for (const o of t.observations) {
-    const sure = readWeight(o.read) * o.read.confidence;
-    if (sure < SURE_VIEW) {
-      run = undefined;
-      continue;
-    }
-    if (run?.plate === o.read.plate) {
-      run.length++;
-      run.weakest = Math.min(run.weakest, sure);
-    } else {
-      run = { plate: o.read.plate, length: 1, weakest: sure };
-    }
-    if (!best || run.length > best.length) best = { ...run };
-  }
-  return best;
-}
-
-/**
- * Frames of the track whose own read is exactly `plate`, or `plate` short of characters (`isFragment`):
- * a small plate's pass shows readable characters on few frames, and an end character is the first to
- * go. Their weight still counts only for exact reads (`agreeingWeight`). Replayed on the 60 TRAIN clips
- * (scripts/clip-reads.ts): 163 → 164 of 172 vehicles; EVAL 168 → 169 of 173 (TS64PDG: two exact
- * reads and S64PDG); no more false final or provisional reads on either.
- */
-function agreeing(t: Track, plate: string): number {
-  let k = 0;
-  for (const o of t.observations) if (o.read.plate === plate || isFragment(o.read.plate, plate)) k++;
-  return k;
-}
-
-/**
- * Σ of weight × confidence of the frames that read exactly `plate`: a final read needs at least one
- * full-size, sure view's worth (MIN_AGREEING_WEIGHT), so a pass seen only far away needs more agreeing
- * frames, and unsure reads that happen to agree (two weak reads of a grille) do not make a vehicle.
- */
-function agreeingWeight(t: Track, plate: string): number {
-  let w = 0;
-  for (const o of t.observations) if (o.read.plate === plate) w += readWeight(o.read) * o.read.confidence;
-  return w;
-}
-
-export const MIN_AGREEING_WEIGHT = 1;
-
-/**
- * Σ weight × confidence of the exact reads a provisional read needs: two full-size sure views' worth,
- * twice a final read's. An alert can stop a vehicle mid-pass on evidence still coming in, and a pass
- * that never gathers this much still alerts on its final read. Replayed on 180 TRAIN clips (3 Dec):
- * false provisional reads 10 → 7 (1.5: 8; 3: 5), the median alert 2 → 4 frames after the track's first
- * read (3: 5), true final reads with no alert before them 16 → 17 (3: 28), final reads unchanged.
- */
-export const MIN_ALERT_WEIGHT = 2;
-
-/**
- * The highest confidence of the track's frames that read exactly `plate` (0 when none does). A vote is
- * no surer than its surest frame: frames of one pass are not independent evidence (the same blur, the
- * same occluder, the same stray box at the plate's end), so twenty reads of a plate at 0.4 each are a
- * plate read at 0.4 twenty times, not a plate read at 1.0.
- */
-function surestRead(t: Track, plate: string): number {
-  let best = 0;
-  for (const o of t.observations) if (o.read.plate === plate) best = Math.max(best, o.read.confidence);
-  return best;
-}
-
-/** Marks this short (dateless "1 A") are also what stray text reads as: they need a longer pass. */
-const SHORT_MARK_CHARS = 3;
-/** …this many times `minFramesRead` frames read at all. */
-const SHORT_MARK_FRAMES_FACTOR = 3;
 
 /**
  * One camera's tracker: associates each frame's reads with vehicle tracks (by predicted box overlap and
