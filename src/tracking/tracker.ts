@@ -34,9 +34,9 @@ export interface TrackerOptions {
   minConfidence: number;
   engineVersion: string;
   /**
-   * Frames that must read the voted plate (exactly, or short of characters: `isFragment`) before a track's final
-   * read (default 3: text that is read for a frame or two, such as a sign glimpsed between vehicles or a
-   * grille in motion blur, is not a vehicle pass, and a readable pass lasts many frames).
+   * Frames that must read the voted plate (exactly, or short of characters: `isFragment`) before a
+   * track's final read (default 3: text that is read for a frame or two, such as a sign glimpsed between
+   * vehicles or a grille in motion blur, is not a vehicle pass, and a readable pass lasts many frames).
    */
   minFramesRead?: number;
   /** A track ends after this many frames without a read (default 12)… */
@@ -187,7 +187,7 @@ export class Tracker {
     for (const c of read.candidates)
       t.plateVotes.set(c.plate, (t.plateVotes.get(c.plate) ?? 0) + readWeight(read) * c.confidence);
     // an alert can stop a vehicle: it needs the evidence of a final read (not two distant reads that
-    // happen to agree on a misread), only sooner
+    // happen to agree on a misread), with twice its weight, only sooner
     if (t.provisional || !this.enoughAgreeing(t, read.plate)) return;
     if (agreeingWeight(t, read.plate) < MIN_ALERT_WEIGHT) return;
     const voted = this.votedPlate(t);
