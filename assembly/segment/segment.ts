@@ -323,15 +323,19 @@ function label(ctx: Context, y0: i32, y1: i32, minH: i32, cap: i32): i32 {
       let l = 0;
       if (x > 0) l = load<i32>(lrow + ((<usize>(x - 1)) << 2));
       if (y > y0) {
-        if (x > 0) {
-          const n = load<i32>(urow + ((<usize>(x - 1)) << 2));
-          if (n !== 0) l = l === 0 ? n : union(parents, l, n);
-        }
         const u = load<i32>(urow + ((<usize>x) << 2));
-        if (u !== 0) l = l === 0 ? u : union(parents, l, u);
-        if (x + 1 < w) {
-          const n = load<i32>(urow + ((<usize>(x + 1)) << 2));
-          if (n !== 0) l = l === 0 ? n : union(parents, l, n);
+        if (u !== 0) {
+          // the pixels above-left and above-right touch the one above: already its component
+          l = l === 0 ? u : union(parents, l, u);
+        } else {
+          if (x > 0) {
+            const n = load<i32>(urow + ((<usize>(x - 1)) << 2));
+            if (n !== 0) l = l === 0 ? n : union(parents, l, n);
+          }
+          if (x + 1 < w) {
+            const n = load<i32>(urow + ((<usize>(x + 1)) << 2));
+            if (n !== 0) l = l === 0 ? n : union(parents, l, n);
+          }
         }
       }
       if (l === 0 && next < MAX_COMPONENTS) {
