@@ -68,7 +68,12 @@ export function isFragment(part: string, plate: string): boolean {
   return matched === part.length;
 }
 
-/** Weight × confidence of a near, sure view (a full-size read at 0.9, or 15 px characters read surely). */
+/** A read's weight × its confidence: what it brings to the plate it reads. */
+export function sureness(read: FrameRead): number {
+  return readWeight(read) * read.confidence;
+}
+
+/** Sureness of a near, sure view (a full-size read at 0.9, or 15 px characters read surely). */
 export const SURE_VIEW = 0.9;
 
 /**
@@ -81,7 +86,7 @@ export function sureStreak(t: Track, plate: string, count: number): boolean {
   if (obs.length < count) return false;
   for (let k = obs.length - count; k < obs.length; k++) {
     const r = obs[k]!.read;
-    if (r.plate !== plate || readWeight(r) * r.confidence < SURE_VIEW) return false;
+    if (r.plate !== plate || sureness(r) < SURE_VIEW) return false;
   }
   return true;
 }
@@ -95,7 +100,7 @@ export function longestSureRun(t: Track): { plate: string; length: number; weake
   let best: { plate: string; length: number; weakest: number } | undefined;
   let run: { plate: string; length: number; weakest: number } | undefined;
   for (const o of t.observations) {
-    const sure = readWeight(o.read) * o.read.confidence;
+    const sure = sureness(o.read);
     if (sure < SURE_VIEW) {
       run = undefined;
       continue;
@@ -131,7 +136,7 @@ export function agreeing(t: Track, plate: string): number {
  */
 export function agreeingWeight(t: Track, plate: string): number {
   let w = 0;
-  for (const o of t.observations) if (o.read.plate === plate) w += readWeight(o.read) * o.read.confidence;
+  for (const o of t.observations) if (o.read.plate === plate) w += sureness(o.read);
   return w;
 }
 

@@ -19,6 +19,7 @@ import {
   readWeight,
   SHORT_MARK_CHARS,
   SHORT_MARK_FRAMES_FACTOR,
+  sureness,
   sureStreak,
   surestRead,
   type Track,
@@ -244,7 +245,7 @@ export class Tracker {
     }
     const byLength = new Map<number, number>();
     for (const o of t.observations) {
-      const w = readWeight(o.read) * o.read.confidence;
+      const w = sureness(o.read);
       byLength.set(o.read.plate.length, (byLength.get(o.read.plate.length) ?? 0) + w);
     }
     // a read short of one to three characters at its ends (lost to glare, a shadow or the plate's
@@ -264,7 +265,7 @@ export class Tracker {
         .join("");
       let weight = own;
       for (const o of t.observations) {
-        if (isFragment(o.read.plate, text)) weight += readWeight(o.read) * o.read.confidence;
+        if (isFragment(o.read.plate, text)) weight += sureness(o.read);
       }
       if (weight > lengthWeight) {
         lengthWeight = weight;
