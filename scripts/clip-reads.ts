@@ -45,6 +45,9 @@ const recordedMin = values["recorded-min"] ? Number(values["recorded-min"]) : un
 const minReadConfidence = Number(values["min-read-confidence"] ?? 0);
 /** Replay: frame reads whose characters are under this height (px) are left out, as a higher floor would. */
 const minCharPx = Number(values["min-char-px"] ?? 0);
+/** A recorded frame read the replay passes to the tracker (`--min-read-confidence`, `--min-char-px`). */
+const kept = (r: { confidence: number; charHeightPx?: number }): boolean =>
+  r.confidence >= minReadConfidence && (r.charHeightPx ?? Number.POSITIVE_INFINITY) >= minCharPx;
 const file = join(
   process.cwd(),
   ".cache",
@@ -116,9 +119,7 @@ function replay(): void {
     const alerts = new Map<string, number>();
     const truth = new Set(c.vehicles.map((v) => v.plate));
     for (const f of c.frames) {
-      const reads = f.reads.filter(
-        (r) => r.confidence >= minReadConfidence && (r.charHeightPx ?? Number.POSITIVE_INFINITY) >= minCharPx,
-      );
+      const reads = f.reads.filter(kept);
       for (const out of tracker.push(f.index, Math.round((f.index * 1000) / c.fps), reads)) {
         if (out.kind === "final") finals.push(out);
         else if (truth.has(out.plate)) alerts.set(out.passId, out.frameIndex);
@@ -172,7 +173,9 @@ function explain(c: RecordedClip, v: RecordedClip["vehicles"][number], finals: F
   let unread = 0;
   for (const f of v.frames) {
     if (!f.whole) continue;
-    const r = c.frames.find((x) => x.index === f.frame)?.reads.find((x) => iou(x.box, f.box) > 0.2);
+    const r = c.frames
+      .find((x) => x.index === f.frame)
+      ?.reads.find((x) => kept(x) && iou(x.box, f.box) > 0.2);
     if (!r) {
       unread++;
       continue;

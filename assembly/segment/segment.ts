@@ -149,13 +149,14 @@ export function binarise(ctx: Context, r: i32): void {
     const bot = I + <usize>((y1 + 1) * iw) * 4;
     const src = ctx.crop + <usize>(y * w);
     const dst = ctx.bin + <usize>(y * w);
+    const rows = y1 - y0 + 1;
     let x = 0;
     if (ASC_FEATURE_SIMD) {
       // columns whose window lies wholly inside the crop, four at a time; the edges below
-      for (; x < r && x < w; x++) binarisePixel(src, dst, top, bot, x, r, w, y1 - y0 + 1, minDelta, margin);
-      x = binariseInterior(src, dst, top, bot, x, r, w, y1 - y0 + 1, minDelta, margin);
+      for (; x < r && x < w; x++) binarisePixel(src, dst, top, bot, x, r, w, rows, minDelta, margin);
+      x = binariseInterior(src, dst, top, bot, x, r, w, rows, minDelta, margin);
     }
-    for (; x < w; x++) binarisePixel(src, dst, top, bot, x, r, w, y1 - y0 + 1, minDelta, margin);
+    for (; x < w; x++) binarisePixel(src, dst, top, bot, x, r, w, rows, minDelta, margin);
   }
 }
 
@@ -215,6 +216,7 @@ function binariseInterior(
   const hundredth = f32x4.splat(0.01);
   const epsM = f32x4.splat(1e-3);
   const two = i32x4.splat(2);
+  const three = i32x4.splat(3);
   const one = i8x16.splat(1);
   for (; x + 3 + r <= w - 1; x += 4) {
     const lo = (<usize>(x - r)) << 2;
@@ -224,7 +226,7 @@ function binariseInterior(
       i32x4.sub(v128.load(bot + lo), v128.load(top + lo)),
     );
     const mean = i32x4.trunc_sat_f32x4_s(f32x4.add(f32x4.mul(f32x4.convert_i32x4_s(sum), inv), eps));
-    let delta = i32x4.max_s(i32x4.shr_s(i32x4.mul(mean, i32x4.splat(3)), 5), minD);
+    let delta = i32x4.max_s(i32x4.shr_s(i32x4.mul(mean, three), 5), minD);
     if (scaled) {
       const q = f32x4.add(f32x4.mul(f32x4.convert_i32x4_s(i32x4.mul(delta, marginV)), hundredth), epsM);
       delta = i32x4.max_s(i32x4.trunc_sat_f32x4_s(q), two);
