@@ -13,6 +13,8 @@
 // the frame threshold can be tried from X up without reading the clips again; replay --min-char-px Z
 // leaves out frame reads with characters under Z px (the read decision's floor, for a recording made
 // with a lower one).
+//   npx tsx scripts/clip-reads.ts frames [--train] [--count 60]   frame reads of whole plates per band of
+//       character height (right, wrong, not read) and the commonest character confusions
 // --train takes the clips from TRAIN seeds (900,000 + i), as scripts/diagnose-clips.ts does: for
 // developing tracker rules without looking at the measured clips. Measurement only.
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
@@ -95,9 +97,14 @@ async function record(): Promise<void> {
   line(`\nwrote ${file}`);
 }
 
-function replay(): void {
+/** The recording of `file`. */
+function load(): RecordedClip[] {
   if (!existsSync(file)) throw new Error(`no recording at ${file}: run 'record' first`);
-  const clips = JSON.parse(readFileSync(file, "utf8")) as RecordedClip[];
+  return JSON.parse(readFileSync(file, "utf8")) as RecordedClip[];
+}
+
+function replay(): void {
+  const clips = load();
   let readable = 0;
   let exact = 0;
   const falseFinals: string[] = [];
@@ -201,6 +208,60 @@ function explain(c: RecordedClip, v: RecordedClip["vehicles"][number], finals: F
     );
 }
 
+/** Character-height bands (px, truth) of the `frames` report. */
+const HEIGHT_BANDS = [10, 12, 15, 20, Number.POSITIVE_INFINITY];
+
+/**
+ * Frame reads of the whole plates with characters of 10 px or more, per band of the true character
+ * height: read right, read wrong, not read; then the commonest character confusions of wrong reads of
+ * the right length, per band. The tracker cannot vote a plate its frames never read.
+ */
+function frames(): void {
+  const clips = load();
+  const bands = HEIGHT_BANDS.slice(0, -1).map((lo, b) => ({
+    name: Number.isFinite(HEIGHT_BANDS[b + 1]!) ? `${lo}-${HEIGHT_BANDS[b + 1]}` : `${lo}+`,
+    frames: 0,
+    right: 0,
+    wrong: 0,
+    confusions: new Map<string, number>(),
+  }));
+  for (const c of clips) {
+    const byIndex = new Map(c.frames.map((f) => [f.index, f]));
+    for (const v of c.vehicles) {
+      for (const x of v.frames) {
+        const band =
+          bands[
+            HEIGHT_BANDS.findIndex((lo, b) => x.charHeightPx >= lo && x.charHeightPx < HEIGHT_BANDS[b + 1]!)
+          ];
+        if (!x.whole || !band) continue;
+        band.frames++;
+        const r = byIndex.get(x.frame)?.reads.find((r) => kept(r) && iou(r.box, x.box) > 0.2);
+        if (!r) continue;
+        if (r.plate === v.plate) {
+          band.right++;
+          continue;
+        }
+        band.wrong++;
+        if (r.plate.length !== v.plate.length) continue;
+        for (let i = 0; i < r.plate.length; i++) {
+          if (r.plate[i] === v.plate[i]) continue;
+          const k = `${v.plate[i]}>${r.plate[i]}`;
+          band.confusions.set(k, (band.confusions.get(k) ?? 0) + 1);
+        }
+      }
+    }
+  }
+  for (const b of bands) {
+    const pct = (k: number) => ((100 * k) / Math.max(b.frames, 1)).toFixed(1);
+    line(
+      `characters ${b.name} px: ${b.frames} frames, read right ${b.right} (${pct(b.right)}%), wrong ${b.wrong} (${pct(b.wrong)}%), not read ${b.frames - b.right - b.wrong}`,
+    );
+    const top = [...b.confusions].sort((x, y) => y[1] - x[1]).slice(0, 12);
+    line(`  confusions (true>read): ${top.map(([k, n]) => `${k} ${n}`).join(", ") || "none"}`);
+  }
+}
+
 if (positionals[0] === "record") await record();
 else if (positionals[0] === "replay") replay();
-else throw new Error("usage: npx tsx scripts/clip-reads.ts record|replay [--train] [--count 60]");
+else if (positionals[0] === "frames") frames();
+else throw new Error("usage: npx tsx scripts/clip-reads.ts record|replay|frames [--train] [--count 60]");
