@@ -258,6 +258,15 @@ describe("tracker", () => {
     expect(t.flush().map((f) => f.plate)).toEqual(["XW61VVS"]);
   });
 
+  it("does not let one longer read take the reads of the plate as its fragments", () => {
+    const t = new Tracker(options);
+    // a stray box read as a 2 once, at low confidence, then thirteen sure reads of the whole plate
+    ["LXI8502", ...Array.from({ length: 13 }, () => "LXI850")].forEach((p, i) => {
+      t.push(i, i * 40, [{ ...read(p, p === "LXI850" ? 0.96 : 0.32, approach(i)), charHeightPx: 12 }]);
+    });
+    expect(t.flush().map((f) => f.plate)).toEqual(["LXI850"]);
+  });
+
   it("ends a track after the gap in capture time even when frames are sparse", () => {
     const t = new Tracker({ ...options, maxGapMs: 500 });
     t.push(0, 0, [read("AB12CDE", 0.9, approach(0))]);
