@@ -8,6 +8,7 @@
 //       --provisional-confidence 0.8 as the benchmark sets the tracker); --why explains each missed
 //       vehicle: its frames' character heights, what the frames read at its plate, and the final reads
 //       of tracks that overlapped it
+// --from N (every command) takes clips N..N + count − 1 (file <…>-<N>-<count>.json).
 // --recorded-min X (record and replay) records with the recogniser's minReadConfidence at X instead of
 // its 0.2 (file <…>-minX.json); replay --min-read-confidence Y then leaves out frame reads under Y, so
 // the frame threshold can be tried from X up without reading the clips again; replay --min-char-px Z
@@ -35,12 +36,15 @@ const { values, positionals } = parseArgs({
     "recorded-min": { type: "string" },
     "min-read-confidence": { type: "string" },
     "min-char-px": { type: "string" },
+    from: { type: "string", default: "0" },
     count: { type: "string", default: "60" },
     "min-confidence": { type: "string", default: "0.6" },
     "provisional-confidence": { type: "string", default: "0.8" },
   },
 });
 const count = Number(values.count);
+/** First clip index: clips from..from + count − 1 (a file name without it starts at 0). */
+const from = Number(values.from);
 /** The recogniser's minReadConfidence for the recording (default: its own, 0.2); names the file. */
 const recordedMin = values["recorded-min"] ? Number(values["recorded-min"]) : undefined;
 /** Replay: frame reads under this confidence are left out, as a recogniser set so would. */
@@ -54,7 +58,7 @@ const file = join(
   process.cwd(),
   ".cache",
   "clip-reads",
-  `${values.train ? "train" : "eval"}-${count}${recordedMin !== undefined ? `-min${recordedMin}` : ""}.json`,
+  `${values.train ? "train" : "eval"}-${from > 0 ? `${from}-` : ""}${count}${recordedMin !== undefined ? `-min${recordedMin}` : ""}.json`,
 );
 /** Characters a plate must reach for its pass to count (bench/recognition.bench.ts, READABLE_CHAR_PX). */
 const READABLE_CHAR_PX = 10;
@@ -74,7 +78,7 @@ async function record(): Promise<void> {
     ...(recordedMin !== undefined ? { minReadConfidence: recordedMin } : {}),
   });
   const clips: RecordedClip[] = [];
-  for (let i = 0; i < count; i++) {
+  for (let i = from; i < from + count; i++) {
     const clip = await benchClip(i, values.train);
     const frames: RecordedClip["frames"] = [];
     const { info } = await readVideoFile(
@@ -90,7 +94,7 @@ async function record(): Promise<void> {
       frames,
       vehicles: clip.truth.vehicles.map((v) => ({ plate: v.plate, frames: v.frames })),
     });
-    process.stderr.write(`\rclip ${i + 1}/${count}`);
+    process.stderr.write(`\rclip ${i + 1 - from}/${count}`);
   }
   mkdirSync(join(file, ".."), { recursive: true });
   writeFileSync(file, JSON.stringify(clips));
