@@ -24,6 +24,7 @@ import {
 } from "../src/recognition/classify-reference.js";
 import { type GlyphSample, glyphSample, junkSample } from "../src/recognition/classify-samples.js";
 import { EVAL_SEEDS, seedAt, TRAIN_SEEDS } from "../src/synth/seeds.js";
+import { clipCharSamples } from "./train/clip-crops.js";
 import { trainCnnWasm } from "./train/cnn-wasm.js";
 import { trainMlp } from "./train/mlp.js";
 import { trainMlpWasm } from "./train/mlp-wasm.js";
@@ -58,6 +59,15 @@ const { values } = parseArgs({
     "eval-small-plates": { type: "string", default: "1500" },
     /** An existing weights file measured on the same validation sets, for comparison (default: the --out file). */
     compare: { type: "string" },
+    /**
+     * TRAIN clips ("FROM-TO", indices as scripts/diagnose-clips.ts --train) whose segmented characters
+     * join the training crops (scripts/train/clip-crops.ts).
+     */
+    "clip-crops": { type: "string" },
+    /** Every how many frames of a vehicle's pass the clip crops take a frame. */
+    "clip-every": { type: "string", default: "3" },
+    /** The same from other TRAIN clips, as a further validation set (reported, never trained on). */
+    "eval-clip-crops": { type: "string" },
     /** Only measure the --compare file on the validation sets (no training, nothing written). */
     "measure-only": { type: "boolean", default: false },
   },
@@ -90,6 +100,37 @@ function sourcesKey(files: readonly string[]): string {
   return hash.digest("hex").slice(0, 12);
 }
 const GENERATOR_KEY = sourcesKey(GENERATOR_FILES);
+/** Clip crops depend on the scene and clip generators, the video path, the kernels that cut them and their harvester. */
+const CLIP_KEY = sourcesKey([
+  ...PLATE_FILES,
+  "scripts/train/clip-crops.ts",
+  "scripts/diagnose-lib.ts",
+  "src/recognition/decode.ts",
+  ...["localise", "segment"].flatMap((d) =>
+    readdirSync(join(PACKAGE_ROOT, "assembly", d))
+      .sort()
+      .map((f) => join("assembly", d, f)),
+  ),
+]);
+
+/** "FROM-TO" (inclusive) as the first index and a count. */
+function clipRange(flag: string, value: string): { from: number; count: number } {
+  const m = /^(\d+)-(\d+)$/.exec(value);
+  if (!m || Number(m[2]) < Number(m[1])) throw new Error(`--${flag}: not a range FROM-TO: ${value}`);
+  return { from: Number(m[1]), count: Number(m[2]) - Number(m[1]) + 1 };
+}
+
+/** The clip crops of a range of TRAIN clips, cached like the other crops. */
+async function clipCropDataset(flag: string, value: string): Promise<Dataset> {
+  const range = clipRange(flag, value);
+  const every = Number(values["clip-every"]);
+  const name = `clips-${range.from}-${range.count}-every${every}`;
+  const dir = join(PACKAGE_ROOT, ".cache", "classify");
+  const samples = existsSync(join(dir, `crops-${name}-${CLIP_KEY}.bin`))
+    ? []
+    : await clipCharSamples({ ...range, every, minCharPx: 9 });
+  return cachedDataset(name, () => samples, undefined, CLIP_KEY);
+}
 const PLATE_KEY = sourcesKey(PLATE_FILES);
 
 /** Normalised crops, cached in .cache/classify keyed by name, size and generator (u32 count, grid, features, labels). */
@@ -301,6 +342,7 @@ function reportFile(label: string, bytes: Uint8Array): void {
   console.log(report("  eval glyphs", accuracy(score, evalSet), evalSet.count));
   console.log(report("  eval plate characters", accuracy(score, evalPlates), evalPlates.count));
   console.log(report("  small eval plate characters", accuracy(score, evalSmall), evalSmall.count));
+  if (evalClips) console.log(report("  eval clip characters", accuracy(score, evalClips), evalClips.count));
   console.log(`  ${junkFlatness(score, evalJunk)}`);
 }
 
@@ -340,6 +382,9 @@ const evalSmall = cachedDataset(
   undefined,
   PLATE_KEY,
 );
+const evalClips = values["eval-clip-crops"]
+  ? await clipCropDataset("eval-clip-crops", values["eval-clip-crops"])
+  : undefined;
 console.log(
   `crops: ${evalSet.count} eval glyphs, ${evalPlates.count} eval plate characters, ` +
     `${evalSmall.count} small eval plate characters, ` +
@@ -388,6 +433,11 @@ if (nSmall > 0) {
   );
   console.log(`small plate characters: ${small.count} from ${nSmall} plate crops`);
   train = concat(train, small);
+}
+if (values["clip-crops"]) {
+  const clips = await clipCropDataset("clip-crops", values["clip-crops"]);
+  console.log(`clip characters: ${clips.count} from TRAIN clips ${values["clip-crops"]}`);
+  train = concat(train, clips);
 }
 console.log(`crops: ${train.count} train, ${((Date.now() - t0) / 1000).toFixed(1)} s`);
 const t1 = Date.now();
