@@ -24,7 +24,6 @@ import {
 } from "../src/recognition/classify-reference.js";
 import { type GlyphSample, glyphSample, junkSample } from "../src/recognition/classify-samples.js";
 import { EVAL_SEEDS, seedAt, TRAIN_SEEDS } from "../src/synth/seeds.js";
-import { clipCharSamples } from "./train/clip-crops.js";
 import { trainCnnWasm } from "./train/cnn-wasm.js";
 import { trainMlp } from "./train/mlp.js";
 import { trainMlpWasm } from "./train/mlp-wasm.js";
@@ -126,9 +125,10 @@ async function clipCropDataset(flag: string, value: string): Promise<Dataset> {
   const every = Number(values["clip-every"]);
   const name = `clips-${range.from}-${range.count}-every${every}`;
   const dir = join(PACKAGE_ROOT, ".cache", "classify");
+  // the harvester instantiates its own recogniser kernels: loaded only when crops must be cut
   const samples = existsSync(join(dir, `crops-${name}-${CLIP_KEY}.bin`))
     ? []
-    : await clipCharSamples({ ...range, every, minCharPx: 9 });
+    : await (await import("./train/clip-crops.js")).clipCharSamples({ ...range, every, minCharPx: 9 });
   return cachedDataset(name, () => samples, undefined, CLIP_KEY);
 }
 const PLATE_KEY = sourcesKey(PLATE_FILES);

@@ -53,7 +53,7 @@ export interface TrackerOptions {
  * reads' weight: a plate read once with a stray end box (LXI8502 at 0.32) made the thirteen sure reads
  * of LXI850 its fragments and won the vote at a confidence of 0.03, so the pass had no read. At 2 the
  * replays of TRAIN clips 0-359 and EVAL clips 0-119 read as without the cap; at 1.5 or 1, shorter
- * fragments of genuine plates (D52VJH of AD52VJH) won instead.
+ * fragments of genuine plates (D52VJH of YD52VJH) won instead.
  */
 const FRAGMENT_SUPPORT_CAP = 2;
 
