@@ -140,18 +140,19 @@ describe("tracker", () => {
     expect(stray.flush().map((r) => r.plate)).toEqual(["KJZ352"]);
   });
 
-  it("raises no provisional read from distant reads that agree, until two near views' worth agrees", () => {
+  it("raises no provisional read from distant reads that agree, until three near views' worth agrees", () => {
     const t = new Tracker(options);
     const out: (ProvisionalRead | FinalRead)[] = [];
-    // 8 px characters weigh (8/15)² = 0.28: three sure far reads are not yet one full-size view
+    // 6 px characters weigh (6/15)² = 0.16: three sure far reads are not yet one full-size view
     for (let i = 0; i < 3; i++)
-      out.push(...t.push(i, i * 40, [{ ...read("AB12CDE", 0.95, approach(i)), charHeightPx: 8 }]));
+      out.push(...t.push(i, i * 40, [{ ...read("AB12CDE", 0.95, approach(i)), charHeightPx: 6 }]));
     expect(out).toEqual([]);
-    // one near view makes a final read's evidence, not yet an alert's
-    out.push(...t.push(3, 120, [{ ...read("AB12CDE", 0.95, approach(3)), charHeightPx: 15 }]));
+    // near views make a final read's evidence, but two are not yet an alert's
+    for (let i = 3; i < 5; i++)
+      out.push(...t.push(i, i * 40, [{ ...read("AB12CDE", 0.95, approach(i)), charHeightPx: 15 }]));
     expect(out).toEqual([]);
-    out.push(...t.push(4, 160, [{ ...read("AB12CDE", 0.95, approach(4)), charHeightPx: 15 }]));
-    expect(out.map((o) => [o.kind, o.frameIndex])).toEqual([["provisional", 4]]);
+    out.push(...t.push(5, 200, [{ ...read("AB12CDE", 0.95, approach(5)), charHeightPx: 15 }]));
+    expect(out.map((o) => [o.kind, o.frameIndex])).toEqual([["provisional", 5]]);
   });
 
   it("trusts near views over many far ones: a receding plate misread as it shrinks", () => {

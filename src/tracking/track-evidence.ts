@@ -143,13 +143,18 @@ export function agreeingWeight(t: Track, plate: string): number {
 export const MIN_AGREEING_WEIGHT = 1;
 
 /**
- * Σ weight × confidence of the exact reads a provisional read needs: two full-size sure views' worth,
- * twice a final read's. An alert can stop a vehicle mid-pass on evidence still coming in, and a pass
- * that never gathers this much still alerts on its final read. Replayed on 180 TRAIN clips (3 Dec):
- * false provisional reads 10 → 7 (1.5: 8; 3: 5), the median alert 2 → 4 frames after the track's first
- * read (3: 5), true final reads with no alert before them 16 → 17 (3: 28), final reads unchanged.
+ * Σ weight × confidence of the exact reads a provisional read needs: three full-size sure views' worth
+ * (0.9 each, as `sureStreak` counts a sure view), 2.7 times a final read's. An alert can stop a vehicle
+ * mid-pass on evidence still coming in, and a pass that never gathers this much still alerts on its
+ * final read. Chosen on replays of TRAIN clips 0–179 and 360–539 with the classifier of 3 December
+ * evening (clip crops), against 2: false provisional reads 4 + 6 → 3 + 4 (at 3: 1 + 4, but three sure
+ * views of 0.99 no longer alert), the median alert 4 → 5 frames after the track's first read (90%: 7
+ * and 8 either way), true final reads with no alert before them 11 + 18 → 18 + 21 (they alert on the
+ * final read), final reads unchanged; at 1.5, the same false provisional reads as at 2, a frame sooner.
+ * With the classifier before, 2 had been chosen (1.5, 2 and 3: 8, 7 and 5 false provisional reads on
+ * clips 0–179, and 3 left 28 passes without an early alert against 17).
  */
-export const MIN_ALERT_WEIGHT = 2;
+export const MIN_ALERT_WEIGHT = 2.7;
 
 /**
  * The highest confidence of the track's frames that read exactly `plate` (0 when none does). A vote is
