@@ -8,7 +8,7 @@
 // ship by those, never by the real-data sets.
 import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { parseArgs } from "node:util";
 import { CHAR_CLASSES } from "../assembly/shared/constants.js";
 import { PACKAGE_ROOT } from "../src/paths.js";
@@ -124,14 +124,18 @@ async function clipCropDataset(flag: string, value: string): Promise<Dataset> {
   const range = clipRange(flag, value);
   const every = Number(values["clip-every"]);
   const name = `clips-${range.from}-${range.count}-every${every}`;
-  const dir = join(PACKAGE_ROOT, ".cache", "classify");
   // the harvester instantiates its own recogniser kernels: loaded only when crops must be cut
-  const samples = existsSync(join(dir, `crops-${name}-${CLIP_KEY}.bin`))
+  const samples = existsSync(cachePath(name, CLIP_KEY))
     ? []
     : await (await import("./train/clip-crops.js")).clipCharSamples({ ...range, every, minCharPx: 9 });
   return cachedDataset(name, () => samples, undefined, CLIP_KEY);
 }
 const PLATE_KEY = sourcesKey(PLATE_FILES);
+
+/** Where `cachedDataset` keeps the crops called `name` made by the sources hashed to `key`. */
+function cachePath(name: string, key: string): string {
+  return join(PACKAGE_ROOT, ".cache", "classify", `crops-${name}-${key}.bin`);
+}
 
 /** Normalised crops, cached in .cache/classify keyed by name, size and generator (u32 count, grid, features, labels). */
 function cachedDataset(
@@ -140,8 +144,7 @@ function cachedDataset(
   count?: number,
   key = GENERATOR_KEY,
 ): Dataset {
-  const dir = join(PACKAGE_ROOT, ".cache", "classify");
-  const path = join(dir, `crops-${name}-${key}.bin`);
+  const path = cachePath(name, key);
   const gridLength = GEOMETRY.inputWidth * GEOMETRY.inputHeight;
   if (existsSync(path)) {
     const buf = readFileSync(path);
@@ -161,7 +164,7 @@ function cachedDataset(
   }
   const samples = make();
   const d = buildDataset(samples, count ?? (samples as GlyphSample[]).length);
-  mkdirSync(dir, { recursive: true });
+  mkdirSync(dirname(path), { recursive: true });
   const head = Buffer.alloc(4);
   head.writeUInt32LE(d.count, 0);
   writeFileSync(path, Buffer.concat([head, d.grid, new Uint8Array(d.features.buffer), d.labels]));
