@@ -59,8 +59,9 @@ const { values } = parseArgs({
     /** An existing weights file measured on the same validation sets, for comparison (default: the --out file). */
     compare: { type: "string" },
     /**
-     * TRAIN clips ("FROM-TO", indices as scripts/diagnose-clips.ts --train) whose segmented characters
-     * join the training crops (scripts/train/clip-crops.ts).
+     * TRAIN clips ("FROM-TO", or several such ranges separated by commas; indices as
+     * scripts/diagnose-clips.ts --train) whose segmented characters join the training crops
+     * (scripts/train/clip-crops.ts).
      */
     "clip-crops": { type: "string" },
     /** Every how many frames of a vehicle's pass the clip crops take a frame. */
@@ -119,9 +120,21 @@ function clipRange(flag: string, value: string): { from: number; count: number }
   return { from: Number(m[1]), count: Number(m[2]) - Number(m[1]) + 1 };
 }
 
-/** The clip crops of a range of TRAIN clips, cached like the other crops. */
+/** The clip crops of one or more comma-separated ranges of TRAIN clips, in the order given. */
 async function clipCropDataset(flag: string, value: string): Promise<Dataset> {
-  const range = clipRange(flag, value);
+  const ranges = value.split(",").map((v) => clipRange(flag, v.trim()));
+  const sorted = [...ranges].sort((a, b) => a.from - b.from);
+  for (let k = 1; k < sorted.length; k++) {
+    const prev = sorted[k - 1]!;
+    if (sorted[k]!.from < prev.from + prev.count) throw new Error(`--${flag}: ranges overlap: ${value}`);
+  }
+  let out = await clipRangeDataset(ranges[0]!);
+  for (const range of ranges.slice(1)) out = concat(out, await clipRangeDataset(range));
+  return out;
+}
+
+/** The clip crops of a range of TRAIN clips, cached like the other crops (one cache file per range). */
+async function clipRangeDataset(range: { from: number; count: number }): Promise<Dataset> {
   const every = Number(values["clip-every"]);
   const name = `clips-${range.from}-${range.count}-every${every}`;
   // the harvester instantiates its own recogniser kernels: loaded only when crops must be cut
