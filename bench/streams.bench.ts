@@ -214,7 +214,8 @@ interface Trial {
   read: number;
   offlineReadable: number;
   offlineRead: number;
-  falseReads: number;
+  /** Final reads of plates on no vehicle of their clip, as `camera: plate`. */
+  falseReads: string[];
   cpu: number;
   nodeS: number;
   ffmpegS: number;
@@ -278,7 +279,7 @@ async function trial(clips: Clip[], streams: number, skip: SkipOptions): Promise
     read: 0,
     offlineReadable: 0,
     offlineRead: 0,
-    falseReads: 0,
+    falseReads: [],
     cpu,
     nodeS,
     ffmpegS,
@@ -300,7 +301,8 @@ async function trial(clips: Clip[], streams: number, skip: SkipOptions): Promise
     const offlineTrue = clip.readable.filter((p) => clip.offline.has(p));
     t.offlineReadable += offlineTrue.length;
     t.offlineRead += offlineTrue.filter((p) => plates.has(p)).length;
-    t.falseReads += [...plates].filter((p) => !clip.truth.vehicles.some((v) => v.plate === p)).length;
+    for (const p of plates)
+      if (!clip.truth.vehicles.some((v) => v.plate === p)) t.falseReads.push(`${s.id}: ${p}`);
   }
   return t;
 }
@@ -309,7 +311,7 @@ function describe(t: Trial, label: string): string {
   return (
     `${label} streams=${t.streams}: ${t.wallS.toFixed(1)} s for ${SECONDS} s of video, dropped ${pct(t.dropped / t.decoded)} (${t.dropped}/${t.decoded}), ` +
     `skipped ${pct(t.skipped / t.decoded)}, vehicles read ${t.read}/${t.readable} of truth ` +
-    `(${t.offlineRead}/${t.offlineReadable} of what every-frame offline reading gets), false reads ${t.falseReads}, ` +
+    `(${t.offlineRead}/${t.offlineReadable} of what every-frame offline reading gets), false reads ${t.falseReads.length}${t.falseReads.length ? ` (${t.falseReads.join(", ")})` : ""}, ` +
     `restarts ${t.restarts}, CPU ${pct(t.cpu)} of ${CORES} cores ` +
     `(${((t.cpu * t.wallS * CORES * 1000) / t.decoded).toFixed(1)} ms per decoded frame: ffmpeg ` +
     `${((t.ffmpegS * 1000) / t.decoded).toFixed(1)}, node ${((t.nodeS * 1000) / t.decoded).toFixed(1)}), RSS peak ${(t.rssPeakBytes / 2 ** 20).toFixed(0)} MiB (node + ffmpeg)`
