@@ -32,7 +32,9 @@ export async function clipCharSamples(options: ClipCropOptions): Promise<GlyphSa
     for (const v of clip.truth.vehicles) {
       v.frames.forEach((f, k) => {
         if (!f.whole || f.charHeightPx < options.minCharPx || k % options.every !== 0) return;
-        wanted.set(f.frame, [...(wanted.get(f.frame) ?? []), { plate: v.plate, box: f.box }]);
+        const at = wanted.get(f.frame) ?? [];
+        at.push({ plate: v.plate, box: f.box });
+        wanted.set(f.frame, at);
       });
     }
     await decodeVideo(clip.path, info, info.widthPx, info.heightPx, (index, pixels) => {

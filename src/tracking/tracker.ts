@@ -197,7 +197,7 @@ export class Tracker {
     for (const c of read.candidates)
       t.plateVotes.set(c.plate, (t.plateVotes.get(c.plate) ?? 0) + readWeight(read) * c.confidence);
     // an alert can stop a vehicle: it needs the evidence of a final read (not two distant reads that
-    // happen to agree on a misread), with 2.7 times its weight, only sooner
+    // happen to agree on a misread), with MIN_ALERT_WEIGHT times its weight, only sooner
     if (t.provisional || !this.enoughAgreeing(t, read.plate)) return;
     if (agreeingWeight(t, read.plate) < MIN_ALERT_WEIGHT) return;
     const voted = this.votedPlate(t);
