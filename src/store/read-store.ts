@@ -576,8 +576,12 @@ export class ReadStore implements ReadSink {
    * Runs plate-run merge steps now (all that are due, or at most `maxSteps`) and resolves with the number
    * taken once they are flushed. The writer does this by itself after intake unless `backgroundMerge` is off.
    */
-  compact(maxSteps = Number.POSITIVE_INFINITY): Promise<number> {
-    return this.intake.compact(maxSteps);
+  async compact(maxSteps = Number.POSITIVE_INFINITY): Promise<number> {
+    const steps = await this.intake.compact(maxSteps);
+    // As after a batch: the steps may have been committed by the writer thread, after this thread's read
+    // snapshot was taken, and a caller that compacted expects to see the result.
+    this.root.resetReadTxn();
+    return steps;
   }
 
   /** The gram epoch new plates join (every lower one is sealed). */
