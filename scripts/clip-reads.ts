@@ -16,6 +16,9 @@
 // with a lower one).
 //   npx tsx scripts/clip-reads.ts frames [--train] [--count 60]   frame reads of whole plates per band of
 //       character height (right, wrong, not read) and the commonest character confusions
+// replay --stride K gives the tracker every K-th frame only, once from each of the K phases (vehicles
+// and false reads are summed over them): the sparser evidence a tracker gets when frames are skipped or
+// dropped under load, which a vote must survive without reading what is not there.
 // --train takes the clips from TRAIN seeds (900,000 + i), as scripts/diagnose-clips.ts does: for
 // developing tracker rules without looking at the measured clips. Measurement only.
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
@@ -40,6 +43,7 @@ const { values, positionals } = parseArgs({
     count: { type: "string", default: "60" },
     "min-confidence": { type: "string", default: "0.6" },
     "provisional-confidence": { type: "string", default: "0.8" },
+    stride: { type: "string", default: "1" },
   },
 });
 const count = Number(values.count);
@@ -118,45 +122,48 @@ function replay(): void {
   /** Per true final read: frames from its track's first read to its alert (absent: no alert). */
   const alertDelays: number[] = [];
   let unalerted = 0;
-  for (const c of clips) {
-    const tracker = new Tracker({
-      cameraId: "replay",
-      topCandidates: 5,
-      provisionalConfidence: Number(values["provisional-confidence"]),
-      minConfidence: Number(values["min-confidence"]),
-      engineVersion: "replay",
-    });
-    const finals: FinalRead[] = [];
-    const alerts = new Map<string, number>();
-    const truth = new Set(c.vehicles.map((v) => v.plate));
-    for (const f of c.frames) {
-      const reads = f.reads.filter(kept);
-      for (const out of tracker.push(f.index, Math.round((f.index * 1000) / c.fps), reads)) {
-        if (out.kind === "final") finals.push(out);
-        else if (truth.has(out.plate)) alerts.set(out.passId, out.frameIndex);
-        else falseProvisionals.push(`clip ${c.index} ${out.plate} frame ${out.frameIndex}`);
+  const stride = Math.max(1, Number(values.stride));
+  for (const c of clips)
+    for (let phase = 0; phase < stride; phase++) {
+      const name = stride > 1 ? `clip ${c.index}/${phase}` : `clip ${c.index}`;
+      const tracker = new Tracker({
+        cameraId: "replay",
+        topCandidates: 5,
+        provisionalConfidence: Number(values["provisional-confidence"]),
+        minConfidence: Number(values["min-confidence"]),
+        engineVersion: "replay",
+      });
+      const finals: FinalRead[] = [];
+      const alerts = new Map<string, number>();
+      const truth = new Set(c.vehicles.map((v) => v.plate));
+      for (const f of c.frames) {
+        if (f.index % stride !== phase) continue;
+        const reads = f.reads.filter(kept);
+        for (const out of tracker.push(f.index, Math.round((f.index * 1000) / c.fps), reads)) {
+          if (out.kind === "final") finals.push(out);
+          else if (truth.has(out.plate)) alerts.set(out.passId, out.frameIndex);
+          else falseProvisionals.push(`${name} ${out.plate} frame ${out.frameIndex}`);
+        }
+      }
+      finals.push(...tracker.flush());
+      for (const f of finals) {
+        if (truth.has(f.plate)) {
+          trueConfidences.push(f.confidence);
+          const alert = alerts.get(f.passId);
+          if (alert === undefined) unalerted++;
+          else alertDelays.push(alert - f.firstFrame);
+        } else falseFinals.push(`${name} ${f.plate} ${f.confidence.toFixed(2)} on ${f.framesRead} frames`);
+      }
+      for (const v of c.vehicles) {
+        if (!v.frames.some((x) => x.whole && x.charHeightPx >= READABLE_CHAR_PX)) continue;
+        readable++;
+        if (finals.some((f) => f.plate === v.plate)) exact++;
+        else {
+          missed.push(`${name} ${v.plate}`);
+          if (values.why) explain(c, v, finals);
+        }
       }
     }
-    finals.push(...tracker.flush());
-    for (const f of finals) {
-      if (truth.has(f.plate)) {
-        trueConfidences.push(f.confidence);
-        const alert = alerts.get(f.passId);
-        if (alert === undefined) unalerted++;
-        else alertDelays.push(alert - f.firstFrame);
-      } else
-        falseFinals.push(`clip ${c.index} ${f.plate} ${f.confidence.toFixed(2)} on ${f.framesRead} frames`);
-    }
-    for (const v of c.vehicles) {
-      if (!v.frames.some((x) => x.whole && x.charHeightPx >= READABLE_CHAR_PX)) continue;
-      readable++;
-      if (finals.some((f) => f.plate === v.plate)) exact++;
-      else {
-        missed.push(`clip ${c.index} ${v.plate}`);
-        if (values.why) explain(c, v, finals);
-      }
-    }
-  }
   trueConfidences.sort((a, b) => a - b);
   const at = (q: number) => trueConfidences[Math.floor(q * (trueConfidences.length - 1))]?.toFixed(2) ?? "-";
   line(

@@ -268,6 +268,39 @@ describe("tracker", () => {
     expect(t.flush().map((f) => f.plate)).toEqual(["LXI850"]);
   });
 
+  it("reads no plate from a coin flip between two characters, though each frame's own reads lean one way", () => {
+    // Night blur: N and M share each frame's mass; most frames' own read is M. The per-character vote of
+    // the reads alone gives the M 0.69 of its column; their candidates give it under half.
+    const frames: FrameRead[] = [
+      ...Array.from({ length: 6 }, () =>
+        read(
+          "OM55DYE",
+          0.45,
+          [0, 0, 0, 0],
+          [
+            { plate: "ON55DYE", confidence: 0.35 },
+            { plate: "OU55DYE", confidence: 0.2 },
+          ],
+        ),
+      ),
+      read("OM55DYE", 0.65, [0, 0, 0, 0], [{ plate: "ON55DYE", confidence: 0.3 }]),
+      ...Array.from({ length: 3 }, () =>
+        read("ON55DYE", 0.5, [0, 0, 0, 0], [{ plate: "OM55DYE", confidence: 0.4 }]),
+      ),
+    ];
+    const pass = (reads: FrameRead[]) => {
+      const t = new Tracker(options);
+      reads.forEach((r, i) => {
+        t.push(i, i * 40, [{ ...r, box: approach(i) }]);
+      });
+      return t.flush();
+    };
+    expect(pass(frames)).toEqual([]);
+    // The same reads without their alternatives: the vote of the reads alone would have read M.
+    const bare = pass(frames.map((r) => ({ ...r, candidates: r.candidates.slice(0, 1) })));
+    expect(bare.map((f) => f.plate)).toEqual(["OM55DYE"]);
+  });
+
   it("ends a track after the gap in capture time even when frames are sparse", () => {
     const t = new Tracker({ ...options, maxGapMs: 500 });
     t.push(0, 0, [read("AB12CDE", 0.9, approach(0))]);

