@@ -178,8 +178,9 @@ export const SHORT_MARK_FRAMES_FACTOR = 3;
  * the plate's length (each by `readWeight`), every candidate of that length adds its confidence to the
  * character it has at the position. The per-character vote counts only each read's own character, so a
  * read of M at 0.39 with N at 0.31 among its candidates counts for M alone; here it counts for both. Night
- * blur that makes N and M a coin flip read OM55DYE for ON55DYE in 9 of 360 trials of the streams bench's
- * clips with frames skipped and dropped (the M reads held 0.77 of the column, but 0.49 of the mass).
+ * blur that makes N and M a coin flip read OM55DYE for ON55DYE in 10 of the 360 loaded trials of
+ * bench/skip-sim.ts, frames skipped and dropped (in one, the M reads held 0.77 of the column but 0.49 of
+ * the mass); with the cap (CANDIDATE_SHARE_MARGIN) in none.
  */
 export function candidateShares(t: Track, plate: string): number[] {
   const len = plate.length;
@@ -205,6 +206,7 @@ export function candidateShares(t: Track, plate: string): number[] {
  * margin. The candidates are a read's best five, so their mass is short of the whole; at a margin of 0
  * a true final read was lost on the EVAL clips (DC02GFK) and two alerts on TRAIN clips 0–179; at 0.1
  * no true read is lost on those clips, every frame or every 2nd or 3rd (`clip-reads.ts replay
- * --stride`), and the EVAL clips' false final NB60DBU (0.60, NB60DBM's B read as U) goes.
+ * --stride`), and the EVAL clips' false final NB60DBU (0.60, NB60DBM's M read as U) goes. On TRAIN
+ * clips 360–539, replayed after the choice: vehicles unchanged, false final reads 3 → 2 (C1TYF went).
  */
 export const CANDIDATE_SHARE_MARGIN = 0.1;
