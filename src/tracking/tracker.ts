@@ -290,8 +290,8 @@ export class Tracker {
     const surest = surestRead(t, plate);
     if (plate.length !== length)
       return { plate, confidence: Math.min(surest, this.share(t, t.plateVotes.get(plate) ?? 0, n)) };
-    // confidence: the weakest position's share of its votes, times the share of reads of this length
-    // (or fragments of the plate)
+    // confidence: the weakest position's share of its votes (and at most its candidate share plus
+    // CANDIDATE_SHARE_MARGIN), times the share of reads of this length (or fragments of the plate)
     let totalLength = 0;
     for (const w of byLength.values()) totalLength += w;
     let weakest = 1;
