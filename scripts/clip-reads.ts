@@ -13,7 +13,7 @@
 // its 0.2 (file <…>-minX.json); replay --min-read-confidence Y then leaves out frame reads under Y, so
 // the frame threshold can be tried from X up without reading the clips again; replay --min-char-px Z
 // leaves out frame reads with characters under Z px (the read decision's floor, for a recording made
-// with a lower one).
+// with a lower one: --recorded-min-char-px P records with the floor at P px, file <…>-chP.json).
 //   npx tsx scripts/clip-reads.ts frames [--train] [--count 60]   frame reads of whole plates per band of
 //       character height (right, wrong, not read) and the commonest character confusions
 // replay --stride K gives the tracker every K-th frame only, once from each of the K phases (vehicles
@@ -37,6 +37,7 @@ const { values, positionals } = parseArgs({
     train: { type: "boolean", default: false },
     why: { type: "boolean", default: false },
     "recorded-min": { type: "string" },
+    "recorded-min-char-px": { type: "string" },
     "min-read-confidence": { type: "string" },
     "min-char-px": { type: "string" },
     from: { type: "string", default: "0" },
@@ -51,6 +52,8 @@ const count = Number(values.count);
 const from = Number(values.from);
 /** The recogniser's minReadConfidence for the recording (default: its own, 0.2); names the file. */
 const recordedMin = values["recorded-min"] ? Number(values["recorded-min"]) : undefined;
+/** The recogniser's character-height floor for the recording (default: its own); names the file. */
+const recordedMinCharPx = values["recorded-min-char-px"] ? Number(values["recorded-min-char-px"]) : undefined;
 /** Replay: frame reads under this confidence are left out, as a recogniser set so would. */
 const minReadConfidence = Number(values["min-read-confidence"] ?? 0);
 /** Replay: frame reads whose characters are under this height (px) are left out, as a higher floor would. */
@@ -62,7 +65,7 @@ const file = join(
   process.cwd(),
   ".cache",
   "clip-reads",
-  `${values.train ? "train" : "eval"}-${from > 0 ? `${from}-` : ""}${count}${recordedMin !== undefined ? `-min${recordedMin}` : ""}.json`,
+  `${values.train ? "train" : "eval"}-${from > 0 ? `${from}-` : ""}${count}${recordedMin !== undefined ? `-min${recordedMin}` : ""}${recordedMinCharPx !== undefined ? `-ch${recordedMinCharPx}` : ""}.json`,
 );
 /** Characters a plate must reach for its pass to count (bench/recognition.bench.ts, READABLE_CHAR_PX). */
 const READABLE_CHAR_PX = 10;
@@ -80,6 +83,7 @@ async function record(): Promise<void> {
     region: "gb",
     topCandidates: 5,
     ...(recordedMin !== undefined ? { minReadConfidence: recordedMin } : {}),
+    ...(recordedMinCharPx !== undefined ? { minCharHeightPx: recordedMinCharPx } : {}),
   });
   const clips: RecordedClip[] = [];
   for (let i = from; i < from + count; i++) {

@@ -48,9 +48,14 @@ export interface PlateDecision {
  * plate the recogniser must read (70 px wide) has 10.6 px characters. On the benchmark's TRAIN clips,
  * reads at 9 px were 78% exact against 85% at 10 px and 90% at 11-12 px, and their confident misreads of
  * look-alikes (7 as 2, H as M) held a vehicle read exactly on three nearer frames under the tracker's
- * minimum confidence (EVAL clip 1's AN74GHA).
+ * minimum confidence (EVAL clip 1's AN74GHA): the floor was 10 px until 4 December. With the round-7
+ * classifier and the tracker's weights ((height / 15)², the candidate-share cap) 9 px reads help: TRAIN
+ * clips 0–179 500 → 501 of 520 vehicles and 360–539 485 → 488 of 518, false final reads 0 and 2 either
+ * way, false provisional reads 1 and 3 → 1 and 4 (KK2, a short mark); then EVAL clips 337 → 338 of 348,
+ * EVAL stills 227 → 228 of 236, no more confident reads on no plate (`clip-reads.ts record
+ * --recorded-min-char-px 9`, replayed with and without `--min-char-px 10`; bench/recognition.bench.ts).
  */
-export const MIN_CHAR_HEIGHT_PX = 10;
+export const MIN_CHAR_HEIGHT_PX = 9;
 
 /**
  * Ink between neighbouring characters (‰ of the gap area) above which the run is texture: a plate's
@@ -69,8 +74,12 @@ export const MIN_CONTRAST_PCT = 100;
 export const MIN_GROUP_GAP_PERMILLE = 200;
 
 /** Why a segmented run is not a plate to report, or undefined when it is. */
-export function rejectReason(e: PlateEvidence, region: PlateRegion): string | undefined {
-  if (e.charHeightPx < MIN_CHAR_HEIGHT_PX) return "characters too small";
+export function rejectReason(
+  e: PlateEvidence,
+  region: PlateRegion,
+  minCharHeightPx = MIN_CHAR_HEIGHT_PX,
+): string | undefined {
+  if (e.charHeightPx < minCharHeightPx) return "characters too small";
   // European plates print a dash, a coat of arms or seals between their groups: "any" leaves that gap out
   const gapInk = region === "any" ? e.innerGapInkPermille : e.gapInkPermille;
   if (gapInk > MAX_GAP_INK_PERMILLE) return "ink between characters";

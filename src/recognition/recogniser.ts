@@ -88,6 +88,8 @@ export interface RecogniserOptions {
   occludedTemper?: number;
   /** "gb" only: cut boxes reaching past their line back to it before classifying (default on; for tuning scripts). */
   fitToLine?: boolean;
+  /** Reads with characters shorter than this are dropped (default MIN_CHAR_HEIGHT_PX; for recording tools). */
+  minCharHeightPx?: number;
 }
 
 /** The `--region any` read decision's thresholds (see the constants below and run-prior.ts). */
@@ -156,6 +158,7 @@ export class Recogniser {
   readonly maxWidthPx: number;
   readonly maxHeightPx: number;
   private readonly minReadConfidence: number;
+  private readonly minCharHeightPx: number | undefined;
   private readonly occludedTemper: number;
   private readonly foreign: ForeignDecision;
   private readonly wasm: RecogniseExports;
@@ -176,6 +179,7 @@ export class Recogniser {
     this.maxWidthPx = options.maxWidthPx ?? 1920;
     this.maxHeightPx = options.maxHeightPx ?? 1080;
     this.minReadConfidence = options.minReadConfidence ?? 0.2;
+    this.minCharHeightPx = options.minCharHeightPx;
     this.occludedTemper = options.occludedTemper ?? OCCLUDED_TEMPER;
     this.foreign = { ...FOREIGN_DECISION, ...options.foreign };
     this.memory = new WebAssembly.Memory({
@@ -466,7 +470,7 @@ export class Recogniser {
       const rejected =
         best.confidence < this.minReadConfidence
           ? "low confidence"
-          : (rejectReason(this.evidence(i), this.region) ??
+          : (rejectReason(this.evidence(i), this.region, this.minCharHeightPx) ??
             (this.region === "gb" && missingCharacter(all, best.firstBox, best.plate.length)
               ? "character missing"
               : undefined));
