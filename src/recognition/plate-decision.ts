@@ -54,6 +54,7 @@ export interface PlateDecision {
  * way, false provisional reads 1 and 3 → 1 and 4 (KK2, a short mark); then EVAL clips 337 → 338 of 348,
  * EVAL stills 227 → 228 of 236, no more confident reads on no plate (`clip-reads.ts record
  * --recorded-min-char-px 9`, replayed with and without `--min-char-px 10`; bench/recognition.bench.ts).
+ * At 8 px the TRAIN clips read 500 and 488, with a false final read more (O91).
  */
 export const MIN_CHAR_HEIGHT_PX = 9;
 
