@@ -125,6 +125,18 @@ const percentile = (xs: number[], p: number) => {
 const delays = (xs: number[]) =>
   `p50 ${percentile(xs, 50).toFixed(0)} ms, p90 ${percentile(xs, 90).toFixed(0)} ms, max ${Math.max(...xs).toFixed(0)} ms (n=${xs.length})`;
 
+/** An outcome's plates against each clip's truth: vehicles read, of how many, and the false reads. */
+function againstTruth(o: Outcome): { read: number; total: number; wrong: string[] } {
+  const tally = { read: 0, total: 0, wrong: [] as string[] };
+  o.plates.forEach((plates, i) => {
+    const truth = clips[i]!.truth;
+    tally.total += truth.size;
+    tally.read += [...truth].filter((p) => plates.has(p)).length;
+    for (const p of plates) if (!truth.has(p)) tally.wrong.push(`${p} (clip ${i})`);
+  });
+  return tally;
+}
+
 const every = replay(NO_SKIP);
 const policies: [string, SkipOptions][] = [
   ["every frame", NO_SKIP],
@@ -138,27 +150,18 @@ const policies: [string, SkipOptions][] = [
 ];
 for (const [name, policy] of policies) {
   const o = replay(policy);
-  let truthRead = 0;
-  let truthTotal = 0;
+  const { read: truthRead, total: truthTotal, wrong: falsePlates } = againstTruth(o);
   let everyRead = 0;
   let everyTotal = 0;
-  let falseReads = 0;
-  const falsePlates: string[] = [];
   o.plates.forEach((plates, i) => {
-    const clip = clips[i]!;
-    truthTotal += clip.truth.size;
-    truthRead += [...clip.truth].filter((p) => plates.has(p)).length;
-    const ref = [...every.plates[i]!].filter((p) => clip.truth.has(p));
+    const ref = [...every.plates[i]!].filter((p) => clips[i]!.truth.has(p));
     everyTotal += ref.length;
     everyRead += ref.filter((p) => plates.has(p)).length;
-    const wrong = [...plates].filter((p) => !clip.truth.has(p));
-    falseReads += wrong.length;
-    falsePlates.push(...wrong.map((p) => `${p} (clip ${i})`));
   });
   process.stdout.write(
     `${name.padEnd(18)} recognised ${((100 * o.recognised) / o.frames).toFixed(1)}% of ${o.frames} frames, ` +
       `vehicles read ${everyRead}/${everyTotal} of every-frame reading (${truthRead}/${truthTotal} of truth), ` +
-      `false reads ${falseReads}${falsePlates.length ? ` (${falsePlates.join(", ")})` : ""}, final reads ${o.finals}; alert after first readable frame ${delays(o.alertDelaysMs)}\n`,
+      `false reads ${falsePlates.length}${falsePlates.length ? ` (${falsePlates.join(", ")})` : ""}, final reads ${o.finals}; alert after first readable frame ${delays(o.alertDelaysMs)}\n`,
   );
 }
 
@@ -174,17 +177,11 @@ let truthTotal = 0;
 const falseByPlate = new Map<string, number>();
 for (let n = 0; n < TRIALS; n++) {
   const o = replay(DEFAULT_SKIP, 1 + (n % 6), [0, 0.1, 0.2, 0.4][n % 4]!, random);
-  o.plates.forEach((plates, i) => {
-    const clip = clips[i]!;
-    runs++;
-    truthTotal += clip.truth.size;
-    truthRead += [...clip.truth].filter((p) => plates.has(p)).length;
-    for (const p of plates) {
-      if (clip.truth.has(p)) continue;
-      const key = `${p} (clip ${i})`;
-      falseByPlate.set(key, (falseByPlate.get(key) ?? 0) + 1);
-    }
-  });
+  const tally = againstTruth(o);
+  runs += o.plates.length;
+  truthRead += tally.read;
+  truthTotal += tally.total;
+  for (const key of tally.wrong) falseByPlate.set(key, (falseByPlate.get(key) ?? 0) + 1);
 }
 const falseTotal = [...falseByPlate.values()].reduce((a, b) => a + b, 0);
 process.stdout.write(

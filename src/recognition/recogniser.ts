@@ -29,6 +29,7 @@ import {
   type CharBox,
   groupSeparators,
   inOneInk,
+  MIN_CHAR_HEIGHT_PX,
   MIN_END_CONTRAST,
   MIN_INNER_CONTRAST,
   mergePasses,
@@ -158,7 +159,7 @@ export class Recogniser {
   readonly maxWidthPx: number;
   readonly maxHeightPx: number;
   private readonly minReadConfidence: number;
-  private readonly minCharHeightPx: number | undefined;
+  private readonly minCharHeightPx: number;
   private readonly occludedTemper: number;
   private readonly foreign: ForeignDecision;
   private readonly wasm: RecogniseExports;
@@ -179,7 +180,7 @@ export class Recogniser {
     this.maxWidthPx = options.maxWidthPx ?? 1920;
     this.maxHeightPx = options.maxHeightPx ?? 1080;
     this.minReadConfidence = options.minReadConfidence ?? 0.2;
-    this.minCharHeightPx = options.minCharHeightPx;
+    this.minCharHeightPx = options.minCharHeightPx ?? MIN_CHAR_HEIGHT_PX;
     this.occludedTemper = options.occludedTemper ?? OCCLUDED_TEMPER;
     this.foreign = { ...FOREIGN_DECISION, ...options.foreign };
     this.memory = new WebAssembly.Memory({

@@ -174,17 +174,17 @@ export const SHORT_MARK_CHARS = 3;
 export const SHORT_MARK_FRAMES_FACTOR = 3;
 
 /**
- * Per position of `plate`, its character's share of the track's candidate mass there: over the reads of
- * the plate's length (each by `readWeight`), every candidate of that length adds its confidence to the
- * character it has at the position. The per-character vote counts only each read's own character, so a
- * read of M at 0.39 with N at 0.31 among its candidates counts for M alone; here it counts for both. Night
- * blur that makes N and M a coin flip read OM55DYE for ON55DYE in 10 of the 360 loaded trials of
- * bench/skip-sim.ts, frames skipped and dropped (in one, the M reads held 0.77 of the column but 0.49 of
- * the mass); with the cap (CANDIDATE_SHARE_MARGIN) in none.
+ * The lowest, over the positions of `plate`, of its character's share of the track's candidate mass
+ * there: over the reads of the plate's length (each by `readWeight`), every candidate of that length
+ * adds its confidence to the character it has at each position. The per-character vote counts only each
+ * read's own character, so a read of M at 0.39 with N at 0.31 among its candidates counts for M alone;
+ * here it counts for both. Night blur that makes N and M a coin flip read OM55DYE for ON55DYE in 10 of
+ * the 360 loaded trials of bench/skip-sim.ts, frames skipped and dropped (in one, the M reads held 0.77
+ * of the column but 0.49 of the mass); with the cap (CANDIDATE_SHARE_MARGIN) in none.
  */
-export function candidateShares(t: Track, plate: string): number[] {
+export function weakestCandidateShare(t: Track, plate: string): number {
   const len = plate.length;
-  const own = new Array<number>(len).fill(0);
+  const own = new Float64Array(len);
   let total = 0;
   for (const o of t.observations) {
     const r = o.read;
@@ -198,11 +198,14 @@ export function candidateShares(t: Track, plate: string): number[] {
       for (let i = 0; i < len; i++) if (c.plate[i] === plate[i]) own[i]! += m;
     }
   }
-  return own.map((x) => (total > 0 ? x / total : 0));
+  if (total <= 0) return len > 0 ? 0 : 1;
+  let weakest = 1;
+  for (let i = 0; i < len; i++) weakest = Math.min(weakest, own[i]! / total);
+  return weakest;
 }
 
 /**
- * A voted plate is no surer than its weakest position's candidate share (`candidateShares`) plus this
+ * A voted plate is no surer than its weakest position's candidate share (`weakestCandidateShare`) plus this
  * margin. The candidates are a read's best five, so their mass is short of the whole; at a margin of 0
  * a true final read was lost on the EVAL clips (DC02GFK) and two alerts on TRAIN clips 0–179; at 0.1
  * no true read is lost on those clips, every frame or every 2nd or 3rd (`clip-reads.ts replay

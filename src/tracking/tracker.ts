@@ -12,7 +12,6 @@ import {
   agreeing,
   agreeingWeight,
   CANDIDATE_SHARE_MARGIN,
-  candidateShares,
   isFragment,
   longestSureRun,
   MIN_AGREEING_WEIGHT,
@@ -25,6 +24,7 @@ import {
   sureStreak,
   surestRead,
   type Track,
+  weakestCandidateShare,
 } from "./track-evidence.js";
 
 export interface TrackerOptions {
@@ -300,7 +300,7 @@ export class Tracker {
       for (const w of columns[i]!.values()) sum += w;
       weakest = Math.min(weakest, sum > 0 ? (columns[i]!.get(plate[i]!) ?? 0) / sum : 0);
     }
-    weakest = Math.min(weakest, Math.min(...candidateShares(t, plate)) + CANDIDATE_SHARE_MARGIN);
+    weakest = Math.min(weakest, weakestCandidateShare(t, plate) + CANDIDATE_SHARE_MARGIN);
     const reads = t.observations.filter((o) => o.read.plate.length === length).length;
     // a single read cannot be more certain than its own posterior
     const single = reads < 2 ? (t.plateVotes.get(plate) ?? 0) / Math.max(n, 1e-9) : 1;
